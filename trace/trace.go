@@ -1,0 +1,171 @@
+// Package trace is the model of an iterative DNS walk: the question, every
+// query sent to every server (a Hop), the nested lookups of nameserver
+// addresses, and the final outcome. It holds data only: it opens no sockets and
+// prints nothing; the renderers in trace/render turn a Trace into text.
+package trace
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// Source says where the engine learned a server's address.
+type Source string
+
+// The address sources. The zero value means unknown.
+const (
+	SourceHints    Source = "hints"    // the root hints
+	SourceGlue     Source = "glue"     // the additional section of the parent's referral
+	SourceResolved Source = "resolved" // a separate lookup of the NS name, walked from the root
+	SourceCache    Source = "cache"    // learned earlier in the same run
+	SourceUser     Source = "user"     // given on the command line
+)
+
+// Server is one address of one nameserver.
+type Server struct {
+	Name   string     // fully qualified host name, e.g. "a.root-servers.net."
+	Addr   netip.Addr // the address as written in hints, glue or the A/AAAA record
+	Source Source
+}
+
+// Question is what was asked. Name is fully qualified.
+type Question struct {
+	Name   string
+	Qtype  uint16
+	Qclass uint16 // zero means IN
+}
+
+// String gives the question as dig writes it: "www.example.com. IN A".
+func (q Question) String() string {
+	return q.Name + " " + dns.ClassToString[q.class()] + " " + TypeString(q.Qtype)
+}
+
+func (q Question) class() uint16 {
+	if q.Qclass == 0 {
+		return dns.ClassINET
+	}
+	return q.Qclass
+}
+
+// TypeString gives a type's mnemonic, or TYPEnnn (RFC 3597) for a type with none.
+func TypeString(t uint16) string {
+	if s, ok := dns.TypeToString[t]; ok {
+		return s
+	}
+	return dns.Type(t).String()
+}
+
+// Outcome classifies one reply, or the end of a whole trace.
+type Outcome string
+
+// The outcomes. A hop is one of all of them; a trace ends in Answer, CNAME,
+// NXDomain, NoData (the authoritative outcomes) or Failed.
+const (
+	Referral Outcome = "referral" // a delegation to a zone below the one asked
+	Answer   Outcome = "answer"   // authoritative records of the type asked
+	CNAME    Outcome = "cname"    // an authoritative alias for the name asked (RFC 1034 §3.6.2)
+	NXDomain Outcome = "nxdomain" // the name does not exist (RFC 8020)
+	NoData   Outcome = "nodata"   // the name exists but has no records of the type (RFC 2308)
+	Lame     Outcome = "lame"     // the server replied but is not authoritative for the zone
+	Error    Outcome = "error"    // no usable reply: timeout, network error, REFUSED, SERVFAIL, malformed
+	Failed   Outcome = "failed"   // a trace that reached no authoritative outcome
+)
+
+// Authoritative reports whether o ends a walk with an answer the zone stands behind.
+func (o Outcome) Authoritative() bool {
+	switch o {
+	case Answer, CNAME, NXDomain, NoData:
+		return true
+	}
+	return false
+}
+
+// NS is one nameserver of a referral's NS set.
+type NS struct {
+	Name string // fully qualified
+	TTL  uint32
+}
+
+// Glue is one address record from a referral's additional section.
+type Glue struct {
+	Name string
+	Addr netip.Addr
+	TTL  uint32
+	// Ignored, when not empty, says why the engine did not use this record,
+	// e.g. "out of bailiwick" (RFC 2181 §5.4.1).
+	Ignored string
+}
+
+// Delegation is what a referral handed down: the child zone, its NS set and
+// the glue.
+type Delegation struct {
+	Zone string
+	NS   []NS
+	Glue []Glue
+}
+
+// Hop is one query sent to one server address.
+type Hop struct {
+	Zone     string   // the zone the server was asked as an authority for
+	Server   Server   // the server's name and address as the trace knows them
+	Port     uint16   // the UDP/TCP port queried
+	Question Question // what was asked
+	Protocol string   // "udp" or "tcp": the transport of the reply used
+	// Truncated is set when the UDP reply had TC=1 and the query was repeated
+	// over TCP (RFC 7766).
+	Truncated bool
+	Start     time.Duration // when the query was sent, since the trace began
+	RTT       time.Duration // send to reply, both transports together
+	Size      int           // bytes in the reply; zero when there was none
+	Rcode     int           // the reply's RCODE; -1 when there was no reply
+	AA        bool          // the reply's Authoritative Answer bit
+	TC        bool          // the final reply's TC bit
+	Outcome   Outcome
+	// Referral is set when Outcome is Referral.
+	Referral *Delegation
+	// Answer and Authority are the reply's records that bear on the question:
+	// the answer (or CNAME) RRset, and the SOA of a negative answer.
+	Answer    []dns.RR
+	Authority []dns.RR
+	// Err says why the hop failed or was lame; nil for a usable reply.
+	Err error
+	// Lookups are the walks that resolved this referral's nameserver names
+	// that came without usable glue, in the order they were started.
+	Lookups []*Trace
+}
+
+// Trace is one whole walk for one question.
+type Trace struct {
+	Question Question
+	Hops     []*Hop
+	// Outcome is the end of the walk: an authoritative outcome, or Failed.
+	Outcome Outcome
+	// Answer and Authority are the final hop's records.
+	Answer    []dns.RR
+	Authority []dns.RR
+	// Err says why the walk failed; nil when Outcome is authoritative.
+	Err      error
+	Queries  int           // queries sent, including those of nested lookups
+	Duration time.Duration // wall time of the walk
+}
+
+// Zones lists the zones the walk crossed, in order, without repeats.
+func (t *Trace) Zones() []string {
+	var zones []string
+	for _, h := range t.Hops {
+		if len(zones) == 0 || zones[len(zones)-1] != h.Zone {
+			zones = append(zones, h.Zone)
+		}
+	}
+	return zones
+}
+
+// Final returns the hop that gave the trace's outcome, or nil when the walk failed.
+func (t *Trace) Final() *Hop {
+	if !t.Outcome.Authoritative() || len(t.Hops) == 0 {
+		return nil
+	}
+	return t.Hops[len(t.Hops)-1]
+}
