@@ -1,0 +1,216 @@
+package resolver
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/miekg/dns"
+	"github.com/nstrace/nstrace/trace"
+)
+
+// Errors that make a reply unusable, wrapped by Classification.Err.
+var (
+	ErrLame           = errors.New("lame")
+	ErrUpward         = errors.New("upward referral")
+	ErrHorizontal     = errors.New("referral to the same zone")
+	ErrSideways       = errors.New("sideways referral")
+)
+
+// Classification is what one reply means for the walk.
+type Classification struct {
+	Outcome trace.Outcome
+	// Referral is the delegation handed down, for Outcome trace.Referral.
+	Referral *trace.Delegation
+	// Answer holds the records for the question (with the CNAME chain that
+	// leads to them); Authority the SOA of a negative answer.
+	Answer    []dns.RR
+	Authority []dns.RR
+	// Err says why the reply cannot be used, for trace.Lame and trace.Error.
+	Err error
+}
+
+// Classify sorts the reply m, from a server asked as an authority for zone,
+// to the question q. It trusts nothing in m beyond what RFC 2181 §5.4.1 lets
+// a server of zone speak for: a referral must be strictly below zone and at
+// or above q.Name; glue is used only within zone; answers must carry AA.
+func Classify(zone string, q trace.Question, m *dns.Msg) Classification {
+	zone = dns.CanonicalName(zone)
+	qname := dns.CanonicalName(q.Name)
+	switch m.Rcode {
+	case dns.RcodeSuccess, dns.RcodeNameError:
+	default:
+		return Classification{Outcome: trace.Error, Err: RcodeError(m.Rcode)}
+	}
+
+	chain, final := answerChain(qname, q.Qtype, m.Answer)
+	if len(chain) > 0 {
+		if !m.Authoritative {
+			return Classification{Outcome: trace.Lame, Err: fmt.Errorf("%w: answer without AA", ErrLame)}
+		}
+		c := Classification{Outcome: trace.CNAME, Answer: chain}
+		if final {
+			c.Outcome = trace.Answer
+		} else {
+			c.Authority = soaOf(m.Ns)
+		}
+		return c
+	}
+
+	if m.Rcode == dns.RcodeNameError {
+		if !m.Authoritative {
+			return Classification{Outcome: trace.Lame, Err: fmt.Errorf("%w: NXDOMAIN without AA", ErrLame)}
+		}
+		return Classification{Outcome: trace.NXDomain, Authority: soaOf(m.Ns)}
+	}
+
+	soa := soaOf(m.Ns)
+	if m.Authoritative && len(soa) > 0 {
+		return Classification{Outcome: trace.NoData, Authority: soa}
+	}
+	child, ns := nsSet(m.Ns)
+	if child == "" {
+		if m.Authoritative {
+			return Classification{Outcome: trace.NoData}
+		}
+		return Classification{Outcome: trace.Lame, Err: fmt.Errorf("%w: no answer, no referral and no AA", ErrLame)}
+	}
+	switch {
+	case child == zone:
+		return Classification{Outcome: trace.Lame, Err: fmt.Errorf("%w %s", ErrHorizontal, child)}
+	case dns.IsSubDomain(child, zone):
+		return Classification{Outcome: trace.Lame, Err: fmt.Errorf("%w to %s", ErrUpward, child)}
+	case !dns.IsSubDomain(zone, child) || !dns.IsSubDomain(child, qname):
+		return Classification{Outcome: trace.Lame, Err: fmt.Errorf("%w to %s", ErrSideways, child)}
+	}
+	return Classification{Outcome: trace.Referral, Referral: &trace.Delegation{
+		Zone: child,
+		NS:   ns,
+		Glue: glue(zone, child, ns, m.Extra),
+	}}
+}
+
+// answerChain returns the records of m's answer section that answer qname:
+// the CNAME chain from qname (RFC 1034 §4.3.2) and the RRset of qtype at its
+// end. final is false when the chain ends in a CNAME whose target has no
+// records here.
+func answerChain(qname string, qtype uint16, answer []dns.RR) (chain []dns.RR, final bool) {
+	name := qname
+	seen := map[string]bool{}
+	for !seen[name] {
+		seen[name] = true
+		var rrset []dns.RR
+		var next string
+		for _, rr := range answer {
+			h := rr.Header()
+			if dns.CanonicalName(h.Name) != name || h.Class != dns.ClassINET {
+				continue
+			}
+			switch {
+			case h.Rrtype == qtype || qtype == dns.TypeANY:
+				rrset = append(rrset, rr)
+			case h.Rrtype == dns.TypeCNAME && next == "":
+				next = dns.CanonicalName(rr.(*dns.CNAME).Target)
+				chain = append(chain, rr)
+			}
+		}
+		if len(rrset) > 0 {
+			return append(chain, rrset...), true
+		}
+		if next == "" {
+			break
+		}
+		name = next
+	}
+	return chain, false
+}
+
+// nsSet returns the owner and names of the NS RRset in the authority
+// section, sorted by name. With NS RRsets for several owners the deepest is
+// taken; the others are ignored (they delegate nothing).
+func nsSet(authority []dns.RR) (owner string, ns []trace.NS) {
+	for _, rr := range authority {
+		n, ok := rr.(*dns.NS)
+		if !ok {
+			continue
+		}
+		o := dns.CanonicalName(n.Hdr.Name)
+		if owner == "" || dns.CountLabel(o) > dns.CountLabel(owner) {
+			owner, ns = o, nil
+		}
+		if o == owner {
+			ns = append(ns, trace.NS{Name: dns.CanonicalName(n.Ns), TTL: n.Hdr.Ttl})
+		}
+	}
+	slices.SortFunc(ns, func(a, b trace.NS) int { return strings.Compare(a.Name, b.Name) })
+	ns = slices.CompactFunc(ns, func(a, b trace.NS) bool { return a.Name == b.Name })
+	return owner, ns
+}
+
+// glue sorts the additional section's addresses for the NS names of a
+// referral from zone to child. An address is used when its owner is one of
+// the NS names and lies within zone, the bailiwick of the server that sent it
+// (in-domain glue under child, or sibling glue elsewhere in zone, as BIND and
+// Unbound accept). Every other address is kept, marked with why it was ignored.
+func glue(zone, child string, ns []trace.NS, extra []dns.RR) []trace.Glue {
+	var out []trace.Glue
+	for _, rr := range extra {
+		var a netip.Addr
+		switch rr := rr.(type) {
+		case *dns.A:
+			a, _ = netip.AddrFromSlice(rr.A.To4())
+		case *dns.AAAA:
+			a, _ = netip.AddrFromSlice(rr.AAAA.To16())
+		default:
+			continue
+		}
+		if !a.IsValid() {
+			continue
+		}
+		name := dns.CanonicalName(rr.Header().Name)
+		g := trace.Glue{Name: name, Addr: a.Unmap(), TTL: rr.Header().Ttl}
+		switch {
+		case !slices.ContainsFunc(ns, func(n trace.NS) bool { return n.Name == name }):
+			g.Ignored = "not a nameserver of " + child
+		case !dns.IsSubDomain(zone, name):
+			g.Ignored = "out of bailiwick (" + zone + ")"
+		}
+		out = append(out, g)
+	}
+	slices.SortStableFunc(out, func(a, b trace.Glue) int {
+		if c := strings.Compare(a.Name, b.Name); c != 0 {
+			return c
+		}
+		if a.Addr.Is4() != b.Addr.Is4() {
+			if a.Addr.Is4() {
+				return -1
+			}
+			return 1
+		}
+		return a.Addr.Compare(b.Addr)
+	})
+	return slices.CompactFunc(out, func(a, b trace.Glue) bool { return a.Name == b.Name && a.Addr == b.Addr })
+}
+
+func soaOf(rrs []dns.RR) []dns.RR {
+	var out []dns.RR
+	for _, rr := range rrs {
+		if rr.Header().Rrtype == dns.TypeSOA {
+			out = append(out, rr)
+		}
+	}
+	return out
+}
+
+// RcodeError is the error of a reply whose RCODE is neither NOERROR nor
+// NXDOMAIN, e.g. REFUSED or SERVFAIL. It prints as the RCODE's name.
+type RcodeError int
+
+func (e RcodeError) Error() string {
+	if s, ok := dns.RcodeToString[int(e)]; ok {
+		return s
+	}
+	return fmt.Sprintf("RCODE%d", int(e))
+}

@@ -1,0 +1,162 @@
+package resolver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/miekg/dns"
+	"github.com/nstrace/nstrace/trace"
+)
+
+// ErrTimeout is wrapped by the error of a query that got no acceptable reply in time.
+var ErrTimeout = errors.New("timeout")
+
+// ErrTruncatedTCP is the error of a query whose reply was truncated over TCP too (RFC 7766).
+var ErrTruncatedTCP = errors.New("reply truncated over TCP")
+
+// reply is one exchange's result: the message and how it was had.
+type reply struct {
+	msg       *dns.Msg
+	size      int
+	rtt       time.Duration
+	protocol  string
+	truncated bool // the UDP reply had TC=1 and TCP was used
+}
+
+// newQuery builds the query the engine sends: RD=0, EDNS0 with the
+// configured buffer size, a fresh random ID.
+func (r *Resolver) newQuery(q trace.Question) *dns.Msg {
+	m := new(dns.Msg)
+	m.Id = dns.Id()
+	m.RecursionDesired = false
+	m.Question = []dns.Question{{Name: q.Name, Qtype: q.Qtype, Qclass: qclass(q)}}
+	m.SetEdns0(r.opts.UDPSize, false)
+	return m
+}
+
+func qclass(q trace.Question) uint16 {
+	if q.Qclass == 0 {
+		return dns.ClassINET
+	}
+	return q.Qclass
+}
+
+// exchange sends q to server over UDP, and again over TCP when the UDP reply
+// is truncated. The partial reply is returned with any error, so a hop can
+// record what was seen.
+func (r *Resolver) exchange(ctx context.Context, q trace.Question, server netip.AddrPort) (reply, error) {
+	m := r.newQuery(q)
+	rep, err := r.exchangeOn(ctx, "udp", m, server)
+	if err != nil || !rep.msg.Truncated {
+		return rep, err
+	}
+	udpRTT := rep.rtt
+	m.Id = dns.Id()
+	rep, err = r.exchangeOn(ctx, "tcp", m, server)
+	rep.rtt += udpRTT
+	rep.truncated = true
+	if err == nil && rep.msg.Truncated {
+		err = ErrTruncatedTCP
+	}
+	return rep, err
+}
+
+// exchangeOn sends m over one transport and waits for a reply that matches it
+// (RFC 5452 §9.1: ID, question name, type and class). Over UDP a reply that does
+// not match, or does not parse, is dropped and the wait goes on, as a forged
+// or stale datagram must not end the query; over TCP the stream is spent.
+func (r *Resolver) exchangeOn(ctx context.Context, network string, m *dns.Msg, server netip.AddrPort) (reply, error) {
+	rep := reply{protocol: network}
+	ctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
+	defer cancel()
+	start := time.Now()
+	defer func() { rep.rtt = time.Since(start) }()
+
+	c, err := r.opts.Dial(ctx, network, server)
+	if err != nil {
+		return rep, r.netError(ctx, err)
+	}
+	defer c.Close()
+	if d, ok := ctx.Deadline(); ok {
+		c.SetDeadline(d)
+	}
+	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+
+	co := &dns.Conn{Conn: c, UDPSize: 65535}
+	if err := co.WriteMsg(m); err != nil {
+		return rep, r.netError(ctx, err)
+	}
+	var ignored error
+	for {
+		raw, err := co.ReadMsgHeader(nil)
+		if errors.Is(err, dns.ErrShortRead) && network == "udp" {
+			ignored = errors.New("a datagram too short to be DNS")
+			continue
+		}
+		if err != nil {
+			err = r.netError(ctx, err)
+			if ignored != nil && errors.Is(err, ErrTimeout) {
+				err = fmt.Errorf("%w (ignored %v)", err, ignored)
+			}
+			return rep, err
+		}
+		got := new(dns.Msg)
+		if err := got.Unpack(raw); err != nil {
+			ignored = fmt.Errorf("malformed reply: %v", err)
+		} else if err := matches(m, got); err != nil {
+			ignored = err
+		} else {
+			rep.msg, rep.size = got, len(raw)
+			return rep, nil
+		}
+		if network == "tcp" {
+			return rep, ignored
+		}
+	}
+}
+
+// matches reports why got is not the reply to query, or nil when it is.
+func matches(query, got *dns.Msg) error {
+	switch {
+	case !got.Response:
+		return errors.New("a message without the QR bit")
+	case got.Id != query.Id:
+		return fmt.Errorf("a reply with ID %d, want %d", got.Id, query.Id)
+	case len(got.Question) != 1:
+		if got.Rcode != dns.RcodeSuccess && len(got.Question) == 0 {
+			return nil // some servers drop the question from FORMERR and similar replies
+		}
+		return fmt.Errorf("a reply with %d questions", len(got.Question))
+	}
+	q, w := got.Question[0], query.Question[0]
+	if !strings.EqualFold(q.Name, w.Name) || q.Qtype != w.Qtype || q.Qclass != w.Qclass {
+		return fmt.Errorf("a reply for another question (%s %s)", q.Name, trace.TypeString(q.Qtype))
+	}
+	return nil
+}
+
+// netError turns a dial, read or write error into the error a hop records.
+func (r *Resolver) netError(ctx context.Context, err error) error {
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		if ctx.Err() != nil && context.Cause(ctx) != context.DeadlineExceeded {
+			return ctx.Err()
+		}
+		return fmt.Errorf("%w after %s", ErrTimeout, r.opts.Timeout)
+	}
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		err = oe.Err
+	}
+	return fmt.Errorf("network error: %w", err)
+}

@@ -1,0 +1,108 @@
+// Package resolver walks the DNS iteratively, from the root hints through each
+// referral to the authoritative answer, and records every query in a
+// trace.Trace. It never prints and never asks the system resolver: nameserver
+// names that come without glue are resolved by the same walk, from the root.
+package resolver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"time"
+
+	"github.com/nstrace/nstrace/trace"
+)
+
+// DialFunc opens a connection to the DNS server at addr; network is "udp" or
+// "tcp". It is the seam where tests and the lab map the addresses written in
+// zones to loopback listeners.
+type DialFunc func(ctx context.Context, network string, addr netip.AddrPort) (net.Conn, error)
+
+// Defaults used where Options leaves a field zero.
+const (
+	DefaultPort       = 53
+	DefaultTimeout    = 2 * time.Second
+	DefaultUDPSize    = 1232 // the EDNS0 buffer size of DNS Flag Day 2020
+	DefaultMaxQueries = 200
+	DefaultMaxDepth   = 30
+	DefaultMaxNesting = 4
+	DefaultMaxNS      = 20
+)
+
+// Options configures a Resolver. Zero values mean the documented defaults.
+type Options struct {
+	// Dial opens connections; nil means a net.Dialer, to any address.
+	Dial DialFunc
+	// RootHints are the servers the walk starts from; nil means the
+	// embedded IANA named.root (see RootHints).
+	RootHints []trace.Server
+	// Port is the port queried on every server; 0 means 53.
+	Port uint16
+	// Timeout bounds each query (UDP and a TCP retry each get their own);
+	// 0 means DefaultTimeout.
+	Timeout time.Duration
+	// UDPSize is the EDNS0 buffer size advertised; 0 means DefaultUDPSize.
+	UDPSize uint16
+	// MaxQueries bounds the queries of one Trace, nested lookups included.
+	MaxQueries int
+	// MaxDepth bounds the referrals followed in one walk.
+	MaxDepth int
+	// MaxNesting bounds how deep lookups of glueless NS names may nest.
+	MaxNesting int
+	// MaxNS bounds the NS names considered per referral.
+	MaxNS int
+}
+
+// Sentinel errors, wrapped by the errors a Trace returns.
+var (
+	ErrMaxQueries = errors.New("query budget exhausted")
+	ErrMaxDepth   = errors.New("too many referrals")
+	ErrLoop       = errors.New("delegation loop")
+	ErrNoServers  = errors.New("no usable servers")
+)
+
+// Resolver walks the DNS. It does not change after New and is safe for
+// concurrent use; each Trace keeps its own state.
+type Resolver struct {
+	opts Options
+}
+
+// New checks opts and returns a Resolver.
+func New(opts Options) (*Resolver, error) {
+	if opts.Dial == nil {
+		d := &net.Dialer{}
+		opts.Dial = func(ctx context.Context, network string, addr netip.AddrPort) (net.Conn, error) {
+			return d.DialContext(ctx, network, addr.String())
+		}
+	}
+	if opts.RootHints == nil {
+		opts.RootHints = RootHints()
+	}
+	if len(opts.RootHints) == 0 {
+		return nil, fmt.Errorf("root hints: %w", ErrNoServers)
+	}
+	if opts.Port == 0 {
+		opts.Port = DefaultPort
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.UDPSize == 0 {
+		opts.UDPSize = DefaultUDPSize
+	}
+	if opts.MaxQueries <= 0 {
+		opts.MaxQueries = DefaultMaxQueries
+	}
+	if opts.MaxDepth <= 0 {
+		opts.MaxDepth = DefaultMaxDepth
+	}
+	if opts.MaxNesting <= 0 {
+		opts.MaxNesting = DefaultMaxNesting
+	}
+	if opts.MaxNS <= 0 {
+		opts.MaxNS = DefaultMaxNS
+	}
+	return &Resolver{opts: opts}, nil
+}
