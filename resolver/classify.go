@@ -13,10 +13,10 @@ import (
 
 // Errors that make a reply unusable, wrapped by Classification.Err.
 var (
-	ErrLame           = errors.New("lame")
-	ErrUpward         = errors.New("upward referral")
-	ErrHorizontal     = errors.New("referral to the same zone")
-	ErrSideways       = errors.New("sideways referral")
+	ErrLame       = errors.New("lame")
+	ErrUpward     = errors.New("upward referral")
+	ErrHorizontal = errors.New("referral to the same zone")
+	ErrSideways   = errors.New("sideways referral")
 )
 
 // Classification is what one reply means for the walk.
