@@ -1,0 +1,205 @@
+package render
+
+import (
+	"encoding/json"
+	"io"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/nstrace/nstrace/trace"
+)
+
+// SchemaVersion is the version of the JSON document JSON writes, carried in
+// its schema_version field. It changes only when a field is removed or its
+// meaning changes; new fields do not change it. docs/json.md describes it.
+const SchemaVersion = 1
+
+// JSON writes t as one JSON document, indented with two spaces and ending
+// with a newline; docs/json.md describes every field. Durations are integer
+// microseconds in fields named *_us; with o.NoTimings those fields are left
+// out. o.Color is ignored.
+func JSON(w io.Writer, t *trace.Trace, o Options) error {
+	if t == nil {
+		return errNilTrace
+	}
+	doc := jsonDocument{SchemaVersion: SchemaVersion, jsonTrace: newJSONTrace(t, o)}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	// Records hold '<', '>' and '&' often enough (TXT, CAA) that escaping
+	// them for HTML would only make the document harder to read.
+	enc.SetEscapeHTML(false)
+	return enc.Encode(doc)
+}
+
+// The JSON document's types. Field order here is key order in the output.
+
+type jsonDocument struct {
+	SchemaVersion int `json:"schema_version"`
+	jsonTrace
+}
+
+type jsonTrace struct {
+	Question   jsonQuestion `json:"question"`
+	Outcome    string       `json:"outcome"`
+	Answer     []string     `json:"answer"`
+	Authority  []string     `json:"authority"`
+	Error      string       `json:"error,omitempty"`
+	Queries    int          `json:"queries"`
+	DurationUS *int64       `json:"duration_us,omitempty"`
+	Hops       []jsonHop    `json:"hops"`
+}
+
+type jsonQuestion struct {
+	Name  string `json:"name"`
+	Type  string `json:"type"`
+	Class string `json:"class"`
+}
+
+type jsonServer struct {
+	Name    string `json:"name"`
+	Address string `json:"address"`
+	Source  string `json:"source"`
+}
+
+type jsonHop struct {
+	Zone      string        `json:"zone"`
+	Server    jsonServer    `json:"server"`
+	Port      uint16        `json:"port"`
+	Question  jsonQuestion  `json:"question"`
+	Protocol  string        `json:"protocol"`
+	Truncated bool          `json:"truncated"`
+	StartUS   *int64        `json:"start_us,omitempty"`
+	RTTUS     *int64        `json:"rtt_us,omitempty"`
+	Size      int           `json:"size"`
+	Rcode     *string       `json:"rcode"`
+	AA        bool          `json:"aa"`
+	TC        bool          `json:"tc"`
+	Outcome   string        `json:"outcome"`
+	Referral  *jsonReferral `json:"referral,omitempty"`
+	Answer    []string      `json:"answer,omitempty"`
+	Authority []string      `json:"authority,omitempty"`
+	Error     string        `json:"error,omitempty"`
+	Lookups   []jsonTrace   `json:"lookups,omitempty"`
+}
+
+type jsonReferral struct {
+	Zone string     `json:"zone"`
+	NS   []jsonNS   `json:"ns"`
+	Glue []jsonGlue `json:"glue"`
+}
+
+type jsonNS struct {
+	Name string `json:"name"`
+	TTL  uint32 `json:"ttl"`
+}
+
+type jsonGlue struct {
+	Name    string `json:"name"`
+	Address string `json:"address"`
+	TTL     uint32 `json:"ttl"`
+	Ignored string `json:"ignored,omitempty"`
+}
+
+func newJSONTrace(t *trace.Trace, o Options) jsonTrace {
+	jt := jsonTrace{
+		Question:   newJSONQuestion(t.Question),
+		Outcome:    string(t.Outcome),
+		Answer:     records(t.Answer),
+		Authority:  records(t.Authority),
+		Error:      errString(t.Err),
+		Queries:    t.Queries,
+		DurationUS: micros(t.Duration, o),
+		Hops:       make([]jsonHop, 0, len(t.Hops)),
+	}
+	for _, h := range t.Hops {
+		if h != nil {
+			jt.Hops = append(jt.Hops, newJSONHop(h, o))
+		}
+	}
+	return jt
+}
+
+func newJSONHop(h *trace.Hop, o Options) jsonHop {
+	jh := jsonHop{
+		Zone: h.Zone,
+		Server: jsonServer{
+			Name:    h.Server.Name,
+			Address: addrString(h.Server.Addr),
+			Source:  string(h.Server.Source),
+		},
+		Port:      h.Port,
+		Question:  newJSONQuestion(h.Question),
+		Protocol:  h.Protocol,
+		Truncated: h.Truncated,
+		StartUS:   micros(h.Start, o),
+		RTTUS:     micros(h.RTT, o),
+		Size:      h.Size,
+		AA:        h.AA,
+		TC:        h.TC,
+		Outcome:   string(h.Outcome),
+		Error:     errString(h.Err),
+	}
+	if h.Rcode >= 0 {
+		rc := rcodeString(h.Rcode)
+		jh.Rcode = &rc
+	}
+	if d := h.Referral; d != nil {
+		ref := &jsonReferral{
+			Zone: d.Zone,
+			NS:   make([]jsonNS, len(d.NS)),
+			Glue: make([]jsonGlue, len(d.Glue)),
+		}
+		for i, n := range d.NS {
+			ref.NS[i] = jsonNS{Name: n.Name, TTL: n.TTL}
+		}
+		for i, g := range d.Glue {
+			ref.Glue[i] = jsonGlue{Name: g.Name, Address: addrString(g.Addr), TTL: g.TTL, Ignored: g.Ignored}
+		}
+		jh.Referral = ref
+	}
+	if len(h.Answer) > 0 {
+		jh.Answer = records(h.Answer)
+	}
+	if len(h.Authority) > 0 {
+		jh.Authority = records(h.Authority)
+	}
+	for _, lk := range h.Lookups {
+		if lk != nil {
+			jh.Lookups = append(jh.Lookups, newJSONTrace(lk, o))
+		}
+	}
+	return jh
+}
+
+func newJSONQuestion(q trace.Question) jsonQuestion {
+	return jsonQuestion{Name: q.Name, Type: trace.TypeString(q.Qtype), Class: classString(q.Qclass)}
+}
+
+// records gives rrs as zone-file text, never nil so that the document has []
+// rather than null.
+func records(rrs []dns.RR) []string {
+	s := make([]string, 0, len(rrs))
+	for _, rr := range rrs {
+		if rr != nil {
+			s = append(s, rrText(rr))
+		}
+	}
+	return s
+}
+
+// micros gives d in whole microseconds, or nil when timings are hidden.
+func micros(d time.Duration, o Options) *int64 {
+	if o.NoTimings {
+		return nil
+	}
+	us := d.Microseconds()
+	return &us
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}

@@ -1,0 +1,110 @@
+// Package render turns a trace.Trace into text: Tree for people reading a
+// terminal, JSON for programs. It only writes to the io.Writer it is given and
+// keeps no state between calls; colour is decided per call by Options, never
+// by fatih/color's global switch.
+package render
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// Options says how to render. The zero value is plain text with timings.
+type Options struct {
+	// Color turns on ANSI colour and bold in Tree; JSON ignores it.
+	Color bool
+	// NoTimings hides round-trip times, start offsets and the total
+	// duration, so that two renderings of the same walk compare byte for
+	// byte.
+	NoTimings bool
+}
+
+var errNilTrace = errors.New("render: nil trace")
+
+// formatDuration writes d compactly with about two significant digits:
+// "0.8ms", "12ms", "480ms", "1.2s", "15s". A trailing ".0" is dropped.
+func formatDuration(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "0ms"
+	case d < 100*time.Microsecond:
+		return "<0.1ms"
+	case d < 9950*time.Microsecond:
+		return tenths(int64(d.Round(100*time.Microsecond)/(100*time.Microsecond))) + "ms"
+	case d < 999500*time.Microsecond:
+		return strconv.FormatInt(int64(d.Round(time.Millisecond)/time.Millisecond), 10) + "ms"
+	case d < 9950*time.Millisecond:
+		return tenths(int64(d.Round(100*time.Millisecond)/(100*time.Millisecond))) + "s"
+	default:
+		return strconv.FormatInt(int64(d.Round(time.Second)/time.Second), 10) + "s"
+	}
+}
+
+// tenths writes n/10 with one decimal, dropping a ".0".
+func tenths(n int64) string {
+	if n%10 == 0 {
+		return strconv.FormatInt(n/10, 10)
+	}
+	return fmt.Sprintf("%d.%d", n/10, n%10)
+}
+
+// rrFields splits a record's zone-file text into owner, TTL, class, type and
+// rdata. miekg/dns separates the header fields with tabs; ok is false for
+// text that does not have that shape.
+func rrFields(rr dns.RR) (f [5]string, ok bool) {
+	parts := strings.SplitN(rr.String(), "\t", 5)
+	if len(parts) != 5 {
+		return f, false
+	}
+	copy(f[:], parts)
+	f[4] = strings.ReplaceAll(f[4], "\t", " ")
+	return f, true
+}
+
+// rrText gives a record's zone-file text on one line, tabs replaced by
+// single spaces.
+func rrText(rr dns.RR) string {
+	return strings.ReplaceAll(rr.String(), "\t", " ")
+}
+
+// rdata gives the data part of a record's zone-file text, e.g. "192.0.2.1".
+func rdata(rr dns.RR) string {
+	if f, ok := rrFields(rr); ok {
+		return f[4]
+	}
+	return rrText(rr)
+}
+
+// classString gives a class's mnemonic, or CLASSnnn (RFC 3597) for one with
+// none; zero means IN, as in trace.Question.
+func classString(c uint16) string {
+	if c == 0 {
+		c = dns.ClassINET
+	}
+	if s, ok := dns.ClassToString[c]; ok {
+		return s
+	}
+	return dns.Class(c).String()
+}
+
+// rcodeString gives an RCODE's mnemonic, or RCODEnnn for one with none.
+func rcodeString(rc int) string {
+	if s, ok := dns.RcodeToString[rc]; ok {
+		return s
+	}
+	return "RCODE" + strconv.Itoa(rc)
+}
+
+// addrString gives a's text form, or "" for the zero Addr.
+func addrString(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
+}
