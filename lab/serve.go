@@ -1,0 +1,318 @@
+package lab
+
+import (
+	"encoding/binary"
+	"hash/fnv"
+	"math"
+	"math/rand/v2"
+	"net/netip"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// Sizes of replies, as BIND 9.18 sets them by default.
+const (
+	ednsSize = 1232 // edns-udp-size and max-udp-size (DNS Flag Day 2020)
+	plainUDP = 512  // RFC 1035 §4.2.1, for queries without EDNS
+)
+
+// host is what answers at one written address: the servers that have it
+// (one machine, however many names), the zones they serve and their faults.
+type host struct {
+	addr   netip.Addr
+	names  []string
+	zones  []*zone
+	root   *zone // the scenario's root zone, for the upward fault; may be nil
+	faults map[string]bool
+	delay  time.Duration
+	loss   float64
+
+	queries atomic.Uint64 // UDP queries seen, for loss
+
+	mu  sync.Mutex
+	rng *rand.Rand // for garbage
+}
+
+// hosts groups the scenario's servers by address.
+func (s *Scenario) hosts() map[netip.Addr]*host {
+	var root *zone
+	if len(s.zones) > 0 && s.zones[0].origin == "." {
+		root = s.zones[0]
+	}
+	out := make(map[netip.Addr]*host)
+	for _, n := range s.names {
+		sv := s.servers[n]
+		for _, a := range sv.addrs {
+			h := out[a]
+			if h == nil {
+				seed := fnv.New64a()
+				seed.Write(a.AsSlice())
+				h = &host{addr: a, root: root, faults: map[string]bool{}, rng: rand.New(rand.NewPCG(seed.Sum64(), 1))}
+				out[a] = h
+			}
+			h.names = append(h.names, sv.name)
+			for _, z := range sv.zones {
+				if !slices.Contains(h.zones, z) {
+					h.zones = append(h.zones, z)
+				}
+			}
+			for _, f := range sv.faults {
+				if f.Addr.IsValid() && f.Addr != a {
+					continue
+				}
+				h.faults[f.Kind] = true
+				h.delay = max(h.delay, f.Delay)
+				h.loss = max(h.loss, f.Percent)
+			}
+		}
+	}
+	return out
+}
+
+// lose reports whether this UDP query is one of the share the loss fault
+// drops. The pattern is fixed, not random: the first query is dropped, and
+// then as many as keep the share dropped so far at or just above loss%.
+func (h *host) lose() bool {
+	if h.loss <= 0 {
+		return false
+	}
+	n := float64(h.queries.Add(1) - 1)
+	return math.Ceil((n+1)*h.loss/100) > math.Ceil(n*h.loss/100)
+}
+
+// reply gives the bytes to send back for the query pkt received over proto
+// ("udp" or "tcp"), or nil to send nothing. It waits out any delay fault,
+// giving up when done is closed.
+func (h *host) reply(done <-chan struct{}, pkt []byte, proto string) []byte {
+	if h.faults["down"] || (proto == "udp" && h.lose()) {
+		return nil
+	}
+	if h.delay > 0 {
+		t := time.NewTimer(h.delay)
+		defer t.Stop()
+		select {
+		case <-done:
+			return nil
+		case <-t.C:
+		}
+	}
+	q := new(dns.Msg)
+	if err := q.Unpack(pkt); err != nil {
+		return formErr(pkt)
+	}
+	if q.Response {
+		return nil // never answer an answer
+	}
+	if h.faults["garbage"] {
+		return h.garbage(q.Id)
+	}
+	m := h.respond(q, proto)
+	if h.faults["wrong-id"] {
+		m.Id = q.Id + 1
+	}
+	if h.faults["wrong-question"] {
+		qtype := uint16(dns.TypeA)
+		if len(m.Question) > 0 {
+			qtype = m.Question[0].Qtype
+		}
+		m.Question = []dns.Question{{Name: "wrong-question.invalid.", Qtype: qtype, Qclass: dns.ClassINET}}
+	}
+	out, err := m.Pack()
+	if err != nil {
+		// Only a bug or a record that cannot be written ends here.
+		fail := new(dns.Msg)
+		fail.SetRcode(q, dns.RcodeServerFailure)
+		if out, err = fail.Pack(); err != nil {
+			return nil
+		}
+	}
+	return out
+}
+
+// formErr answers a query that does not parse: FORMERR, header only, when
+// there is a header to answer (RFC 1035 §4.1.1).
+func formErr(pkt []byte) []byte {
+	if len(pkt) < 12 || pkt[2]&0x80 != 0 {
+		return nil
+	}
+	m := new(dns.Msg)
+	m.Id = binary.BigEndian.Uint16(pkt)
+	m.Response = true
+	m.Opcode = int(pkt[2]>>3) & 0xf
+	m.Rcode = dns.RcodeFormatError
+	out, _ := m.Pack()
+	return out
+}
+
+// garbage is bytes that no parser takes for a DNS message: an ID that is
+// not the query's and a header claiming more questions than follow.
+func (h *host) garbage(id uint16) []byte {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	b := make([]byte, 16+h.rng.IntN(48))
+	for i := range b {
+		b[i] = byte(h.rng.Uint32())
+	}
+	binary.BigEndian.PutUint16(b, ^id)
+	b[4], b[5] = 0xff, 0xff
+	return b
+}
+
+// respond builds the reply to a well-formed query: the authoritative logic,
+// then the faults that change the message, then EDNS and truncation.
+func (h *host) respond(q *dns.Msg, proto string) *dns.Msg {
+	m := new(dns.Msg)
+	m.SetReply(q)
+	opt := q.IsEdns0()
+	finish := func() *dns.Msg {
+		h.finish(m, opt, proto)
+		return m
+	}
+	if q.Opcode != dns.OpcodeQuery {
+		m.Rcode = dns.RcodeNotImplemented
+		return finish()
+	}
+	if len(q.Question) != 1 || countOPT(q) > 1 {
+		m.Rcode = dns.RcodeFormatError
+		return finish()
+	}
+	if opt != nil && opt.Version() != 0 {
+		m.Rcode = dns.RcodeBadVers // RFC 6891 §6.1.3
+		return finish()
+	}
+	qs := q.Question[0]
+	qname := dns.CanonicalName(qs.Name)
+	switch {
+	case qs.Qclass != dns.ClassINET:
+		m.Rcode = dns.RcodeRefused
+		return finish()
+	case qs.Qtype == dns.TypeAXFR || qs.Qtype == dns.TypeIXFR:
+		m.Rcode = dns.RcodeRefused // BIND's default allow-transfer is none
+		return finish()
+	case qs.Qtype == dns.TypeOPT || qs.Qtype == dns.TypeTSIG || qs.Qtype == dns.TypeTKEY:
+		m.Rcode = dns.RcodeFormatError
+		return finish()
+	}
+	switch {
+	case h.faults["refused"]:
+		m.Rcode = dns.RcodeRefused
+		return finish()
+	case h.faults["servfail"]:
+		m.Rcode = dns.RcodeServerFailure
+		return finish()
+	}
+	z := h.zoneFor(qname, qs.Qtype)
+	if z == nil {
+		m.Rcode = dns.RcodeRefused // not authoritative, not recursive
+		return finish()
+	}
+	var r result
+	switch {
+	case h.faults["upward"] && h.root != nil:
+		r = h.root.referral(".")
+	case h.faults["horizontal"]:
+		r = z.referral(z.origin)
+	case h.faults["sideways"]:
+		r = result{
+			ns:    []dns.RR{mustRR("sideways.invalid. 3600 IN NS ns.sideways.invalid.")},
+			extra: []dns.RR{mustRR("ns.sideways.invalid. 3600 IN A 192.0.2.254")},
+		}
+	default:
+		r = z.query(qname, qs.Qtype)
+	}
+	m.Rcode = r.rcode
+	m.Authoritative = r.aa && !h.faults["lame"]
+	m.Answer, m.Ns, m.Extra = r.answer, r.ns, r.extra
+	if h.faults["poison-glue"] && m.Rcode == dns.RcodeSuccess {
+		m.Extra = append(slices.Clip(m.Extra), poison(z, m.Ns)...)
+	}
+	return finish()
+}
+
+// finish adds the OPT record the query asked for and applies the faults
+// about TC and the size limit of the transport.
+func (h *host) finish(m *dns.Msg, opt *dns.OPT, proto string) {
+	size := plainUDP
+	if opt != nil {
+		// Mirror EDNS0 (RFC 6891 §6.1.1); the DO bit is echoed as BIND does.
+		m.SetEdns0(ednsSize, opt.Do())
+		size = min(max(int(opt.UDPSize()), plainUDP), ednsSize)
+	}
+	if h.faults["tc-always"] || (proto == "udp" && h.faults["truncate"]) {
+		m.Answer, m.Ns = nil, nil
+		m.Extra = slices.DeleteFunc(m.Extra, func(rr dns.RR) bool { return rr.Header().Rrtype != dns.TypeOPT })
+		m.Truncated = true
+		m.Compress = true
+		return
+	}
+	if proto != "udp" {
+		size = dns.MaxMsgSize
+	}
+	answers, authority := len(m.Answer), len(m.Ns)
+	m.Truncate(size)
+	// Like BIND, losing only additional data of an authoritative answer is
+	// no reason for TC; a referral short of glue is (RFC 9471).
+	if m.Authoritative && len(m.Answer) == answers && len(m.Ns) == authority {
+		m.Truncated = false
+	}
+	m.Compress = true
+}
+
+func countOPT(q *dns.Msg) int {
+	n := 0
+	for _, rr := range q.Extra {
+		if rr.Header().Rrtype == dns.TypeOPT {
+			n++
+		}
+	}
+	return n
+}
+
+// zoneFor picks the zone that answers qname: the closest enclosing one the
+// host serves. DS at a zone's apex is the parent's, when the host serves
+// the parent too.
+func (h *host) zoneFor(qname string, qtype uint16) *zone {
+	var best, next *zone
+	for _, z := range h.zones {
+		if !dns.IsSubDomain(z.origin, qname) {
+			continue
+		}
+		if best == nil || dns.CountLabel(z.origin) > dns.CountLabel(best.origin) {
+			best, next = z, best
+		} else if next == nil || dns.CountLabel(z.origin) > dns.CountLabel(next.origin) {
+			next = z
+		}
+	}
+	if best != nil && next != nil && qtype == dns.TypeDS && best.origin == qname {
+		return next
+	}
+	return best
+}
+
+// poison is what the poison-glue fault adds: an address for an unrelated
+// name, and one for each nameserver named outside the zone (a lie about a
+// name the server has no authority for, RFC 2181 §5.4.1).
+func poison(z *zone, ns []dns.RR) []dns.RR {
+	out := []dns.RR{mustRR("www.victim.test. 3600 IN A 192.0.2.66")}
+	for _, rr := range ns {
+		if n, ok := rr.(*dns.NS); ok && !dns.IsSubDomain(z.origin, n.Ns) {
+			out = append(out, &dns.A{
+				Hdr: dns.RR_Header{Name: n.Ns, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 3600},
+				A:   netip.MustParseAddr("192.0.2.66").AsSlice(),
+			})
+		}
+	}
+	return out
+}
+
+func mustRR(s string) dns.RR {
+	rr, err := dns.NewRR(s)
+	if err != nil {
+		panic(err)
+	}
+	return rr
+}
