@@ -270,3 +270,25 @@ func TestEmptyTrace(t *testing.T) {
 		t.Errorf("JSON(empty failed trace) lacks empty arrays:\n%s", js)
 	}
 }
+
+// The example in docs/json.md is what JSON writes, so the document cannot
+// drift from the code.
+func TestJSONDocExample(t *testing.T) {
+	path := filepath.Join("..", "..", "docs", "json.md")
+	md, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(md), "\n## Example\n")
+	if ok {
+		_, rest, ok = strings.Cut(rest, "```json\n")
+	}
+	example, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatalf("%s has no ```json block under ## Example", path)
+	}
+	got := string(render(t, JSON, docTrace(), Options{}))
+	if got != example {
+		t.Errorf("the example in %s differs from JSON(docTrace()); paste this in:\n%s", path, got)
+	}
+}
