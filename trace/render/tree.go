@@ -139,9 +139,15 @@ type hopRow struct {
 
 // hops writes t's hops, each line starting with prefix.
 func (r *treeRenderer) hops(t *trace.Trace, prefix string) {
-	rows := make([]hopRow, len(t.Hops))
+	var hops []*trace.Hop
+	for _, h := range t.Hops {
+		if h != nil {
+			hops = append(hops, h)
+		}
+	}
+	rows := make([]hopRow, len(hops))
 	var zoneW, serverW, rttW, protoW int
-	for i, h := range t.Hops {
+	for i, h := range hops {
 		row := hopRow{
 			zone:    new(span).add(nil, h.Zone),
 			server:  r.server(h),
@@ -162,10 +168,10 @@ func (r *treeRenderer) hops(t *trace.Trace, prefix string) {
 		protoW = max(protoW, row.proto.w)
 		rows[i] = row
 	}
-	for i, h := range t.Hops {
+	for i, h := range hops {
 		row := rows[i]
 		branch, cont := "├─ ", "│  "
-		if i == len(t.Hops)-1 {
+		if i == len(hops)-1 {
 			branch, cont = "└─ ", "   "
 		}
 		var b strings.Builder
@@ -173,13 +179,12 @@ func (r *treeRenderer) hops(t *trace.Trace, prefix string) {
 		b.WriteString(pad(row.zone, zoneW))
 		b.WriteString("  ")
 		b.WriteString(pad(row.server, serverW))
-		if !r.o.NoTimings {
-			b.WriteString("  ")
-			b.WriteString(padLeft(row.rtt, rttW))
-		}
 		if r.o.NoTimings {
 			b.WriteString("  ")
 		} else {
+			// The RTT sits right-aligned against its protocol: "12ms udp".
+			b.WriteString("  ")
+			b.WriteString(padLeft(row.rtt, rttW))
 			b.WriteString(" ")
 		}
 		b.WriteString(pad(row.proto, protoW))
@@ -393,7 +398,7 @@ func (r *treeRenderer) details(t *trace.Trace, h *trace.Hop) []string {
 		if g.Ignored == "" {
 			continue
 		}
-		lines = append(lines, r.p.warn.Sprint(fmt.Sprintf("glue %s %s ignored: %s", g.Name, g.Addr, g.Ignored)))
+		lines = append(lines, r.p.warn.Sprint(fmt.Sprintf("glue %s %s ignored: %s", g.Name, addrString(g.Addr), g.Ignored)))
 	}
 	return lines
 }
