@@ -71,8 +71,8 @@ func (r *Resolver) exchange(ctx context.Context, q trace.Question, server netip.
 // (RFC 5452 §9.1: ID, question name, type and class). Over UDP a reply that does
 // not match, or does not parse, is dropped and the wait goes on, as a forged
 // or stale datagram must not end the query; over TCP the stream is spent.
-func (r *Resolver) exchangeOn(ctx context.Context, network string, m *dns.Msg, server netip.AddrPort) (reply, error) {
-	rep := reply{protocol: network}
+func (r *Resolver) exchangeOn(ctx context.Context, network string, m *dns.Msg, server netip.AddrPort) (rep reply, err error) {
+	rep.protocol = network
 	ctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
 	defer cancel()
 	start := time.Now()

@@ -107,30 +107,38 @@ func (w *run) walk(ctx context.Context, q trace.Question, nest int, chain []stri
 func (w *run) askZone(ctx context.Context, t *trace.Trace, zone string, q trace.Question, servers []nameserver, via *trace.Hop, nest int, chain []string) (*trace.Hop, Classification, error) {
 	var failed []Attempt
 	for _, ns := range servers {
-		if ns.addrs == nil && via != nil {
-			lookups, addrs, err := w.resolveNS(ctx, ns.name, nest, chain)
-			via.Lookups = append(via.Lookups, lookups...)
-			if err != nil {
+		addrs := [][]trace.Server{ns.addrs}
+		if ns.addrs == nil {
+			addrs = [][]trace.Server{nil, nil} // resolved in turn: A, then AAAA if need be
+		}
+		for i, group := range addrs {
+			if group == nil {
+				qtype := []uint16{dns.TypeA, dns.TypeAAAA}[i]
+				lookup, resolved, err := w.resolveNS(ctx, ns.name, qtype, nest, chain)
+				if lookup != nil {
+					via.Lookups = append(via.Lookups, lookup)
+				}
 				if errors.As(err, new(errFatal)) {
 					return nil, Classification{}, err
 				}
-				failed = append(failed, Attempt{Server: trace.Server{Name: ns.name}, Err: err})
-				continue
+				if err != nil {
+					failed = append(failed, Attempt{Server: trace.Server{Name: ns.name}, Err: err})
+				}
+				group = resolved
 			}
-			ns.addrs = addrs
-		}
-		for _, s := range ns.addrs {
-			hop, c, err := w.query(ctx, zone, q, s)
-			if hop != nil {
-				t.Hops = append(t.Hops, hop)
+			for _, s := range group {
+				hop, c, err := w.query(ctx, zone, q, s)
+				if hop != nil {
+					t.Hops = append(t.Hops, hop)
+				}
+				if err != nil {
+					return nil, c, err
+				}
+				if hop.Err == nil {
+					return hop, c, nil
+				}
+				failed = append(failed, Attempt{Server: s, Err: hop.Err})
 			}
-			if err != nil {
-				return nil, c, err
-			}
-			if hop.Err == nil {
-				return hop, c, nil
-			}
-			failed = append(failed, Attempt{Server: s, Err: hop.Err})
 		}
 	}
 	return nil, Classification{}, &ZoneError{Zone: zone, Attempts: failed}
@@ -170,53 +178,41 @@ func (w *run) query(ctx context.Context, zone string, q trace.Question, s trace.
 	return hop, c, nil
 }
 
-// resolveNS finds the addresses of a nameserver name that came without glue,
-// by walking from the root for its A and AAAA records at once.
-func (w *run) resolveNS(ctx context.Context, name string, nest int, chain []string) ([]*trace.Trace, []trace.Server, error) {
+// resolveNS finds the addresses of type qtype (A or AAAA) of a nameserver
+// name that came without glue, by walking from the root. The walk is
+// returned to be recorded, with the addresses, which are kept for the rest of
+// the run. A name with no address of that type is an error, as is a loop.
+func (w *run) resolveNS(ctx context.Context, name string, qtype uint16, nest int, chain []string) (*trace.Trace, []trace.Server, error) {
+	key := name + " " + trace.TypeString(qtype)
+	w.mu.Lock()
+	cached, ok := w.addrs[key]
+	w.mu.Unlock()
+	if ok {
+		return nil, servers(name, cached, trace.SourceCache), nil
+	}
 	if i := slices.Index(chain, name); i >= 0 {
 		return nil, nil, fmt.Errorf("%w: %s", ErrLoop, strings.Join(append(chain[i:], name), " needs "))
 	}
 	if nest >= w.r.opts.MaxNesting {
 		return nil, nil, fmt.Errorf("%w: more than %d", ErrMaxNesting, w.r.opts.MaxNesting)
 	}
-	chain = append(slices.Clip(chain), name)
-	lookups := make([]*trace.Trace, 2)
-	var wg sync.WaitGroup
-	for i, qtype := range []uint16{dns.TypeA, dns.TypeAAAA} {
-		wg.Go(func() {
-			lookups[i] = w.walk(ctx, trace.Question{Name: name, Qtype: qtype, Qclass: dns.ClassINET}, nest+1, chain)
-		})
-	}
-	wg.Wait()
-
-	var addrs []netip.Addr
-	var errs []error
-	for _, l := range lookups {
-		addrs = append(addrs, addressesOf(l.Answer)...)
-		switch {
-		case l.Err != nil:
-			errs = append(errs, l.Err)
-		case !l.Outcome.Authoritative() || l.Outcome == trace.CNAME:
-			errs = append(errs, fmt.Errorf("%s %s: %s", name, trace.TypeString(l.Question.Qtype), l.Outcome))
+	l := w.walk(ctx, trace.Question{Name: name, Qtype: qtype, Qclass: dns.ClassINET}, nest+1, append(slices.Clip(chain), name))
+	if l.Err != nil {
+		if errors.Is(l.Err, ErrMaxQueries) || errors.Is(l.Err, context.Canceled) || errors.Is(l.Err, context.DeadlineExceeded) {
+			return l, nil, errFatal{l.Err}
 		}
+		return l, nil, fmt.Errorf("%s: %w", key, l.Err)
 	}
-	for _, err := range errs {
-		if errors.Is(err, ErrMaxQueries) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			return lookups, nil, errFatal{err}
-		}
-	}
+	addrs := addressesOf(l.Answer)
 	if len(addrs) == 0 {
-		if len(errs) == 0 {
-			errs = append(errs, fmt.Errorf("%s has no address", name))
-		}
-		return lookups, nil, fmt.Errorf("no address: %w", joinErrors(errs))
+		return l, nil, fmt.Errorf("%s: %s", key, strings.ToUpper(string(l.Outcome)))
 	}
 	sortAddrs(addrs)
 	addrs = slices.Compact(addrs)
 	w.mu.Lock()
-	w.addrs[name] = addrs
+	w.addrs[key] = addrs
 	w.mu.Unlock()
-	return lookups, servers(name, addrs, trace.SourceResolved), nil
+	return l, servers(name, addrs, trace.SourceResolved), nil
 }
 
 func (w *run) fromHints() []nameserver {
@@ -250,10 +246,10 @@ func (w *run) fromReferral(d *trace.Delegation) []nameserver {
 			continue
 		}
 		w.mu.Lock()
-		cached, ok := w.addrs[ns.Name]
+		_, ok := w.addrs[ns.Name+" A"]
 		w.mu.Unlock()
 		if ok {
-			known = append(known, nameserver{name: ns.Name, addrs: servers(ns.Name, cached, trace.SourceCache)})
+			known = append(known, nameserver{name: ns.Name})
 			continue
 		}
 		unknown = append(unknown, nameserver{name: ns.Name})
@@ -311,15 +307,35 @@ func (e *ZoneError) Error() string {
 	default:
 		fmt.Fprintf(&b, "all %d servers for %s failed: ", len(e.Attempts), e.Zone)
 	}
-	for i, a := range e.Attempts {
+	// Servers that failed alike are named together, at most a few of them,
+	// so the line stays readable when all 26 root addresses fail the same way.
+	const most = 3
+	var groups [][]Attempt
+	for _, a := range e.Attempts {
+		i := slices.IndexFunc(groups, func(g []Attempt) bool { return g[0].Err.Error() == a.Err.Error() })
+		if i < 0 {
+			groups = append(groups, nil)
+			i = len(groups) - 1
+		}
+		groups[i] = append(groups[i], a)
+	}
+	for i, g := range groups {
 		if i > 0 {
 			b.WriteString("; ")
 		}
-		b.WriteString(a.Server.Name)
-		if a.Server.Addr.IsValid() {
-			fmt.Fprintf(&b, " (%s)", a.Server.Addr)
+		for j, a := range g[:min(len(g), most)] {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(a.Server.Name)
+			if a.Server.Addr.IsValid() {
+				fmt.Fprintf(&b, " (%s)", a.Server.Addr)
+			}
 		}
-		fmt.Fprintf(&b, " %v", a.Err)
+		if len(g) > most {
+			fmt.Fprintf(&b, " and %d more", len(g)-most)
+		}
+		fmt.Fprintf(&b, " %v", g[0].Err)
 	}
 	return b.String()
 }
@@ -333,26 +349,3 @@ func (e *ZoneError) Unwrap() []error {
 	}
 	return errs
 }
-
-// joinedErrors is errors.Join on one line: a walk's error is printed as one.
-type joinedErrors []error
-
-func joinErrors(errs []error) error {
-	var out joinedErrors
-	for _, err := range errs {
-		if !slices.ContainsFunc(out, func(e error) bool { return e.Error() == err.Error() }) {
-			out = append(out, err)
-		}
-	}
-	return out
-}
-
-func (e joinedErrors) Error() string {
-	msgs := make([]string, len(e))
-	for i, err := range e {
-		msgs[i] = err.Error()
-	}
-	return strings.Join(msgs, "; ")
-}
-
-func (e joinedErrors) Unwrap() []error { return e }

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"strconv"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"nstrace": func() { os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr)) },
+	})
+}
+
+// TestScripts runs the CLI end to end: each testdata/script/*.txtar is a
+// shell-like script of nstrace invocations and their expected output. Every
+// trace runs in a lab on loopback; NSTRACE_LOOPBACK_ONLY makes any other
+// destination an error, so a script can never reach the internet.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("NSTRACE_LOOPBACK_ONLY", "1")
+			env.Setenv("NO_COLOR", "")
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"status": cmdStatus,
+		},
+	})
+}
+
+// cmdStatus runs "status N PROG ARGS...": PROG must exit with code N. Its
+// output is kept for the stdout and stderr checks that follow.
+func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: status N PROG [ARGS...]")
+	}
+	err := ts.Exec(args[1], args[2:]...)
+	got := "0"
+	if err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("%s: %v", args[1], err)
+		}
+		got = strconv.Itoa(ee.ExitCode())
+	}
+	if got != args[0] {
+		ts.Fatalf("%s exited with %s, want %s", args[1], got, args[0])
+	}
+}
