@@ -48,6 +48,15 @@ func parseZone(file string, data []byte) (*zone, error) {
 		case *dns.OPT, *dns.TSIG:
 			return nil, fmt.Errorf("%s: %s: %s is not zone data", file, h.Name, dns.Type(h.Rrtype))
 		}
+		// A record that cannot be written, or that has no data (miekg
+		// takes "www IN A" for a dynamic update's empty A), is a mistake.
+		buf := make([]byte, dns.Len(rr)+64)
+		if _, err := dns.PackRR(rr, buf, 0, nil, false); err != nil {
+			return nil, fmt.Errorf("%s: %s %s: %v", file, h.Name, dns.Type(h.Rrtype), err)
+		}
+		if h.Rdlength == 0 {
+			return nil, fmt.Errorf("%s: %s %s: no data", file, h.Name, dns.Type(h.Rrtype))
+		}
 		if slices.ContainsFunc(z.rrs[h.Name], func(o dns.RR) bool { return dns.IsDuplicate(o, rr) }) {
 			continue
 		}
