@@ -73,19 +73,20 @@ func (r *Resolver) exchange(ctx context.Context, q trace.Question, server netip.
 // or stale datagram must not end the query; over TCP the stream is spent.
 func (r *Resolver) exchangeOn(ctx context.Context, network string, m *dns.Msg, server netip.AddrPort) (rep reply, err error) {
 	rep.protocol = network
-	ctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
-	defer cancel()
 	start := time.Now()
 	defer func() { rep.rtt = time.Since(start) }()
-
-	c, err := r.opts.Dial(ctx, network, server)
+	// The query's own timeout is a socket deadline; the caller's context
+	// ends the wait early through AfterFunc. Keeping the two apart means a
+	// timeout is reported as one only when it is this query's.
+	deadline := start.Add(r.opts.Timeout)
+	dctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	c, err := r.opts.Dial(dctx, network, server)
 	if err != nil {
 		return rep, r.netError(ctx, err)
 	}
 	defer c.Close()
-	if d, ok := ctx.Deadline(); ok {
-		c.SetDeadline(d)
-	}
+	c.SetDeadline(deadline)
 	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 
@@ -144,15 +145,12 @@ func matches(query, got *dns.Msg) error {
 
 // netError turns a dial, read or write error into the error a hop records.
 func (r *Resolver) netError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-		if ctx.Err() != nil && context.Cause(ctx) != context.DeadlineExceeded {
-			return ctx.Err()
-		}
 		return fmt.Errorf("%w after %s", ErrTimeout, r.opts.Timeout)
-	}
-	if errors.Is(err, context.Canceled) {
-		return err
 	}
 	var oe *net.OpError
 	if errors.As(err, &oe) && oe.Err != nil {

@@ -1,0 +1,304 @@
+package resolver_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+	"github.com/nstrace/nstrace/lab"
+	"github.com/nstrace/nstrace/resolver"
+	"github.com/nstrace/nstrace/trace"
+)
+
+// startLab serves testdata/lab/NAME.txtar on loopback for the test's duration.
+func startLab(t testing.TB, name string) *lab.Lab {
+	t.Helper()
+	s, err := lab.Load(filepath.Join("..", "testdata", "lab", name+".txtar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := lab.Start(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+// newResolver aims a resolver at l, with short timeouts so that failure
+// cases stay fast. The dial refuses anything but the lab's addresses.
+func newResolver(t testing.TB, l *lab.Lab, opts resolver.Options) *resolver.Resolver {
+	t.Helper()
+	opts.Dial = l.Dial
+	opts.RootHints = l.RootHints()
+	if opts.Timeout == 0 {
+		opts.Timeout = 300 * time.Millisecond
+	}
+	r, err := resolver.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// hopsWith returns the hops, nested lookups included, that match f.
+func hopsWith(tr *trace.Trace, f func(*trace.Hop) bool) []*trace.Hop {
+	var out []*trace.Hop
+	for _, h := range tr.Hops {
+		if f(h) {
+			out = append(out, h)
+		}
+		for _, l := range h.Lookups {
+			out = append(out, hopsWith(l, f)...)
+		}
+	}
+	return out
+}
+
+func TestTraceLab(t *testing.T) {
+	tests := []struct {
+		scenario string
+		name     string
+		qtype    uint16
+		opts     resolver.Options
+		outcome  trace.Outcome
+		err      error    // wanted in the error chain when set
+		zones    []string // the zones crossed, when set
+		answer   string   // a substring of the final answer, when set
+		check    func(t *testing.T, tr *trace.Trace)
+	}{
+		{scenario: "healthy", name: "www.example.com", qtype: dns.TypeA, outcome: trace.Answer,
+			zones: []string{".", "com.", "example.com."}, answer: "192.0.2.10",
+			check: func(t *testing.T, tr *trace.Trace) {
+				var srcs []trace.Source
+				for _, h := range tr.Hops {
+					srcs = append(srcs, h.Server.Source)
+				}
+				if want := []trace.Source{trace.SourceHints, trace.SourceGlue, trace.SourceGlue}; !slices.Equal(srcs, want) {
+					t.Errorf("sources = %v, want %v", srcs, want)
+				}
+				if tr.Queries != 3 {
+					t.Errorf("Queries = %d, want 3", tr.Queries)
+				}
+				f := tr.Final()
+				if f == nil || !f.AA || f.Protocol != "udp" || f.Size == 0 || f.Rcode != dns.RcodeSuccess {
+					t.Errorf("final hop = %+v, want AA over UDP with a size and NOERROR", f)
+				}
+				ref := tr.Hops[1].Referral
+				if ref == nil || ref.Zone != "example.com." || len(ref.NS) != 2 || ref.NS[0].TTL != 172800 || len(ref.Glue) != 2 {
+					t.Errorf("com referral = %+v, want example.com. with 2 NS (TTL 172800) and 2 glue", ref)
+				}
+			}},
+		{scenario: "healthy", name: "WWW.Example.COM.", qtype: dns.TypeAAAA, outcome: trace.Answer, answer: "2001:db8::10"},
+		{scenario: "healthy", name: "alias.example.com", qtype: dns.TypeA, outcome: trace.Answer, answer: "CNAME"},
+		{scenario: "healthy", name: "nope.example.com", qtype: dns.TypeA, outcome: trace.NXDomain, answer: "SOA"},
+		{scenario: "healthy", name: "mail.example.com", qtype: dns.TypeMX, outcome: trace.NoData, answer: "SOA"},
+		{scenario: "healthy", name: "example.com", qtype: dns.TypeMX, outcome: trace.Answer, answer: "mail.example.com."},
+		{scenario: "healthy", name: "com", qtype: dns.TypeNS, outcome: trace.Answer, zones: []string{".", "com."}},
+		{scenario: "healthy", name: ".", qtype: dns.TypeNS, outcome: trace.Answer, zones: []string{"."}},
+		{scenario: "subdelegation", name: "api.dev.example.com", qtype: dns.TypeA, outcome: trace.Answer,
+			zones: []string{".", "com.", "example.com.", "dev.example.com."}, answer: "192.0.2.80"},
+		{scenario: "glueless", name: "www.example.com", qtype: dns.TypeA, outcome: trace.Answer,
+			zones: []string{".", "com.", "example.com."}, answer: "192.0.2.10",
+			check: func(t *testing.T, tr *trace.Trace) {
+				com := tr.Hops[1]
+				if len(com.Lookups) != 1 || com.Lookups[0].Question.Name != "ns1.provider.net." || com.Lookups[0].Question.Qtype != dns.TypeA {
+					t.Fatalf("com hop lookups = %+v, want one for ns1.provider.net. A", com.Lookups)
+				}
+				l := com.Lookups[0]
+				if got, want := l.Zones(), []string{".", "net.", "provider.net."}; !slices.Equal(got, want) {
+					t.Errorf("lookup zones = %v, want %v", got, want)
+				}
+				final := tr.Final()
+				if final.Server.Source != trace.SourceResolved || final.Server.Addr != netip.MustParseAddr("198.51.100.1") {
+					t.Errorf("final server = %+v, want ns1.provider.net. 198.51.100.1 resolved", final.Server)
+				}
+				if tr.Queries != 6 {
+					t.Errorf("Queries = %d, want 6 (3 + 3 for the lookup)", tr.Queries)
+				}
+			}},
+		{scenario: "deadserver", name: "www.example.com", qtype: dns.TypeA, outcome: trace.Answer,
+			check: func(t *testing.T, tr *trace.Trace) {
+				failed := hopsWith(tr, func(h *trace.Hop) bool { return h.Err != nil })
+				if len(failed) != 1 || failed[0].Server.Name != "ns1.example.com." || !errors.Is(failed[0].Err, resolver.ErrTimeout) {
+					t.Fatalf("failed hops = %v, want ns1.example.com. timing out", failed)
+				}
+				if tr.Final().Server.Name != "ns2.example.com." {
+					t.Errorf("answered by %s, want ns2.example.com.", tr.Final().Server.Name)
+				}
+			}},
+		{scenario: "lamedelegation", name: "www.example.com", qtype: dns.TypeA, outcome: trace.Answer,
+			check: func(t *testing.T, tr *trace.Trace) {
+				failed := hopsWith(tr, func(h *trace.Hop) bool { return h.Err != nil })
+				if len(failed) != 1 || !errors.Is(failed[0].Err, resolver.RcodeError(dns.RcodeRefused)) {
+					t.Errorf("failed hops = %v, want one REFUSED", failed)
+				}
+			}},
+		{scenario: "truncate", name: "www.example.com", qtype: dns.TypeA, outcome: trace.Answer,
+			check: func(t *testing.T, tr *trace.Trace) {
+				if f := tr.Final(); f.Protocol != "tcp" || !f.Truncated || f.TC {
+					t.Errorf("final hop protocol %s truncated %v TC %v, want tcp after truncation, TC clear", f.Protocol, f.Truncated, f.TC)
+				}
+			}},
+		{scenario: "bigtxt", name: "big.example.com", qtype: dns.TypeTXT, outcome: trace.Answer,
+			check: func(t *testing.T, tr *trace.Trace) {
+				f := tr.Final()
+				if f.Protocol != "tcp" || f.Size <= 1232 || len(tr.Answer) < 5 {
+					t.Errorf("final hop %s %d bytes with %d records, want a large TXT RRset over tcp", f.Protocol, f.Size, len(tr.Answer))
+				}
+			}},
+		{scenario: "noaddress", name: "www.example.com", qtype: dns.TypeA, outcome: trace.Answer},
+		{scenario: "poison-glue", name: "www.example.com", qtype: dns.TypeA, outcome: trace.Answer,
+			check: func(t *testing.T, tr *trace.Trace) {
+				poisoned := netip.MustParseAddr("192.0.2.66")
+				if h := hopsWith(tr, func(h *trace.Hop) bool { return h.Server.Addr == poisoned }); len(h) > 0 {
+					t.Errorf("queried the poisoned address: %v", h[0])
+				}
+				var ignored []string
+				for _, h := range hopsWith(tr, func(h *trace.Hop) bool { return h.Referral != nil }) {
+					for _, g := range h.Referral.Glue {
+						if g.Ignored != "" {
+							ignored = append(ignored, g.Name)
+						}
+					}
+				}
+				if !slices.Contains(ignored, "ns1.provider.net.") {
+					t.Errorf("ignored glue = %v, want ns1.provider.net. among it", ignored)
+				}
+			}},
+		{scenario: "refused", name: "www.example.com", qtype: dns.TypeA, outcome: trace.Failed, err: resolver.RcodeError(dns.RcodeRefused)},
+		{scenario: "servfail", name: "www.example.com", qtype: dns.TypeA, outcome: trace.Failed, err: resolver.RcodeError(dns.RcodeServerFailure)},
+		{scenario: "lame", name: "www.example.com", qtype: dns.TypeA, outcome: trace.Failed, err: resolver.ErrLame},
+		{scenario: "upward", name: "www.example.com", qtype: dns.TypeA, outcome: trace.Failed, err: resolver.ErrUpward},
+		{scenario: "horizontal", name: "www.example.com", qtype: dns.TypeA, outcome: trace.Failed, err: resolver.ErrHorizontal},
+		{scenario: "sideways", name: "www.example.com", qtype: dns.TypeA, outcome: trace.Failed, err: resolver.ErrSideways},
+		{scenario: "wrong-id", name: "www.example.com", qtype: dns.TypeA, outcome: trace.Failed, err: resolver.ErrTimeout},
+		{scenario: "wrong-question", name: "www.example.com", qtype: dns.TypeA, outcome: trace.Failed, err: resolver.ErrTimeout},
+		{scenario: "garbage", name: "www.example.com", qtype: dns.TypeA, outcome: trace.Failed, err: resolver.ErrTimeout},
+		{scenario: "tc-always", name: "www.example.com", qtype: dns.TypeA, outcome: trace.Failed, err: resolver.ErrTruncatedTCP},
+		{scenario: "tcp-hang", name: "www.example.com", qtype: dns.TypeA, outcome: trace.Failed, err: resolver.ErrTimeout},
+		{scenario: "no-tcp", name: "big.example.com", qtype: dns.TypeTXT, outcome: trace.Failed, err: resolver.ErrNoServers},
+		{scenario: "delay", name: "www.example.com", qtype: dns.TypeA, opts: resolver.Options{Timeout: 50 * time.Millisecond}, outcome: trace.Failed, err: resolver.ErrTimeout},
+		{scenario: "delay", name: "www.example.com", qtype: dns.TypeA, opts: resolver.Options{Timeout: time.Second}, outcome: trace.Answer},
+		{scenario: "glueless-cycle", name: "www.a.example", qtype: dns.TypeA, outcome: trace.Failed, err: resolver.ErrLoop},
+		{scenario: "healthy", name: "www.example.com", qtype: dns.TypeA, opts: resolver.Options{MaxQueries: 2}, outcome: trace.Failed, err: resolver.ErrMaxQueries},
+		{scenario: "subdelegation", name: "api.dev.example.com", qtype: dns.TypeA, opts: resolver.Options{MaxDepth: 2}, outcome: trace.Failed, err: resolver.ErrMaxDepth},
+		{scenario: "glueless", name: "www.example.com", qtype: dns.TypeA, opts: resolver.Options{MaxNesting: 1}, outcome: trace.Answer},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario+"/"+tt.name+"/"+dns.TypeToString[tt.qtype], func(t *testing.T) {
+			t.Parallel()
+			r := newResolver(t, startLab(t, tt.scenario), tt.opts)
+			tr, err := r.Trace(context.Background(), tt.name, tt.qtype)
+			if tr == nil {
+				t.Fatalf("Trace(%q) = nil, %v", tt.name, err)
+			}
+			if tr.Outcome != tt.outcome {
+				t.Fatalf("Trace(%q) outcome = %v (err %v), want %v", tt.name, tr.Outcome, err, tt.outcome)
+			}
+			if err != tr.Err {
+				t.Errorf("Trace(%q) returned %v, but the trace says %v", tt.name, err, tr.Err)
+			}
+			if tt.outcome.Authoritative() != (err == nil) {
+				t.Errorf("Trace(%q) err = %v with outcome %v", tt.name, err, tr.Outcome)
+			}
+			if tt.err != nil && !errors.Is(err, tt.err) {
+				t.Errorf("Trace(%q) err = %v, want %v in its chain", tt.name, err, tt.err)
+			}
+			if err != nil && strings.Contains(err.Error(), "\n") {
+				t.Errorf("Trace(%q) err = %q, want one line", tt.name, err)
+			}
+			if tt.zones != nil && !slices.Equal(tr.Zones(), tt.zones) {
+				t.Errorf("Trace(%q) zones = %v, want %v", tt.name, tr.Zones(), tt.zones)
+			}
+			if tt.answer != "" {
+				var all []string
+				for _, rr := range append(slices.Clone(tr.Answer), tr.Authority...) {
+					all = append(all, rr.String())
+				}
+				if !strings.Contains(strings.Join(all, "\n"), tt.answer) {
+					t.Errorf("Trace(%q) records = %v, want %q among them", tt.name, all, tt.answer)
+				}
+			}
+			if n := len(hopsWith(tr, func(*trace.Hop) bool { return true })); n != tr.Queries {
+				t.Errorf("Trace(%q) Queries = %d, but it holds %d hops", tt.name, tr.Queries, n)
+			}
+			if tt.check != nil {
+				tt.check(t, tr)
+			}
+		})
+	}
+}
+
+// TestTraceZoneError checks the one line that says why a walk failed.
+func TestTraceZoneError(t *testing.T) {
+	l := startLab(t, "refused")
+	r := newResolver(t, l, resolver.Options{})
+	_, err := r.Trace(context.Background(), "www.example.com", dns.TypeA)
+	var ze *resolver.ZoneError
+	if !errors.As(err, &ze) {
+		t.Fatalf("Trace err = %v, want a *ZoneError", err)
+	}
+	if want := "the only server for example.com. failed: ns1.example.com. (192.0.2.1) REFUSED"; err.Error() != want {
+		t.Errorf("Trace err = %q, want %q", err, want)
+	}
+}
+
+func TestTraceCancel(t *testing.T) {
+	l := startLab(t, "delay")
+	r := newResolver(t, l, resolver.Options{Timeout: 5 * time.Second})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	tr, err := r.Trace(ctx, "www.example.com", dns.TypeA)
+	if !errors.Is(err, context.DeadlineExceeded) || tr.Outcome != trace.Failed {
+		t.Errorf("Trace with a cancelled context = %v, %v; want a failed trace and the context's error", tr.Outcome, err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("Trace took %v after its context ended", d)
+	}
+}
+
+func TestTraceBadName(t *testing.T) {
+	r, err := resolver.New(resolver.Options{Dial: resolver.LoopbackOnly(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"", "a..b", strings.Repeat("a", 64) + ".com"} {
+		if _, err := r.Trace(context.Background(), name, dns.TypeA); !errors.Is(err, resolver.ErrBadName) {
+			t.Errorf("Trace(%q) err = %v, want ErrBadName", name, err)
+		}
+	}
+}
+
+// TestLoopbackOnly proves the guard: the real root hints, behind
+// LoopbackOnly, are refused without a packet being sent.
+func TestLoopbackOnly(t *testing.T) {
+	var mu sync.Mutex
+	dialled := 0
+	dial := func(ctx context.Context, network string, addr netip.AddrPort) (net.Conn, error) {
+		mu.Lock()
+		dialled++
+		mu.Unlock()
+		return nil, errors.New("unreachable")
+	}
+	r, err := resolver.New(resolver.Options{Dial: resolver.LoopbackOnly(dial)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := r.Trace(context.Background(), "www.example.com", dns.TypeA)
+	if !errors.Is(err, resolver.ErrNoServers) || len(tr.Hops) != 26 {
+		t.Errorf("Trace = %d hops, %v; want 26 refused root addresses", len(tr.Hops), err)
+	}
+	if dialled != 0 {
+		t.Errorf("the inner dial was called %d times, want 0", dialled)
+	}
+}
