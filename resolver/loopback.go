@@ -2,7 +2,7 @@ package resolver
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"net"
 	"net/netip"
 )
@@ -13,8 +13,12 @@ import (
 func LoopbackOnly(dial DialFunc) DialFunc {
 	return func(ctx context.Context, network string, addr netip.AddrPort) (net.Conn, error) {
 		if !addr.Addr().Unmap().IsLoopback() {
-			return nil, fmt.Errorf("refusing to send to %s: only loopback is allowed here", addr)
+			return nil, errNotLoopback
 		}
 		return dial(ctx, network, addr)
 	}
 }
+
+// errNotLoopback names no address: the hop and the walk's error already do,
+// and one wording lets the walk's error group every refused server together.
+var errNotLoopback = errors.New("refused: not a loopback address, and only loopback is allowed here")

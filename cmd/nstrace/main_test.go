@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"testing"
 
@@ -25,6 +26,11 @@ func TestScripts(t *testing.T) {
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("NSTRACE_LOOPBACK_ONLY", "1")
+			labs, err := filepath.Abs(filepath.Join("..", "..", "testdata", "lab"))
+			if err != nil {
+				return err
+			}
+			env.Setenv("LABS", labs)
 			env.Setenv("NO_COLOR", "")
 			return nil
 		},
