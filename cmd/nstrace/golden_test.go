@@ -1,0 +1,59 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// TestGolden runs traces on the demo lab and compares the whole output,
+// timings hidden, with testdata/golden/NAME. Run with -update to rewrite.
+func TestGolden(t *testing.T) {
+	t.Setenv("NSTRACE_LOOPBACK_ONLY", "1")
+	tests := []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"glueless.txt", []string{"www.example.com"}, exitOK},
+		{"glueless.json", []string{"--json", "www.example.com"}, exitOK},
+		{"subdelegation.txt", []string{"api.dev.example.com"}, exitOK},
+		{"cloud-aaaa.txt", []string{"api.aws.example.com", "AAAA"}, exitOK},
+		{"vanity.txt", []string{"www.vanity.net"}, exitOK},
+		{"nxdomain.txt", []string{"nope.example.com"}, exitOK},
+		{"nxdomain.json", []string{"-o", "json", "nope.example.com"}, exitOK},
+		{"nodata.txt", []string{"www.example.com", "MX"}, exitOK},
+		{"tcp.txt", []string{"big.example.com", "TXT"}, exitOK},
+		{"cname.txt", []string{"shop.example.com"}, exitOK},
+		{"deadserver.txt", []string{"--timeout", "200ms", "www.halfdead.com"}, exitOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			args := append([]string{"--lab", "demo", "--no-timings", "--color", "never"}, tt.args...)
+			if code := Main(args, &stdout, &stderr); code != tt.code {
+				t.Fatalf("nstrace %q exited %d, want %d; stderr: %s", args, code, tt.code, stderr.String())
+			}
+			path := filepath.Join("..", "..", "testdata", "golden", tt.name)
+			if *update {
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, stdout.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(stdout.Bytes(), want) {
+				t.Errorf("nstrace %q output differs from %s:\n%s\nwant:\n%s", args, path, stdout.Bytes(), want)
+			}
+		})
+	}
+}
