@@ -3,7 +3,6 @@ package lab
 import (
 	"bytes"
 	"fmt"
-	"slices"
 
 	"github.com/miekg/dns"
 )
@@ -27,6 +26,7 @@ func parseZone(file string, data []byte) (*zone, error) {
 	z := &zone{origin: origin, file: file, rrs: make(map[string][]dns.RR), names: map[string]bool{origin: true}}
 	zp := dns.NewZoneParser(bytes.NewReader(data), origin, file)
 	zp.SetDefaultTTL(3600)
+	seen := make(map[string]bool)
 	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
 		h := rr.Header()
 		if h.Class != dns.ClassINET {
@@ -57,9 +57,16 @@ func parseZone(file string, data []byte) (*zone, error) {
 		if h.Rdlength == 0 {
 			return nil, fmt.Errorf("%s: %s %s: no data", file, h.Name, dns.Type(h.Rrtype))
 		}
-		if slices.ContainsFunc(z.rrs[h.Name], func(o dns.RR) bool { return dns.IsDuplicate(o, rr) }) {
+		// Drop duplicates, as BIND does (RFC 2181 §5); a map, not a scan,
+		// keeps a $GENERATE of thousands of records at one name fast.
+		ttl := h.Ttl
+		h.Ttl = 0
+		key := rr.String()
+		h.Ttl = ttl
+		if seen[key] {
 			continue
 		}
+		seen[key] = true
 		z.rrs[h.Name] = append(z.rrs[h.Name], rr)
 		z.addName(h.Name)
 	}
