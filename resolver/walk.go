@@ -38,6 +38,7 @@ func (r *Resolver) Trace(ctx context.Context, name string, qtype uint16) (*trace
 	}
 	w := &run{r: r, start: time.Now(), addrs: map[string][]netip.Addr{}}
 	t := w.walk(ctx, trace.Question{Name: dns.CanonicalName(name), Qtype: qtype, Qclass: dns.ClassINET}, 0, nil)
+	t.Number()
 	return t, t.Err
 }
 

@@ -70,7 +70,10 @@ const (
 	NoData   Outcome = "nodata"   // the name exists but has no records of the type (RFC 2308)
 	Lame     Outcome = "lame"     // the server replied but is not authoritative for the zone
 	Error    Outcome = "error"    // no usable reply: timeout, network error, REFUSED, SERVFAIL, malformed
-	Failed   Outcome = "failed"   // a trace that reached no authoritative outcome
+	// Abandoned is a query whose reply was no longer awaited, because a
+	// query to another server of the zone, sent in parallel, answered first.
+	Abandoned Outcome = "abandoned"
+	Failed    Outcome = "failed" // a trace that reached no authoritative outcome
 )
 
 // Authoritative reports whether o ends a walk with an answer the zone stands behind.
@@ -106,8 +109,24 @@ type Delegation struct {
 	Glue []Glue
 }
 
+// Purpose says why a hop was sent.
+type Purpose string
+
+// The purposes of hops. The zero value is a step of the walk itself.
+const (
+	PurposeWalk Purpose = ""
+	// PurposeChildNS asks a server of a zone just reached for the zone's own
+	// NS RRset, to compare it with the parent's referral (RFC 2181 §5.4.1).
+	PurposeChildNS Purpose = "child-ns"
+)
+
 // Hop is one query sent to one server address.
 type Hop struct {
+	// ID numbers the hops of a whole trace, nested lookups included, in
+	// the order they are listed: a hop, then its lookups, then the next hop.
+	// Findings refer to hops by it. It starts at 1.
+	ID       int
+	Purpose  Purpose
 	Zone     string   // the zone the server was asked as an authority for
 	Server   Server   // the server's name and address as the trace knows them
 	Port     uint16   // the UDP/TCP port queried
@@ -149,12 +168,56 @@ type Trace struct {
 	Err      error
 	Queries  int           // queries sent, including those of nested lookups
 	Duration time.Duration // wall time of the walk
+	// Findings are what is wrong, or worth knowing, about the delegations
+	// crossed; set on the outermost trace only.
+	Findings []Finding
+}
+
+// Severity ranks a finding.
+type Severity string
+
+// The severities, from the worst.
+const (
+	SeverityError   Severity = "error"   // something is broken for some or all resolvers
+	SeverityWarning Severity = "warning" // works now, but is fragile or against best practice
+	SeverityInfo    Severity = "info"    // worth knowing; nothing to fix
+)
+
+// Finding is one diagnosis about a delegation, with a stable code that
+// scripts can match (docs/findings.md lists them).
+type Finding struct {
+	Code     string // kebab-case, stable, e.g. "missing-glue"
+	Severity Severity
+	Zone     string  // the zone it is about
+	Server   *Server // the server it is about, when there is one
+	Message  string  // one line for people
+	Hops     []int   // IDs of the hops that show it
+}
+
+// Walk calls f for every hop of t in ID order: each hop, then the hops of
+// its nested lookups.
+func (t *Trace) Walk(f func(*Hop)) {
+	for _, h := range t.Hops {
+		f(h)
+		for _, l := range h.Lookups {
+			l.Walk(f)
+		}
+	}
+}
+
+// Number assigns hop IDs in Walk order, starting at 1.
+func (t *Trace) Number() {
+	id := 0
+	t.Walk(func(h *Hop) { id++; h.ID = id })
 }
 
 // Zones lists the zones the walk crossed, in order, without repeats.
 func (t *Trace) Zones() []string {
 	var zones []string
 	for _, h := range t.Hops {
+		if h.Purpose != PurposeWalk {
+			continue
+		}
 		if len(zones) == 0 || zones[len(zones)-1] != h.Zone {
 			zones = append(zones, h.Zone)
 		}
@@ -164,8 +227,13 @@ func (t *Trace) Zones() []string {
 
 // Final returns the hop that gave the trace's outcome, or nil when the walk failed.
 func (t *Trace) Final() *Hop {
-	if !t.Outcome.Authoritative() || len(t.Hops) == 0 {
+	if !t.Outcome.Authoritative() {
 		return nil
 	}
-	return t.Hops[len(t.Hops)-1]
+	for i := len(t.Hops) - 1; i >= 0; i-- {
+		if h := t.Hops[i]; h.Purpose == PurposeWalk && h.Outcome.Authoritative() {
+			return h
+		}
+	}
+	return nil
 }
