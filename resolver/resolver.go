@@ -29,6 +29,7 @@ const (
 	DefaultMaxDepth   = 30
 	DefaultMaxNesting = 4
 	DefaultMaxNS      = 20
+	DefaultMaxCNAME   = 16
 )
 
 // Options configures a Resolver. Zero values mean the documented defaults.
@@ -53,6 +54,29 @@ type Options struct {
 	MaxNesting int
 	// MaxNS bounds the NS names considered per referral.
 	MaxNS int
+	// MaxCNAME bounds the CNAMEs followed in one walk; 0 means DefaultMaxCNAME.
+	MaxCNAME int
+	// NoFollow stops a walk at the first CNAME instead of following it.
+	NoFollow bool
+	// Observer, when set, is told of the walk as it happens.
+	Observer *Observer
+}
+
+// Observer receives a walk's progress as it happens, for live output. Each
+// field may be nil. Calls come from the walk's goroutines, possibly several
+// at once; they must return quickly. Hops are passed as copies, complete at
+// the time of the call. depth is 0 for the walk itself and n for a lookup
+// of a nameserver's address nested n deep.
+type Observer struct {
+	// QueryStarted is called as a query is sent: the hop has its zone,
+	// server, question and start time, but no reply yet.
+	QueryStarted func(h trace.Hop, depth int)
+	// HopDone is called when the query has its reply, or has failed.
+	HopDone func(h trace.Hop, depth int)
+	// LookupStarted is called as a nested lookup of a nameserver's address
+	// begins, and LookupDone as it ends.
+	LookupStarted func(q trace.Question, depth int)
+	LookupDone    func(l *trace.Trace, depth int)
 }
 
 // Sentinel errors, wrapped by the errors a Trace returns.
@@ -103,6 +127,12 @@ func New(opts Options) (*Resolver, error) {
 	}
 	if opts.MaxNS <= 0 {
 		opts.MaxNS = DefaultMaxNS
+	}
+	if opts.MaxCNAME <= 0 {
+		opts.MaxCNAME = DefaultMaxCNAME
+	}
+	if opts.Observer == nil {
+		opts.Observer = &Observer{}
 	}
 	return &Resolver{opts: opts}, nil
 }
