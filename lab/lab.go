@@ -32,8 +32,8 @@ const tcpIdle = 30 * time.Second
 var loopback = netip.AddrFrom4([4]byte{127, 0, 0, 1})
 
 // Lab is a started scenario: one UDP and one TCP listener on the same port
-// of 127.0.0.1 for every address written for a server. Its methods are safe
-// for concurrent use.
+// of 127.0.0.1 for every address written for a server. It is made by Start;
+// its methods are safe for concurrent use.
 type Lab struct {
 	s     *Scenario
 	hosts map[netip.Addr]*served

@@ -12,10 +12,39 @@
 //	serve NAME ZONE [ZONE...]      # NAME also serves these zones
 //	fault NAME[@ADDR] FAULT [ARG]  # a fault of a server, or of one address; NAME may be *
 //
+// The faults, each for a server or one of its addresses:
+//
+//	down            never answers, over UDP or TCP (TCP is accepted, then silent)
+//	refused         answers REFUSED
+//	servfail        answers SERVFAIL
+//	lame            answers as usual, but never sets AA
+//	delay DURATION  waits that long before every reply, e.g. "delay 10ms"
+//	truncate        over UDP, replies TC=1 with empty sections; TCP works
+//	no-tcp          resets every TCP connection at once
+//	wrong-id        replies with an ID that is not the query's
+//	wrong-question  replies for wrong-question.invalid. instead of the name asked
+//	garbage         replies with bytes that do not parse as a DNS message
+//	upward          refers every query to the root, with the root servers' glue
+//	horizontal      refers every query to the zone it serves itself
+//	sideways        refers every query to sideways.invalid., an unrelated zone
+//	poison-glue     adds www.victim.test. A 192.0.2.66, and the same address for
+//	                each NS name outside its zone, to every NOERROR reply
+//	tc-always       replies TC=1 with empty sections, over TCP too
+//	tcp-hang        accepts TCP connections and never answers on them
+//	loss PERCENT    drops that share of UDP queries, in a fixed pattern that
+//	                drops the first
+//
+// The servers answer as BIND 9.18 does for non-recursive queries: referrals
+// with the glue the parent zone holds, authoritative answers with the apex
+// NS set, CNAMEs followed inside the zone, NODATA and NXDOMAIN with the SOA,
+// wildcards (RFC 4592), EDNS0 mirrored with a 1232-byte buffer, and replies
+// truncated to the client's UDP size.
+//
 // Start gives every written address its own listener on 127.0.0.1, and
 // Lab.Dial maps written addresses to those listeners, so the engine can be
-// pointed at the lab through its dial seam. Nothing in the package sends a
-// packet anywhere but 127.0.0.1.
+// pointed at the lab through its dial seam. An address written for several
+// names is one host: one listener serving all their zones, with all their
+// faults. Nothing in the package sends a packet anywhere but 127.0.0.1.
 package lab
 
 import (
@@ -40,7 +69,7 @@ const ManifestName = "lab.conf"
 
 // Scenario is a parsed, checked hierarchy: its zones, its servers and their
 // faults. It does not change after Parse and may be started any number of
-// times.
+// times, at once too. The zero value is a scenario with no zones.
 type Scenario struct {
 	name    string
 	notes   string
@@ -61,7 +90,7 @@ type Server struct {
 
 // Fault is one misbehaviour set by the manifest.
 type Fault struct {
-	Kind string     // one of Faults
+	Kind string     // a fault of the package comment, e.g. "down"
 	Addr netip.Addr // the only address it applies to; the zero value means all
 	// Delay is the argument of "delay".
 	Delay time.Duration
@@ -80,9 +109,9 @@ func (f Fault) String() string {
 	return f.Kind
 }
 
-// Faults lists the faults a manifest may set, with the number of
-// arguments each takes.
-var Faults = map[string]int{
+// faultArgs lists the faults a manifest may set, with the number of
+// arguments each takes; the package comment says what each does.
+var faultArgs = map[string]int{
 	"down":           0, // never answers, over UDP or TCP
 	"refused":        0, // answers REFUSED
 	"servfail":       0, // answers SERVFAIL
@@ -165,6 +194,11 @@ func Load(path string) (*Scenario, error) {
 			files[base] = f.Data
 		}
 		return Parse(path, files)
+	}
+	if fi, err := os.Stat(path); err != nil {
+		return nil, err
+	} else if !fi.IsDir() {
+		return nil, fmt.Errorf("%s: not a directory or a .txtar file", path)
 	}
 	entries, err := os.ReadDir(path)
 	if err != nil {
@@ -494,7 +528,7 @@ func parseManifest(data []byte) (*manifest, error) {
 				d.name = name
 			}
 			kind := f[2]
-			nargs, ok := Faults[kind]
+			nargs, ok := faultArgs[kind]
 			if !ok {
 				return nil, errf("unknown fault %q", kind)
 			}

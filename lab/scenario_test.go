@@ -222,6 +222,9 @@ func TestLoad(t *testing.T) {
 	if got := s.Zones(); len(got) != 3 {
 		t.Errorf("Load(dir).Zones() = %q", got)
 	}
+	if _, err := Load(filepath.Join(dir, "README")); err == nil || !strings.Contains(err.Error(), "not a directory or a .txtar file") {
+		t.Errorf("Load(README) error = %v", err)
+	}
 	if _, err := Load(filepath.Join(dir, "missing")); err == nil {
 		t.Errorf("Load(missing) succeeded")
 	}
