@@ -27,16 +27,20 @@ type reply struct {
 	rtt       time.Duration
 	protocol  string
 	truncated bool // the UDP reply had TC=1 and TCP was used
+	noEDNS    bool // EDNS0 was rejected and the query repeated without it
 }
 
-// newQuery builds the query the engine sends: RD=0, EDNS0 with the
-// configured buffer size, a fresh random ID.
-func (r *Resolver) newQuery(q trace.Question) *dns.Msg {
+// newQuery builds the query the engine sends: RD as asked (0 but for the
+// priming query to a server the user named), EDNS0 with the configured
+// buffer size unless edns is false, a fresh random ID.
+func (r *Resolver) newQuery(q trace.Question, rd, edns bool) *dns.Msg {
 	m := new(dns.Msg)
 	m.Id = dns.Id()
-	m.RecursionDesired = false
+	m.RecursionDesired = rd
 	m.Question = []dns.Question{{Name: q.Name, Qtype: q.Qtype, Qclass: qclass(q)}}
-	m.SetEdns0(r.opts.UDPSize, false)
+	if edns {
+		m.SetEdns0(r.opts.UDPSize, false)
+	}
 	return m
 }
 
@@ -47,24 +51,43 @@ func qclass(q trace.Question) uint16 {
 	return q.Qclass
 }
 
-// exchange sends q to server over UDP, and again over TCP when the UDP reply
-// is truncated. The partial reply is returned with any error, so a hop can
-// record what was seen.
-func (r *Resolver) exchange(ctx context.Context, q trace.Question, server netip.AddrPort) (reply, error) {
-	m := r.newQuery(q)
-	rep, err := r.exchangeOn(ctx, "udp", m, server)
+// exchange sends q to server over UDP; again without EDNS0 when the server
+// rejects it (RFC 6891 §7); and over TCP when the UDP reply is truncated
+// (RFC 7766). The last reply is returned with any error, so a hop can record
+// what was seen; the RTT covers every exchange.
+func (r *Resolver) exchange(ctx context.Context, q trace.Question, server netip.AddrPort, rd bool) (reply, error) {
+	edns := true
+	var spent time.Duration
+	rep, err := r.exchangeOn(ctx, "udp", r.newQuery(q, rd, edns), server)
+	if err == nil && rejectsEDNS(rep.msg) {
+		edns, spent = false, rep.rtt
+		rep, err = r.exchangeOn(ctx, "udp", r.newQuery(q, rd, edns), server)
+		rep.rtt += spent
+		rep.noEDNS = true
+	}
 	if err != nil || !rep.msg.Truncated {
 		return rep, err
 	}
-	udpRTT := rep.rtt
-	m.Id = dns.Id()
-	rep, err = r.exchangeOn(ctx, "tcp", m, server)
-	rep.rtt += udpRTT
-	rep.truncated = true
+	spent, noEDNS := rep.rtt, rep.noEDNS
+	rep, err = r.exchangeOn(ctx, "tcp", r.newQuery(q, rd, edns), server)
+	rep.rtt += spent
+	rep.truncated, rep.noEDNS = true, noEDNS
 	if err == nil && rep.msg.Truncated {
 		err = ErrTruncatedTCP
 	}
 	return rep, err
+}
+
+// rejectsEDNS reports whether a reply to a query with EDNS0 says the server
+// does not do EDNS0: FORMERR or NOTIMP without an OPT record, or BADVERS.
+func rejectsEDNS(m *dns.Msg) bool {
+	switch {
+	case m.Rcode == dns.RcodeBadVers:
+		return true
+	case m.Rcode == dns.RcodeFormatError || m.Rcode == dns.RcodeNotImplemented:
+		return m.IsEdns0() == nil
+	}
+	return false
 }
 
 // exchangeOn sends m over one transport and waits for a reply that matches it

@@ -63,6 +63,22 @@ func hopsWith(tr *trace.Trace, f func(*trace.Hop) bool) []*trace.Hop {
 	return out
 }
 
+// walkHops returns the hops of the walk itself, without checks.
+func walkHops(tr *trace.Trace) []*trace.Hop {
+	var out []*trace.Hop
+	for _, h := range tr.Hops {
+		if h.Purpose == trace.PurposeWalk {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// failedWalkHops returns the walk's hops, lookups included, that failed.
+func failedWalkHops(tr *trace.Trace) []*trace.Hop {
+	return hopsWith(tr, func(h *trace.Hop) bool { return h.Err != nil && h.Purpose == trace.PurposeWalk })
+}
+
 func TestTraceLab(t *testing.T) {
 	tests := []struct {
 		scenario string
@@ -79,14 +95,23 @@ func TestTraceLab(t *testing.T) {
 			zones: []string{".", "com.", "example.com."}, answer: "192.0.2.10",
 			check: func(t *testing.T, tr *trace.Trace) {
 				var srcs []trace.Source
-				for _, h := range tr.Hops {
+				for _, h := range walkHops(tr) {
 					srcs = append(srcs, h.Server.Source)
 				}
 				if want := []trace.Source{trace.SourceHints, trace.SourceGlue, trace.SourceGlue}; !slices.Equal(srcs, want) {
 					t.Errorf("sources = %v, want %v", srcs, want)
 				}
-				if tr.Queries != 3 {
-					t.Errorf("Queries = %d, want 3", tr.Queries)
+				if tr.Queries != 5 {
+					t.Errorf("Queries = %d, want 5 (3, and the NS checks of com. and example.com.)", tr.Queries)
+				}
+				var checks []string
+				for _, h := range tr.Hops {
+					if h.Purpose == trace.PurposeChildNS {
+						checks = append(checks, h.Question.String()+" "+string(h.Outcome))
+					}
+				}
+				if want := []string{"com. IN NS answer", "example.com. IN NS answer"}; !slices.Equal(checks, want) {
+					t.Errorf("child NS checks = %v, want %v", checks, want)
 				}
 				f := tr.Final()
 				if f == nil || !f.AA || f.Protocol != "udp" || f.Size == 0 || f.Rcode != dns.RcodeSuccess {
@@ -121,23 +146,30 @@ func TestTraceLab(t *testing.T) {
 				if final.Server.Source != trace.SourceResolved || final.Server.Addr != netip.MustParseAddr("198.51.100.1") {
 					t.Errorf("final server = %+v, want ns1.provider.net. 198.51.100.1 resolved", final.Server)
 				}
-				if tr.Queries != 6 {
-					t.Errorf("Queries = %d, want 6 (3 + 3 for the lookup)", tr.Queries)
+				if tr.Queries != 8 {
+					t.Errorf("Queries = %d, want 8 (3, 3 for the lookup, 2 NS checks)", tr.Queries)
 				}
 			}},
 		{scenario: "deadserver", name: "www.example.com", qtype: dns.TypeA, outcome: trace.Answer,
 			check: func(t *testing.T, tr *trace.Trace) {
-				failed := hopsWith(tr, func(h *trace.Hop) bool { return h.Err != nil })
-				if len(failed) != 1 || failed[0].Server.Name != "ns1.example.com." || !errors.Is(failed[0].Err, resolver.ErrTimeout) {
-					t.Fatalf("failed hops = %v, want ns1.example.com. timing out", failed)
+				failed := failedWalkHops(tr)
+				if len(failed) != 1 || failed[0].Server.Name != "ns1.example.com." || failed[0].Outcome != trace.Abandoned {
+					t.Fatalf("failed hops = %v, want ns1.example.com. abandoned for ns2 by hedging", failed)
 				}
 				if tr.Final().Server.Name != "ns2.example.com." {
 					t.Errorf("answered by %s, want ns2.example.com.", tr.Final().Server.Name)
 				}
 			}},
+		{scenario: "deadserver", name: "www.example.com", qtype: dns.TypeA, opts: resolver.Options{HedgeDelay: -1}, outcome: trace.Answer,
+			check: func(t *testing.T, tr *trace.Trace) {
+				failed := failedWalkHops(tr)
+				if len(failed) != 1 || failed[0].Server.Name != "ns1.example.com." || !errors.Is(failed[0].Err, resolver.ErrTimeout) {
+					t.Fatalf("failed hops = %v, want ns1.example.com. timing out", failed)
+				}
+			}},
 		{scenario: "lamedelegation", name: "www.example.com", qtype: dns.TypeA, outcome: trace.Answer,
 			check: func(t *testing.T, tr *trace.Trace) {
-				failed := hopsWith(tr, func(h *trace.Hop) bool { return h.Err != nil })
+				failed := failedWalkHops(tr)
 				if len(failed) != 1 || !errors.Is(failed[0].Err, resolver.RcodeError(dns.RcodeRefused)) {
 					t.Errorf("failed hops = %v, want one REFUSED", failed)
 				}

@@ -30,6 +30,12 @@ const (
 	DefaultMaxNesting = 4
 	DefaultMaxNS      = 20
 	DefaultMaxCNAME   = 16
+	DefaultMaxAddrs   = 8
+	DefaultTries      = 2
+	DefaultHedgeDelay = 250 * time.Millisecond
+	DefaultDeadline   = 30 * time.Second
+	// MinHedgeDelay is the least an adaptive hedge delay comes down to.
+	MinHedgeDelay = 20 * time.Millisecond
 )
 
 // Options configures a Resolver. Zero values mean the documented defaults.
@@ -56,6 +62,28 @@ type Options struct {
 	MaxNS int
 	// MaxCNAME bounds the CNAMEs followed in one walk; 0 means DefaultMaxCNAME.
 	MaxCNAME int
+	// MaxAddrs bounds the addresses tried per nameserver name.
+	MaxAddrs int
+	// Tries is how often one address is asked before it counts as
+	// unreachable; only timeouts are tried again. 0 means DefaultTries.
+	Tries int
+	// HedgeDelay is how long a query may go unanswered before the next
+	// server of the same zone is asked in parallel; the first usable reply
+	// wins. 0 means DefaultHedgeDelay, adapted down to three times the
+	// slowest reply seen so far in the trace (never below MinHedgeDelay); a
+	// negative value asks one server at a time.
+	HedgeDelay time.Duration
+	// Deadline bounds a whole Trace; 0 means DefaultDeadline.
+	Deadline time.Duration
+	// Family restricts the addresses queried: 4 or 6; 0 means both.
+	Family int
+	// NoChildNS turns off the check that asks a server of each zone reached
+	// through a referral for the zone's own NS RRset.
+	NoChildNS bool
+	// Prime, when valid, is a server (typically a recursive resolver) asked
+	// first for the root NS set, with RD=1, as dig +trace @server does; the
+	// walk then starts from the roots it names instead of RootHints.
+	Prime netip.AddrPort
 	// NoFollow stops a walk at the first CNAME instead of following it.
 	NoFollow bool
 	// Observer, when set, is told of the walk as it happens.
@@ -130,6 +158,20 @@ func New(opts Options) (*Resolver, error) {
 	}
 	if opts.MaxCNAME <= 0 {
 		opts.MaxCNAME = DefaultMaxCNAME
+	}
+	if opts.MaxAddrs <= 0 {
+		opts.MaxAddrs = DefaultMaxAddrs
+	}
+	if opts.Tries <= 0 {
+		opts.Tries = DefaultTries
+	}
+	if opts.Deadline <= 0 {
+		opts.Deadline = DefaultDeadline
+	}
+	switch opts.Family {
+	case 0, 4, 6:
+	default:
+		return nil, fmt.Errorf("address family %d: want 4, 6 or 0 for both", opts.Family)
 	}
 	if opts.Observer == nil {
 		opts.Observer = &Observer{}

@@ -15,29 +15,47 @@ import (
 	"github.com/nstrace/nstrace/trace"
 )
 
-// More sentinel errors.
-var (
-	ErrBadName    = errors.New("invalid domain name")
-	ErrMaxNesting = errors.New("glueless lookups nested too deep")
-)
-
 // Trace walks from the root hints to the authoritative answer for name and
-// qtype (class IN), recording every query. It returns the trace, partial when
-// the walk failed, with the error that ended it: a *ZoneError when every
-// server of a zone failed, or one wrapping ErrMaxQueries, ErrMaxDepth,
-// ErrLoop, or the context's error.
+// qtype (class IN), recording every query, and follows CNAMEs across zones
+// from the root unless Options.NoFollow is set. It returns the trace,
+// partial when the walk failed, with the error that ended it: a *ZoneError
+// when no server of a zone gave a usable reply, or one wrapping
+// ErrMaxQueries, ErrMaxDepth, ErrMaxNesting, ErrMaxCNAME, ErrLoop,
+// ErrDeadline or the context's error.
 //
-// Servers of a zone are tried one at a time in a fixed order: the nameserver
-// names whose addresses are known (root hints, in-bailiwick glue, or resolved
+// The servers of a zone are asked in a fixed order: the nameserver names
+// whose addresses are known (root hints, in-bailiwick glue, or resolved
 // earlier in this trace) sorted by name, then the others sorted by name,
-// each resolved only when its turn comes. A name's IPv4 addresses are tried
-// before its IPv6 ones, each in numeric order.
+// each resolved only when its turn comes (its A records first, its AAAA
+// records once its IPv4 addresses have failed). A name's IPv4 addresses come
+// before its IPv6 ones, each in numeric order. A server that has not
+// answered within the hedge delay gets company: the next one is asked in
+// parallel, and the first usable reply wins. Addresses that timed out are
+// asked again, in the same order, once every other has been.
 func (r *Resolver) Trace(ctx context.Context, name string, qtype uint16) (*trace.Trace, error) {
 	if _, ok := dns.IsDomainName(name); !ok || name == "" {
 		return nil, fmt.Errorf("%w: %q", ErrBadName, name)
 	}
-	w := &run{r: r, start: time.Now(), addrs: map[string][]netip.Addr{}}
-	t := w.walk(ctx, trace.Question{Name: dns.CanonicalName(name), Qtype: qtype, Qclass: dns.ClassINET}, 0, nil)
+	ctx, cancel := context.WithTimeoutCause(ctx, r.opts.Deadline, fmt.Errorf("%w: the trace took longer than %s", ErrDeadline, r.opts.Deadline))
+	defer cancel()
+	w := &run{r: r, start: time.Now(), addrs: map[string][]netip.Addr{}, roots: fromHints(r.opts.RootHints)}
+	q := trace.Question{Name: dns.CanonicalName(name), Qtype: qtype, Qclass: dns.ClassINET}
+
+	var prime *trace.Hop
+	if r.opts.Prime.IsValid() {
+		var err error
+		if prime, err = w.prime(ctx); err != nil {
+			t := &trace.Trace{Question: q, Hops: []*trace.Hop{prime}, Outcome: trace.Failed, Err: err, Queries: 1, Duration: time.Since(w.start)}
+			t.Number()
+			return t, err
+		}
+	}
+	t := w.walk(ctx, q, 0, nil)
+	if prime != nil {
+		t.Hops = append([]*trace.Hop{prime}, t.Hops...)
+		t.Queries++
+		t.Duration = time.Since(w.start)
+	}
 	t.Number()
 	return t, t.Err
 }
@@ -46,29 +64,30 @@ func (r *Resolver) Trace(ctx context.Context, name string, qtype uint16) (*trace
 type run struct {
 	r       *Resolver
 	start   time.Time
+	roots   []nameserver
 	queries atomic.Int64
+	slowest atomic.Int64 // the longest RTT of a usable reply so far, in ns
+	down    [2]atomic.Bool
 
 	mu    sync.Mutex
-	addrs map[string][]netip.Addr // NS names resolved so far
+	addrs map[string][]netip.Addr // "NAME TYPE" of NS names resolved so far
 }
 
-// nameserver is one NS name of a zone and the addresses known for it.
+// nameserver is one NS name of a zone and the addresses known for it;
+// none means it has to be resolved.
 type nameserver struct {
 	name  string
 	addrs []trace.Server
 }
-
-// errFatal marks an error that ends the whole walk, not just one server.
-type errFatal struct{ error }
-
-func (e errFatal) Unwrap() error { return e.error }
 
 // walk resolves q from the root. nest counts the glueless lookups this walk
 // is nested in; chain holds the NS names they are resolving, outermost first.
 func (w *run) walk(ctx context.Context, q trace.Question, nest int, chain []string) *trace.Trace {
 	t := &trace.Trace{Question: q}
 	begin := time.Now()
+	checks := &childChecks{w: w}
 	defer func() {
+		checks.join(t)
 		t.Duration = time.Since(begin)
 		t.Queries = len(t.Hops)
 		for _, h := range t.Hops {
@@ -77,106 +96,59 @@ func (w *run) walk(ctx context.Context, q trace.Question, nest int, chain []stri
 			}
 		}
 	}()
+	fail := func(err error) *trace.Trace {
+		t.Outcome, t.Err = trace.Failed, err
+		return t
+	}
 
-	zone := "."
-	servers := w.fromHints()
-	var via *trace.Hop // the referral that named the servers, where lookups are recorded
+	aliases := []string{q.Name}
+	zone, servers, via := ".", w.roots, (*trace.Hop)(nil)
 	for referrals := 0; ; referrals++ {
 		if referrals > w.r.opts.MaxDepth {
-			t.Outcome, t.Err = trace.Failed, fmt.Errorf("%w: more than %d", ErrMaxDepth, w.r.opts.MaxDepth)
-			return t
+			return fail(fmt.Errorf("%w: more than %d", ErrMaxDepth, w.r.opts.MaxDepth))
 		}
-		hop, c, err := w.askZone(ctx, t, zone, q, servers, via, nest, chain)
+		check := via != nil && nest == 0 && !w.r.opts.NoChildNS
+		hop, c, err := w.askZone(ctx, t, zone, q, servers, via, nest, chain, check, checks)
 		if err != nil {
 			var fatal errFatal
 			if errors.As(err, &fatal) {
 				err = fatal.error
 			}
-			t.Outcome, t.Err = trace.Failed, err
-			return t
+			return fail(err)
 		}
-		if c.Outcome != trace.Referral {
-			t.Outcome, t.Answer, t.Authority = c.Outcome, c.Answer, c.Authority
-			return t
-		}
-		zone, servers, via = c.Referral.Zone, w.fromReferral(c.Referral), hop
-	}
-}
-
-// askZone asks the servers of zone in turn until one gives a usable reply:
-// a referral or an authoritative outcome. Failed attempts stay in t.
-func (w *run) askZone(ctx context.Context, t *trace.Trace, zone string, q trace.Question, servers []nameserver, via *trace.Hop, nest int, chain []string) (*trace.Hop, Classification, error) {
-	var failed []Attempt
-	for _, ns := range servers {
-		addrs := [][]trace.Server{ns.addrs}
-		if ns.addrs == nil {
-			addrs = [][]trace.Server{nil, nil} // resolved in turn: A, then AAAA if need be
-		}
-		for i, group := range addrs {
-			if group == nil {
-				qtype := []uint16{dns.TypeA, dns.TypeAAAA}[i]
-				lookup, resolved, err := w.resolveNS(ctx, ns.name, qtype, nest, chain)
-				if lookup != nil {
-					via.Lookups = append(via.Lookups, lookup)
-				}
-				if errors.As(err, new(errFatal)) {
-					return nil, Classification{}, err
-				}
-				if err != nil {
-					failed = append(failed, Attempt{Server: trace.Server{Name: ns.name}, Err: err})
-				}
-				group = resolved
+		switch c.Outcome {
+		case trace.Referral:
+			zone, servers, via = c.Referral.Zone, w.fromReferral(c.Referral), hop
+			continue
+		case trace.CNAME:
+			t.Answer = append(t.Answer, c.Answer...)
+			if w.r.opts.NoFollow {
+				t.Outcome, t.Authority = trace.CNAME, c.Authority
+				return t
 			}
-			for _, s := range group {
-				hop, c, err := w.query(ctx, zone, q, s)
-				if hop != nil {
-					t.Hops = append(t.Hops, hop)
+			var target string
+			for _, rr := range c.Answer {
+				cname, ok := rr.(*dns.CNAME)
+				if !ok {
+					continue
 				}
-				if err != nil {
-					return nil, c, err
+				target = dns.CanonicalName(cname.Target)
+				if slices.Contains(aliases, target) {
+					return fail(fmt.Errorf("%w: CNAME loop %s", ErrLoop, strings.Join(append(aliases, target), " → ")))
 				}
-				if hop.Err == nil {
-					return hop, c, nil
+				if len(aliases) > w.r.opts.MaxCNAME {
+					return fail(fmt.Errorf("%w: more than %d", ErrMaxCNAME, w.r.opts.MaxCNAME))
 				}
-				failed = append(failed, Attempt{Server: s, Err: hop.Err})
+				aliases = append(aliases, target)
 			}
+			// The target is walked from the root, as its zone may be anywhere.
+			q = trace.Question{Name: target, Qtype: q.Qtype, Qclass: q.Qclass}
+			zone, servers, via, referrals = ".", w.roots, nil, -1
+			continue
 		}
+		t.Outcome, t.Answer, t.Authority = c.Outcome, append(t.Answer, c.Answer...), c.Authority
+		return t
 	}
-	return nil, Classification{}, &ZoneError{Zone: zone, Attempts: failed}
-}
-
-// query sends q to one server of zone and records the hop. The error is
-// fatal to the walk (budget, cancellation); a server's failure is in hop.Err.
-func (w *run) query(ctx context.Context, zone string, q trace.Question, s trace.Server) (*trace.Hop, Classification, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, Classification{}, errFatal{err}
-	}
-	if n := w.queries.Add(1); n > int64(w.r.opts.MaxQueries) {
-		return nil, Classification{}, errFatal{fmt.Errorf("%w: %d queries", ErrMaxQueries, w.r.opts.MaxQueries)}
-	}
-	hop := &trace.Hop{
-		Zone:     zone,
-		Server:   s,
-		Port:     w.r.opts.Port,
-		Question: q,
-		Start:    time.Since(w.start),
-		Rcode:    -1,
-	}
-	rep, err := w.r.exchange(ctx, q, netip.AddrPortFrom(s.Addr, w.r.opts.Port))
-	hop.Protocol, hop.RTT, hop.Truncated = rep.protocol, rep.rtt, rep.truncated
-	if rep.msg != nil {
-		hop.Size, hop.Rcode, hop.AA, hop.TC = rep.size, rep.msg.Rcode, rep.msg.Authoritative, rep.msg.Truncated
-	}
-	if err != nil {
-		hop.Outcome, hop.Err = trace.Error, err
-		if ctx.Err() != nil {
-			return hop, Classification{}, errFatal{ctx.Err()}
-		}
-		return hop, Classification{}, nil
-	}
-	c := Classify(zone, q, rep.msg)
-	hop.Outcome, hop.Referral, hop.Answer, hop.Authority, hop.Err = c.Outcome, c.Referral, c.Answer, c.Authority, c.Err
-	return hop, c, nil
 }
 
 // resolveNS finds the addresses of type qtype (A or AAAA) of a nameserver
@@ -197,9 +169,16 @@ func (w *run) resolveNS(ctx context.Context, name string, qtype uint16, nest int
 	if nest >= w.r.opts.MaxNesting {
 		return nil, nil, fmt.Errorf("%w: more than %d", ErrMaxNesting, w.r.opts.MaxNesting)
 	}
-	l := w.walk(ctx, trace.Question{Name: name, Qtype: qtype, Qclass: dns.ClassINET}, nest+1, append(slices.Clip(chain), name))
+	q := trace.Question{Name: name, Qtype: qtype, Qclass: dns.ClassINET}
+	if f := w.r.opts.Observer.LookupStarted; f != nil {
+		f(q, nest+1)
+	}
+	l := w.walk(ctx, q, nest+1, append(slices.Clip(chain), name))
+	if f := w.r.opts.Observer.LookupDone; f != nil {
+		f(l, nest+1)
+	}
 	if l.Err != nil {
-		if errors.Is(l.Err, ErrMaxQueries) || errors.Is(l.Err, context.Canceled) || errors.Is(l.Err, context.DeadlineExceeded) {
+		if errors.Is(l.Err, ErrMaxQueries) || errors.Is(l.Err, ErrDeadline) || ctx.Err() != nil {
 			return l, nil, errFatal{l.Err}
 		}
 		return l, nil, fmt.Errorf("%s: %w", key, l.Err)
@@ -216,9 +195,59 @@ func (w *run) resolveNS(ctx context.Context, name string, qtype uint16, nest int
 	return l, servers(name, addrs, trace.SourceResolved), nil
 }
 
-func (w *run) fromHints() []nameserver {
+// prime asks the server the user named for the root NS set, with RD=1, and
+// makes the roots it names, with the addresses it gives for them, the start
+// of every walk of this trace.
+func (w *run) prime(ctx context.Context) (*trace.Hop, error) {
+	p := w.r.opts.Prime
+	q := trace.Question{Name: ".", Qtype: dns.TypeNS, Qclass: dns.ClassINET}
+	hop, err := w.newHop(ctx, ".", q, trace.Server{Addr: p.Addr(), Source: trace.SourceUser}, trace.PurposePrime)
+	if err != nil {
+		return &trace.Hop{Zone: ".", Question: q, Purpose: trace.PurposePrime, Outcome: trace.Error, Err: err, Rcode: -1}, err
+	}
+	hop.Port = p.Port()
+	rep, err := w.r.exchange(ctx, q, p, true)
+	fillHop(hop, rep, err)
+	if err == nil && rep.msg.Rcode != dns.RcodeSuccess {
+		err = RcodeError(rep.msg.Rcode)
+	}
+	var roots []trace.Server
+	if err == nil {
+		var names []string
+		for _, rr := range rep.msg.Answer {
+			if ns, ok := rr.(*dns.NS); ok && ns.Hdr.Name == "." {
+				names = append(names, dns.CanonicalName(ns.Ns))
+				hop.Answer = append(hop.Answer, rr)
+			}
+		}
+		slices.Sort(names)
+		for _, n := range slices.Compact(names) {
+			var as []netip.Addr
+			for _, rr := range rep.msg.Extra {
+				if dns.CanonicalName(rr.Header().Name) == n {
+					as = append(as, addressesOf([]dns.RR{rr})...)
+				}
+			}
+			sortAddrs(as)
+			roots = append(roots, servers(n, slices.Compact(as), trace.SourcePrimed)...)
+		}
+		if len(roots) == 0 {
+			err = fmt.Errorf("%w: the reply to . NS named no root server with an address", ErrNoServers)
+		}
+	}
+	if err != nil {
+		hop.Outcome, hop.Err = trace.Error, err
+		return hop, fmt.Errorf("priming query to %s: %w", p, err)
+	}
+	hop.Outcome = trace.Answer
+	w.roots = fromHints(roots)
+	return hop, nil
+}
+
+// fromHints groups root hints by name; they come sorted by name.
+func fromHints(hints []trace.Server) []nameserver {
 	var out []nameserver
-	for _, s := range w.r.opts.RootHints {
+	for _, s := range hints {
 		if n := len(out); n > 0 && out[n-1].name == s.Name {
 			out[n-1].addrs = append(out[n-1].addrs, s)
 			continue
@@ -229,7 +258,8 @@ func (w *run) fromHints() []nameserver {
 }
 
 // fromReferral lists the servers of a delegation in the documented order:
-// names with known addresses first, then the others, each group by name.
+// names with known addresses (glue, or resolved earlier) first, then the
+// others, each group by name.
 func (w *run) fromReferral(d *trace.Delegation) []nameserver {
 	var known, unknown []nameserver
 	for i, ns := range d.NS {
@@ -247,10 +277,10 @@ func (w *run) fromReferral(d *trace.Delegation) []nameserver {
 			continue
 		}
 		w.mu.Lock()
-		_, ok := w.addrs[ns.Name+" A"]
+		cached := slices.Concat(w.addrs[ns.Name+" A"], w.addrs[ns.Name+" AAAA"])
 		w.mu.Unlock()
-		if ok {
-			known = append(known, nameserver{name: ns.Name})
+		if len(cached) > 0 {
+			known = append(known, nameserver{name: ns.Name, addrs: servers(ns.Name, cached, trace.SourceCache)})
 			continue
 		}
 		unknown = append(unknown, nameserver{name: ns.Name})
@@ -281,72 +311,4 @@ func addressesOf(rrs []dns.RR) []netip.Addr {
 		}
 	}
 	return out
-}
-
-// Attempt is one server's failure, for a ZoneError. Server.Addr is invalid
-// when the server's name could not be resolved to any address.
-type Attempt struct {
-	Server trace.Server
-	Err    error
-}
-
-// ZoneError is the error of a walk in which no server of a zone gave a
-// usable reply. It lists every attempt in the order made.
-type ZoneError struct {
-	Zone     string
-	Attempts []Attempt
-}
-
-func (e *ZoneError) Error() string {
-	var b strings.Builder
-	switch len(e.Attempts) {
-	case 0:
-		fmt.Fprintf(&b, "no server for %s could be asked", e.Zone)
-		return b.String()
-	case 1:
-		fmt.Fprintf(&b, "the only server for %s failed: ", e.Zone)
-	default:
-		fmt.Fprintf(&b, "all %d servers for %s failed: ", len(e.Attempts), e.Zone)
-	}
-	// Servers that failed alike are named together, at most a few of them,
-	// so the line stays readable when all 26 root addresses fail the same way.
-	const most = 3
-	var groups [][]Attempt
-	for _, a := range e.Attempts {
-		i := slices.IndexFunc(groups, func(g []Attempt) bool { return g[0].Err.Error() == a.Err.Error() })
-		if i < 0 {
-			groups = append(groups, nil)
-			i = len(groups) - 1
-		}
-		groups[i] = append(groups[i], a)
-	}
-	for i, g := range groups {
-		if i > 0 {
-			b.WriteString("; ")
-		}
-		for j, a := range g[:min(len(g), most)] {
-			if j > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(a.Server.Name)
-			if a.Server.Addr.IsValid() {
-				fmt.Fprintf(&b, " (%s)", a.Server.Addr)
-			}
-		}
-		if len(g) > most {
-			fmt.Fprintf(&b, " and %d more", len(g)-most)
-		}
-		fmt.Fprintf(&b, " %v", g[0].Err)
-	}
-	return b.String()
-}
-
-// Unwrap gives ErrNoServers and each attempt's error, so errors.Is finds
-// for example ErrLoop behind a zone that failed for want of addresses.
-func (e *ZoneError) Unwrap() []error {
-	errs := []error{ErrNoServers}
-	for _, a := range e.Attempts {
-		errs = append(errs, a.Err)
-	}
-	return errs
 }

@@ -21,6 +21,7 @@ const (
 	SourceResolved Source = "resolved" // a separate lookup of the NS name, walked from the root
 	SourceCache    Source = "cache"    // learned earlier in the same run
 	SourceUser     Source = "user"     // given on the command line
+	SourcePrimed   Source = "primed"   // the root NS set as a server given by the user reported it
 )
 
 // Server is one address of one nameserver.
@@ -118,6 +119,9 @@ const (
 	// PurposeChildNS asks a server of a zone just reached for the zone's own
 	// NS RRset, to compare it with the parent's referral (RFC 2181 §5.4.1).
 	PurposeChildNS Purpose = "child-ns"
+	// PurposePrime asks a server the user named for the root NS set, to
+	// start the walk from the roots it knows (as dig +trace @server does).
+	PurposePrime Purpose = "prime"
 )
 
 // Hop is one query sent to one server address.
@@ -135,13 +139,16 @@ type Hop struct {
 	// Truncated is set when the UDP reply had TC=1 and the query was repeated
 	// over TCP (RFC 7766).
 	Truncated bool
-	Start     time.Duration // when the query was sent, since the trace began
-	RTT       time.Duration // send to reply, both transports together
-	Size      int           // bytes in the reply; zero when there was none
-	Rcode     int           // the reply's RCODE; -1 when there was no reply
-	AA        bool          // the reply's Authoritative Answer bit
-	TC        bool          // the final reply's TC bit
-	Outcome   Outcome
+	// NoEDNS is set when the server rejected EDNS0 (FORMERR, NOTIMP or
+	// BADVERS) and the query was repeated without it (RFC 6891 §7).
+	NoEDNS  bool
+	Start   time.Duration // when the query was sent, since the trace began
+	RTT     time.Duration // send to reply, both transports together
+	Size    int           // bytes in the reply; zero when there was none
+	Rcode   int           // the reply's RCODE; -1 when there was no reply
+	AA      bool          // the reply's Authoritative Answer bit
+	TC      bool          // the final reply's TC bit
+	Outcome Outcome
 	// Referral is set when Outcome is Referral.
 	Referral *Delegation
 	// Answer and Authority are the reply's records that bear on the question:

@@ -139,9 +139,16 @@ type hopRow struct {
 
 // hops writes t's hops, each line starting with prefix.
 func (r *treeRenderer) hops(t *trace.Trace, prefix string) {
+	// A child NS check is shown as a detail of the walk's hop it went with.
 	var hops []*trace.Hop
+	checks := map[*trace.Hop][]*trace.Hop{}
 	for _, h := range t.Hops {
-		if h != nil {
+		switch {
+		case h == nil:
+		case h.Purpose == trace.PurposeChildNS && len(hops) > 0:
+			prev := hops[len(hops)-1]
+			checks[prev] = append(checks[prev], h)
+		default:
 			hops = append(hops, h)
 		}
 	}
@@ -199,7 +206,7 @@ func (r *treeRenderer) hops(t *trace.Trace, prefix string) {
 			bar = "│"
 		}
 		detail := r.glyphs(prefix+cont+bar) + strings.Repeat(" ", zoneW+2-utf8.RuneCountInString(bar))
-		for _, d := range r.details(t, h) {
+		for _, d := range r.details(t, h, checks[h]) {
 			r.line(detail + d)
 		}
 		for j, lk := range h.Lookups {
@@ -271,6 +278,11 @@ func (r *treeRenderer) outcome(h *trace.Hop) *span {
 		if target := cnameTarget(h.Answer); target != "" {
 			s.add(nil, " → "+target)
 		}
+	case trace.Abandoned:
+		if h.RTT > 0 && !r.o.NoTimings {
+			word += " after " + formatDuration(h.RTT)
+		}
+		s.add(c, word+": no reply yet when another server answered")
 	case trace.Lame, trace.Error:
 		// The RCODE, unless the error already names it.
 		if rc := rcodeString(h.Rcode); h.Rcode > 0 && (h.Err == nil || !strings.Contains(h.Err.Error(), rc)) {
@@ -382,7 +394,17 @@ func plural(n int, one, many string) string {
 
 // details gives the lines under a hop: a question that differs from the
 // trace's, the referral's NS set, and glue the walk would not use.
-func (r *treeRenderer) details(t *trace.Trace, h *trace.Hop) []string {
+func (r *treeRenderer) details(t *trace.Trace, h *trace.Hop, checks []*trace.Hop) []string {
+	lines := r.referralDetails(t, h)
+	for _, c := range checks {
+		lines = append(lines, r.childNS(h, c))
+	}
+	return lines
+}
+
+// referralDetails gives the lines under a hop about what it asked and the
+// delegation it got.
+func (r *treeRenderer) referralDetails(t *trace.Trace, h *trace.Hop) []string {
 	var lines []string
 	if !sameQuestion(h.Question, t.Question) {
 		lines = append(lines, r.p.dim.Sprint("asked "+h.Question.String()))
@@ -401,6 +423,27 @@ func (r *treeRenderer) details(t *trace.Trace, h *trace.Hop) []string {
 		lines = append(lines, r.p.warn.Sprint(fmt.Sprintf("glue %s %s ignored: %s", g.Name, addrString(g.Addr), g.Ignored)))
 	}
 	return lines
+}
+
+// childNS gives the line for a check of the zone's own NS RRset.
+func (r *treeRenderer) childNS(h, c *trace.Hop) string {
+	from := ""
+	if c.Server.Addr != h.Server.Addr {
+		from = " from " + c.Server.Name + " " + addrString(c.Server.Addr)
+	}
+	if c.Err != nil {
+		return r.p.warn.Sprint(fmt.Sprintf("apex NS of %s%s: %v", c.Zone, from, c.Err))
+	}
+	var ns []trace.NS
+	for _, rr := range c.Answer {
+		if n, ok := rr.(*dns.NS); ok {
+			ns = append(ns, trace.NS{Name: n.Ns, TTL: n.Hdr.Ttl})
+		}
+	}
+	if len(ns) == 0 {
+		return r.p.warn.Sprint(fmt.Sprintf("apex NS of %s%s: %s, no NS records", c.Zone, from, c.Outcome))
+	}
+	return r.p.dim.Sprint(fmt.Sprintf("apex NS of %s%s: %s", c.Zone, from, nsList(ns)))
 }
 
 func sameQuestion(a, b trace.Question) bool {

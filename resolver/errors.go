@@ -1,0 +1,98 @@
+package resolver
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/nstrace/nstrace/trace"
+)
+
+// More sentinel errors.
+var (
+	ErrBadName    = errors.New("invalid domain name")
+	ErrMaxNesting = errors.New("glueless lookups nested too deep")
+	ErrMaxCNAME   = errors.New("CNAME chain too long")
+	ErrDeadline   = errors.New("trace deadline exceeded")
+	// ErrAbandoned is the error of a query, or a lookup, that was no longer
+	// awaited because another server of the zone answered first.
+	ErrAbandoned = errors.New("abandoned: another server answered first")
+)
+
+// errFatal marks an error that ends the whole walk, not just one server.
+type errFatal struct{ error }
+
+func (e errFatal) Unwrap() error { return e.error }
+
+// Attempt is one server's failure, for a ZoneError. Server.Addr is invalid
+// when the server's name could not be resolved to any address.
+type Attempt struct {
+	Server trace.Server
+	Err    error
+}
+
+// ZoneError is the error of a walk in which no server of a zone gave a
+// usable reply. It lists every attempt in the order made.
+type ZoneError struct {
+	Zone     string
+	Attempts []Attempt
+}
+
+func (e *ZoneError) Error() string {
+	var b strings.Builder
+	switch len(e.Attempts) {
+	case 0:
+		fmt.Fprintf(&b, "no server for %s could be asked", e.Zone)
+		return b.String()
+	case 1:
+		fmt.Fprintf(&b, "the only server for %s failed: ", e.Zone)
+	default:
+		fmt.Fprintf(&b, "all %d servers for %s failed: ", len(e.Attempts), e.Zone)
+	}
+	// Servers that failed alike are named together, at most a few of them,
+	// so the line stays readable when all 26 root addresses fail the same way.
+	const most = 3
+	var groups [][]Attempt
+	for _, a := range e.Attempts {
+		i := slices.IndexFunc(groups, func(g []Attempt) bool { return g[0].Err.Error() == a.Err.Error() })
+		if i < 0 {
+			groups = append(groups, nil)
+			i = len(groups) - 1
+		}
+		groups[i] = append(groups[i], a)
+	}
+	for i, g := range groups {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		for j, a := range g[:min(len(g), most)] {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(a.Server.Name)
+			if a.Server.Addr.IsValid() {
+				fmt.Fprintf(&b, " (%s)", a.Server.Addr)
+			}
+		}
+		if len(g) > most {
+			fmt.Fprintf(&b, " and %d more", len(g)-most)
+		}
+		fmt.Fprintf(&b, " %v", g[0].Err)
+	}
+	return b.String()
+}
+
+// Unwrap gives ErrNoServers and each attempt's error, so errors.Is finds
+// for example ErrLoop behind a zone that failed for want of addresses.
+func (e *ZoneError) Unwrap() []error {
+	errs := []error{ErrNoServers}
+	for _, a := range e.Attempts {
+		errs = append(errs, a.Err)
+	}
+	return errs
+}
+
+func errorf(sentinel error, format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{sentinel}, args...)...)
+}
