@@ -41,44 +41,62 @@ type ZoneError struct {
 
 func (e *ZoneError) Error() string {
 	var b strings.Builder
-	switch len(e.Attempts) {
-	case 0:
-		fmt.Fprintf(&b, "no server for %s could be asked", e.Zone)
-		return b.String()
+	if len(e.Attempts) == 0 {
+		return fmt.Sprintf("no server for %s could be asked", e.Zone)
+	}
+	// An address asked more than once is named once, with its last error.
+	// Servers that failed alike are then named together, at most a few of
+	// them, so the line stays readable when all 26 root addresses fail alike.
+	type failure struct {
+		server trace.Server
+		err    error
+		tries  int
+	}
+	var fails []failure
+	for _, a := range e.Attempts {
+		i := slices.IndexFunc(fails, func(f failure) bool { return f.server.Name == a.Server.Name && f.server.Addr == a.Server.Addr })
+		if i < 0 {
+			fails = append(fails, failure{server: a.Server})
+			i = len(fails) - 1
+		}
+		fails[i].err, fails[i].tries = a.Err, fails[i].tries+1
+	}
+	switch len(fails) {
 	case 1:
 		fmt.Fprintf(&b, "the only server for %s failed: ", e.Zone)
 	default:
-		fmt.Fprintf(&b, "all %d servers for %s failed: ", len(e.Attempts), e.Zone)
+		fmt.Fprintf(&b, "all %d servers for %s failed: ", len(fails), e.Zone)
 	}
-	// Servers that failed alike are named together, at most a few of them,
-	// so the line stays readable when all 26 root addresses fail the same way.
 	const most = 3
-	var groups [][]Attempt
-	for _, a := range e.Attempts {
-		i := slices.IndexFunc(groups, func(g []Attempt) bool { return g[0].Err.Error() == a.Err.Error() })
+	var groups [][]failure
+	for _, f := range fails {
+		i := slices.IndexFunc(groups, func(g []failure) bool { return g[0].err.Error() == f.err.Error() && g[0].tries == f.tries })
 		if i < 0 {
 			groups = append(groups, nil)
 			i = len(groups) - 1
 		}
-		groups[i] = append(groups[i], a)
+		groups[i] = append(groups[i], f)
 	}
 	for i, g := range groups {
 		if i > 0 {
 			b.WriteString("; ")
 		}
-		for j, a := range g[:min(len(g), most)] {
+		for j, f := range g[:min(len(g), most)] {
 			if j > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(a.Server.Name)
-			if a.Server.Addr.IsValid() {
-				fmt.Fprintf(&b, " (%s)", a.Server.Addr)
+			b.WriteString(f.server.Name)
+			if f.server.Addr.IsValid() {
+				fmt.Fprintf(&b, " (%s)", f.server.Addr)
 			}
 		}
 		if len(g) > most {
 			fmt.Fprintf(&b, " and %d more", len(g)-most)
 		}
-		fmt.Fprintf(&b, " %v", g[0].Err)
+		fmt.Fprintf(&b, " %v", g[0].err)
+		if g[0].tries > 1 {
+			fmt.Fprintf(&b, " (%d tries)", g[0].tries)
+		}
 	}
 	return b.String()
 }

@@ -133,7 +133,7 @@ func (r *Resolver) exchangeOn(ctx context.Context, network string, m *dns.Msg, s
 		}
 		got := new(dns.Msg)
 		if err := got.Unpack(raw); err != nil {
-			ignored = fmt.Errorf("malformed reply: %v", err)
+			ignored = errors.New("a malformed reply")
 		} else if err := matches(m, got); err != nil {
 			ignored = err
 		} else {
@@ -152,7 +152,7 @@ func matches(query, got *dns.Msg) error {
 	case !got.Response:
 		return errors.New("a message without the QR bit")
 	case got.Id != query.Id:
-		return fmt.Errorf("a reply with ID %d, want %d", got.Id, query.Id)
+		return errors.New("a reply with another ID")
 	case len(got.Question) != 1:
 		if got.Rcode != dns.RcodeSuccess && len(got.Question) == 0 {
 			return nil // some servers drop the question from FORMERR and similar replies
@@ -167,9 +167,11 @@ func matches(query, got *dns.Msg) error {
 }
 
 // netError turns a dial, read or write error into the error a hop records.
+// A timeout is this query's own only when the caller's context has not
+// ended, nor was about to: its deadline may fire a moment after the socket's.
 func (r *Resolver) netError(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return ctx.Err()
+	if err := ended(ctx); err != nil {
+		return err
 	}
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
@@ -180,4 +182,16 @@ func (r *Resolver) netError(ctx context.Context, err error) error {
 		err = oe.Err
 	}
 	return fmt.Errorf("network error: %w", err)
+}
+
+// ended returns the cause of ctx's end, or nil while it goes on. A context
+// whose deadline has passed counts as ended even before its timer fires.
+func ended(ctx context.Context) error {
+	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+		<-ctx.Done()
+	}
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	return nil
 }

@@ -194,8 +194,8 @@ func (w *run) drain(ctx context.Context, events <-chan event, n int, via *trace.
 // newHop makes the hop of a query about to be sent, or says why it cannot
 // be: the walk's context has ended, or the query budget is spent.
 func (w *run) newHop(ctx context.Context, zone string, q trace.Question, s trace.Server, purpose trace.Purpose) (*trace.Hop, error) {
-	if ctx.Err() != nil {
-		return nil, context.Cause(ctx)
+	if err := ended(ctx); err != nil {
+		return nil, err
 	}
 	if n := w.queries.Add(1); n > int64(w.r.opts.MaxQueries) {
 		return nil, errorf(ErrMaxQueries, "%d queries", w.r.opts.MaxQueries)

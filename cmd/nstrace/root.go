@@ -11,7 +11,6 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/mattn/go-isatty"
 	"github.com/miekg/dns"
@@ -43,8 +42,7 @@ func (e usageError) Unwrap() error { return e.error }
 // options are the flags of the root command.
 type options struct {
 	rootHints string
-	port      uint16
-	timeout   time.Duration
+	engine    resolver.Options // bound to the engine's flags (engine.go)
 	output    string
 	json      bool
 	color     string
@@ -103,8 +101,7 @@ TYPE is any record type (A, AAAA, MX, TXT, NS, ... or TYPEnnn); A by default.
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.rootHints, "root-hints", "", "read root hints from `FILE` (IANA named.root format) instead of the embedded ones")
-	f.Uint16VarP(&o.port, "port", "p", resolver.DefaultPort, "query every server on port `N`")
-	f.DurationVar(&o.timeout, "timeout", resolver.DefaultTimeout, "wait at most this long for each reply")
+	engineFlags(f, &o.engine)
 	f.StringVarP(&o.output, "output", "o", "tree", "output format: tree or json")
 	f.BoolVar(&o.json, "json", false, "same as --output json")
 	f.StringVar(&o.color, "color", "auto", "colour: auto (on a terminal, unless NO_COLOR is set), always or never")
@@ -135,10 +132,10 @@ func run(ctx context.Context, o options, args []string, stdout io.Writer) error 
 	if err != nil {
 		return usageError{err}
 	}
-	if o.timeout <= 0 {
-		return usageError{fmt.Errorf("--timeout must be positive, not %s", o.timeout)}
+	if err := checkEngine(o.engine); err != nil {
+		return usageError{err}
 	}
-	ropts := resolver.Options{Port: o.port, Timeout: o.timeout}
+	ropts := o.engine
 	if o.rootHints != "" {
 		f, err := os.Open(o.rootHints)
 		if err != nil {
