@@ -15,6 +15,9 @@ var (
 	ErrMaxNesting = errors.New("glueless lookups nested too deep")
 	ErrMaxCNAME   = errors.New("CNAME chain too long")
 	ErrDeadline   = errors.New("trace deadline exceeded")
+	// ErrNoGlue is the error of a nameserver named inside the zone it
+	// serves, for which the parent gave no glue: nothing can resolve it.
+	ErrNoGlue = errors.New("no glue for a name inside the zone")
 	// ErrAbandoned is the error of a query, or a lookup, that was no longer
 	// awaited because another server of the zone answered first.
 	ErrAbandoned = errors.New("abandoned: another server answered first")

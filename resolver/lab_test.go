@@ -221,6 +221,55 @@ func TestTraceLab(t *testing.T) {
 		{scenario: "delay", name: "www.example.com", qtype: dns.TypeA, opts: resolver.Options{Timeout: 50 * time.Millisecond}, outcome: trace.Failed, err: resolver.ErrTimeout},
 		{scenario: "delay", name: "www.example.com", qtype: dns.TypeA, opts: resolver.Options{Timeout: time.Second}, outcome: trace.Answer},
 		{scenario: "glueless-cycle", name: "www.a.example", qtype: dns.TypeA, outcome: trace.Failed, err: resolver.ErrLoop},
+		{scenario: "loss", name: "www.example.com", qtype: dns.TypeA, opts: resolver.Options{Timeout: 2 * time.Second}, outcome: trace.Answer,
+			check: func(t *testing.T, tr *trace.Trace) {
+				if tr.Duration > time.Second {
+					t.Errorf("took %v: a lost datagram should cost a hedge delay, not a timeout", tr.Duration)
+				}
+			}},
+		{scenario: "inzone-noglue", name: "www.example.com", qtype: dns.TypeA, outcome: trace.Failed, err: resolver.ErrNoGlue,
+			check: func(t *testing.T, tr *trace.Trace) {
+				want := "all 2 servers for example.com. failed: ns1.example.com., ns2.example.com. no glue for a name inside the zone"
+				if tr.Err.Error() != want {
+					t.Errorf("err = %q, want %q", tr.Err, want)
+				}
+				if tr.Queries != 3 {
+					t.Errorf("Queries = %d, want 3: no lookup can help", tr.Queries)
+				}
+			}},
+		{scenario: "referral-loop", name: "www.sub.example.com", qtype: dns.TypeA, outcome: trace.Failed, err: resolver.ErrHorizontal},
+		{scenario: "cname-loop", name: "www.example.com", qtype: dns.TypeA, outcome: trace.Failed, err: resolver.ErrLoop,
+			check: func(t *testing.T, tr *trace.Trace) {
+				if want := "CNAME loop www.example.com. → www.example.net. → www.example.com."; !strings.Contains(tr.Err.Error(), want) {
+					t.Errorf("err = %v, want it to name the loop %q", tr.Err, want)
+				}
+			}},
+		{scenario: "cname-loop", name: "chain.example.com", qtype: dns.TypeA, opts: resolver.Options{MaxCNAME: 1}, outcome: trace.Failed, err: resolver.ErrMaxCNAME},
+		{scenario: "cname-loop", name: "chain.example.com", qtype: dns.TypeA, outcome: trace.Answer, answer: "192.0.2.99",
+			check: func(t *testing.T, tr *trace.Trace) {
+				if len(tr.Answer) != 3 {
+					t.Errorf("answer = %v, want the two CNAMEs and the A record", tr.Answer)
+				}
+			}},
+		{scenario: "cname-loop", name: "www.example.com", qtype: dns.TypeA, opts: resolver.Options{NoFollow: true}, outcome: trace.CNAME, answer: "www.example.net."},
+		{scenario: "many-ns", name: "www.example.com", qtype: dns.TypeA, outcome: trace.Answer,
+			check: func(t *testing.T, tr *trace.Trace) {
+				ref := walkHops(tr)[1]
+				if ref.Referral == nil || len(ref.Referral.NS) != 1000 || ref.Protocol != "tcp" {
+					t.Errorf("com referral: %d NS over %s, want 1000 over tcp", len(ref.Referral.NS), ref.Protocol)
+				}
+				if tr.Queries > 10 {
+					t.Errorf("Queries = %d, want the glued server asked straight away", tr.Queries)
+				}
+			}},
+		{scenario: "many-ns", name: "www.example.com", qtype: dns.TypeA, opts: resolver.Options{MaxNS: 5, HedgeDelay: -1}, outcome: trace.Answer},
+		{scenario: "chain40", name: "www.l1.l2.l3.l4.l5.l6.l7.l8.l9.l10.l11.l12.l13.l14.l15.l16.l17.l18.l19.l20.l21.l22.l23.l24.l25.l26.l27.l28.l29.l30.l31.l32.l33.l34.l35.l36.l37.l38.l39.l40.example", qtype: dns.TypeA, outcome: trace.Failed, err: resolver.ErrMaxDepth},
+		{scenario: "chain40", name: "www.l1.l2.l3.l4.l5.l6.l7.l8.l9.l10.l11.l12.l13.l14.l15.l16.l17.l18.l19.l20.l21.l22.l23.l24.l25.l26.l27.l28.l29.l30.l31.l32.l33.l34.l35.l36.l37.l38.l39.l40.example", qtype: dns.TypeA, opts: resolver.Options{MaxDepth: 45, NoChildNS: true}, outcome: trace.Answer,
+			check: func(t *testing.T, tr *trace.Trace) {
+				if n := len(tr.Zones()); n != 42 {
+					t.Errorf("crossed %d zones, want 42", n)
+				}
+			}},
 		{scenario: "healthy", name: "www.example.com", qtype: dns.TypeA, opts: resolver.Options{MaxQueries: 2}, outcome: trace.Failed, err: resolver.ErrMaxQueries},
 		{scenario: "subdelegation", name: "api.dev.example.com", qtype: dns.TypeA, opts: resolver.Options{MaxDepth: 2}, outcome: trace.Failed, err: resolver.ErrMaxDepth},
 		{scenario: "glueless", name: "www.example.com", qtype: dns.TypeA, opts: resolver.Options{MaxNesting: 1}, outcome: trace.Answer},

@@ -259,13 +259,10 @@ func fromHints(hints []trace.Server) []nameserver {
 
 // fromReferral lists the servers of a delegation in the documented order:
 // names with known addresses (glue, or resolved earlier) first, then the
-// others, each group by name.
+// others, each group by name; at most MaxNS of them.
 func (w *run) fromReferral(d *trace.Delegation) []nameserver {
 	var known, unknown []nameserver
-	for i, ns := range d.NS {
-		if i == w.r.opts.MaxNS {
-			break
-		}
+	for _, ns := range d.NS {
 		var glued []netip.Addr
 		for _, g := range d.Glue {
 			if g.Name == ns.Name && g.Ignored == "" {
@@ -285,7 +282,8 @@ func (w *run) fromReferral(d *trace.Delegation) []nameserver {
 		}
 		unknown = append(unknown, nameserver{name: ns.Name})
 	}
-	return append(known, unknown...)
+	all := append(known, unknown...)
+	return all[:min(len(all), w.r.opts.MaxNS)]
 }
 
 func servers(name string, addrs []netip.Addr, src trace.Source) []trace.Server {

@@ -61,6 +61,33 @@ func (w *run) askZone(ctx context.Context, t *trace.Trace, zone string, q trace.
 	hedge.Stop()
 	defer hedge.Stop()
 
+	// ask sends q to s and arms the hedge timer.
+	var flying []trace.Server // the servers of queries under way, in order
+	ask := func(s trace.Server) bool {
+		hop, err := w.newHop(ctx, zone, q, s, trace.PurposeWalk)
+		if err != nil {
+			fatal = err
+			return false
+		}
+		t.Hops = append(t.Hops, hop)
+		if _, ok := order[s.Addr]; !ok {
+			order[s.Addr] = len(order)
+		}
+		tries[s.Addr]++
+		inflight++
+		flying = append(flying, s)
+		go func() {
+			c := w.send(zctx, hop, nest)
+			events <- event{hop: hop, c: c}
+		}()
+		if check && checked == nil {
+			checked = checks.start(ctx, hop, nest)
+		}
+		if d := w.hedgeDelay(); d > 0 {
+			hedge.Reset(d)
+		}
+		return true
+	}
 	// launch starts the next query or lookup, and reports whether it did.
 	launch := func() bool {
 		for {
@@ -71,31 +98,18 @@ func (w *run) askZone(ctx context.Context, t *trace.Trace, zone string, q trace.
 				if w.familyDown(s.Addr) {
 					continue
 				}
-				hop, err := w.newHop(ctx, zone, q, s, trace.PurposeWalk)
-				if err != nil {
-					fatal = err
-					return false
-				}
-				t.Hops = append(t.Hops, hop)
-				if _, ok := order[s.Addr]; !ok {
-					order[s.Addr] = len(order)
-				}
-				tries[s.Addr]++
-				inflight++
-				go func() {
-					c := w.send(zctx, hop, nest)
-					events <- event{hop: hop, c: c}
-				}()
-				if check && checked == nil {
-					checked = checks.start(ctx, hop, nest)
-				}
-				if d := w.hedgeDelay(); d > 0 {
-					hedge.Reset(d)
-				}
-				return true
+				return ask(s)
 			case len(pending) > 0 && !resolving:
 				p := pending[0]
 				pending = pending[1:]
+				if dns.IsSubDomain(zone, p.name) {
+					// Only the zone's own servers could say where this
+					// name is: without glue it cannot be reached at all.
+					if p.qtype == firstType {
+						failed = append(failed, Attempt{Server: trace.Server{Name: p.name}, Err: ErrNoGlue})
+					}
+					continue
+				}
 				resolving = true
 				inflight++
 				go func() {
@@ -138,6 +152,9 @@ func (w *run) askZone(ctx context.Context, t *trace.Trace, zone string, q trace.
 				continue
 			}
 			h := ev.hop
+			if i := slices.Index(flying, h.Server); i >= 0 {
+				flying = slices.Delete(flying, i, i+1)
+			}
 			if h.Err == nil {
 				cancel()
 				w.drain(ctx, events, inflight, via)
@@ -147,7 +164,7 @@ func (w *run) askZone(ctx context.Context, t *trace.Trace, zone string, q trace.
 				return h, ev.c, nil
 			}
 			failed = append(failed, Attempt{Server: h.Server, Err: h.Err})
-			if errors.Is(h.Err, ErrTimeout) && tries[h.Server.Addr] < w.r.opts.Tries {
+			if errors.Is(h.Err, ErrTimeout) && tries[h.Server.Addr] < w.r.opts.Tries && !slices.Contains(flying, h.Server) && !slices.Contains(retry, h.Server) {
 				retry = append(retry, h.Server)
 			}
 			if errors.Is(h.Err, syscall.ENETUNREACH) || errors.Is(h.Err, syscall.EADDRNOTAVAIL) || errors.Is(h.Err, syscall.EAFNOSUPPORT) {
@@ -155,7 +172,16 @@ func (w *run) askZone(ctx context.Context, t *trace.Trace, zone string, q trace.
 			}
 			launch()
 		case <-hedge.C:
-			launch()
+			if !launch() && fatal == nil {
+				// Nobody else to ask: ask a late server again, as a lost
+				// datagram should cost a hedge delay rather than a timeout.
+				for _, s := range flying {
+					if tries[s.Addr] < w.r.opts.Tries {
+						ask(s)
+						break
+					}
+				}
+			}
 		case <-ctx.Done():
 			fatal = context.Cause(ctx)
 		}
