@@ -504,7 +504,7 @@ func (d *diagnosis) delegations() {
 		}
 		if len(ref.NS) > 0 && len(z.child) > 0 && ref.NS[0].TTL != z.child[0].TTL {
 			p, c := ref.NS[0].TTL, z.child[0].TTL
-			longer := "the parent's copy lasts longer in caches, so a change made in the zone alone takes up to " + ttlText(p) + " to be seen"
+			longer := "the parent's copy lasts longer in caches, so a change made in the zone alone can take " + ttlUnit(p) + " to be seen"
 			if c > p {
 				longer = "the zone's own copy, which resolvers prefer once they have it, lasts longer in caches"
 			}
@@ -518,15 +518,23 @@ func (d *diagnosis) delegations() {
 // ttlText writes a TTL in seconds with its largest whole unit: "172800 (2d)".
 func ttlText(s uint32) string {
 	n := strconv.FormatUint(uint64(s), 10)
+	if u := ttlUnit(s); u != n+"s" {
+		return n + " (" + u + ")"
+	}
+	return n
+}
+
+// ttlUnit writes a TTL in its largest whole unit: "2d", "1h", "5m", "90s".
+func ttlUnit(s uint32) string {
 	for _, u := range []struct {
 		secs uint32
 		unit string
 	}{{86400, "d"}, {3600, "h"}, {60, "m"}} {
 		if s >= u.secs && s%u.secs == 0 {
-			return n + " (" + strconv.FormatUint(uint64(s/u.secs), 10) + u.unit + ")"
+			return strconv.FormatUint(uint64(s/u.secs), 10) + u.unit
 		}
 	}
-	return n
+	return strconv.FormatUint(uint64(s), 10) + "s"
 }
 
 // looksLikeAddress reports whether a nameserver name is an IP address

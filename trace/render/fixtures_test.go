@@ -371,11 +371,11 @@ func failedTrace() *trace.Trace {
 
 // docTrace is the example document in docs/json.md: a referral with glue
 // the walk ignored, a timeout, then the answer from the same server over
-// IPv6.
+// IPv6; numbered and diagnosed as the resolver does.
 func docTrace() *trace.Trace {
 	q := trace.Question{Name: "www.example.", Qtype: dns.TypeA}
 	answer := rrs("www.example. 3600 IN A 192.0.2.80")
-	return &trace.Trace{
+	t := &trace.Trace{
 		Question: q,
 		Outcome:  trace.Answer,
 		Answer:   answer,
@@ -389,22 +389,25 @@ func docTrace() *trace.Trace {
 					Zone: "example.",
 					NS:   []trace.NS{{Name: "a.nic.example.", TTL: 172800}},
 					Glue: []trace.Glue{
-						{Name: "a.nic.example.", Addr: netip.MustParseAddr("192.0.2.30"), TTL: 172800},
-						{Name: "a.nic.example.", Addr: netip.MustParseAddr("2001:db8::30"), TTL: 172800},
+						{Name: "a.nic.example.", Addr: netip.MustParseAddr("45.33.20.30"), TTL: 172800},
+						{Name: "a.nic.example.", Addr: netip.MustParseAddr("2a01:4f8:20::30"), TTL: 172800},
 						{Name: "ns.other.test.", Addr: netip.MustParseAddr("192.0.2.66"), TTL: 172800, Ignored: "not in the NS set"},
 					},
 				},
 			},
 			{
-				Zone: "example.", Server: srv("a.nic.example.", "192.0.2.30", trace.SourceGlue), Port: 53, Question: q,
+				Zone: "example.", Server: srv("a.nic.example.", "45.33.20.30", trace.SourceGlue), Port: 53, Question: q,
 				Protocol: "udp", Start: ms(12.0), RTT: 2 * time.Second, Rcode: -1, Outcome: trace.Error,
-				Err: errors.New("read udp 192.0.2.30:53: i/o timeout"),
+				Err: errors.New("read udp 45.33.20.30:53: i/o timeout"),
 			},
 			{
-				Zone: "example.", Server: srv("a.nic.example.", "2001:db8::30", trace.SourceGlue), Port: 53, Question: q,
+				Zone: "example.", Server: srv("a.nic.example.", "2a01:4f8:20::30", trace.SourceGlue), Port: 53, Question: q,
 				Protocol: "udp", Start: ms(2012.1), RTT: ms(19.0), Size: 56, Rcode: dns.RcodeSuccess, AA: true,
 				Outcome: trace.Answer, Answer: answer,
 			},
 		},
 	}
+	t.Number()
+	t.Findings = trace.Diagnose(t)
+	return t
 }

@@ -24,6 +24,7 @@ func JSON(w io.Writer, t *trace.Trace, o Options) error {
 		return errNilTrace
 	}
 	doc := jsonDocument{SchemaVersion: SchemaVersion, jsonTrace: newJSONTrace(t, o)}
+	doc.Findings = newJSONFindings(t.Findings)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	// Records hold '<', '>' and '&' often enough (TXT, CAA) that escaping
@@ -47,7 +48,9 @@ type jsonTrace struct {
 	Error      string       `json:"error,omitempty"`
 	Queries    int          `json:"queries"`
 	DurationUS *int64       `json:"duration_us,omitempty"`
-	Hops       []jsonHop    `json:"hops"`
+	// Findings is set on the top-level trace only, where it is never nil.
+	Findings *[]jsonFinding `json:"findings,omitempty"`
+	Hops     []jsonHop      `json:"hops"`
 }
 
 type jsonQuestion struct {
@@ -63,6 +66,8 @@ type jsonServer struct {
 }
 
 type jsonHop struct {
+	ID        int           `json:"id"`
+	Purpose   string        `json:"purpose"`
 	Zone      string        `json:"zone"`
 	Server    jsonServer    `json:"server"`
 	Port      uint16        `json:"port"`
@@ -122,7 +127,9 @@ func newJSONTrace(t *trace.Trace, o Options) jsonTrace {
 
 func newJSONHop(h *trace.Hop, o Options) jsonHop {
 	jh := jsonHop{
-		Zone: h.Zone,
+		ID:      h.ID,
+		Purpose: purposeString(h.Purpose),
+		Zone:    h.Zone,
 		Server: jsonServer{
 			Name:    h.Server.Name,
 			Address: addrString(h.Server.Addr),

@@ -24,13 +24,14 @@ func Tree(w io.Writer, t *trace.Trace, o Options) error {
 	if t == nil {
 		return errNilTrace
 	}
-	r := &treeRenderer{o: o, p: newPalette(o.Color)}
+	r := &treeRenderer{o: o, p: newPalette(o.Color), at: findingsByHop(t.Findings)}
 	r.line(r.p.question.Sprint(t.Question.String()))
 	r.hops(t, "")
 	if rrs := finalRecords(t); len(rrs) > 0 {
 		r.records("   ", rrs)
 	}
 	r.summary(t)
+	r.findingsSummary(t.Findings)
 	_, err := w.Write(r.buf.Bytes())
 	return err
 }
@@ -40,6 +41,7 @@ func Tree(w io.Writer, t *trace.Trace, o Options) error {
 type palette struct {
 	question, glyph, server, addr, dim, warn *color.Color
 	referral, answer, negative, bad          *color.Color
+	info                                     *color.Color // findings of severity info
 }
 
 func newPalette(on bool) *palette {
@@ -63,6 +65,7 @@ func newPalette(on bool) *palette {
 		answer:   mk(color.FgGreen),
 		negative: mk(color.FgYellow),
 		bad:      mk(color.FgRed),
+		info:     mk(color.FgBlue),
 	}
 }
 
@@ -117,6 +120,7 @@ type treeRenderer struct {
 	o   Options
 	p   *palette
 	buf bytes.Buffer
+	at  map[int][]trace.Finding // findings by the ID of the first hop that shows them
 }
 
 func (r *treeRenderer) line(s string) {
@@ -208,6 +212,9 @@ func (r *treeRenderer) hops(t *trace.Trace, prefix string) {
 		detail := r.glyphs(prefix+cont+bar) + strings.Repeat(" ", zoneW+2-utf8.RuneCountInString(bar))
 		for _, d := range r.details(t, h, checks[h]) {
 			r.line(detail + d)
+		}
+		for _, f := range r.hopFindings(h, checks[h]) {
+			r.line(detail + f)
 		}
 		for j, lk := range h.Lookups {
 			lb, lc := "├─ ", "│  "

@@ -1,0 +1,148 @@
+package render
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/fatih/color"
+
+	"github.com/nstrace/nstrace/trace"
+)
+
+// Markers of the severities in Tree, each with a colour of the palette.
+const (
+	markError   = "✗"
+	markWarning = "⚠"
+	markInfo    = "ℹ"
+)
+
+// findingsByHop files each finding under the first hop that shows it, where
+// Tree writes it.
+func findingsByHop(fs []trace.Finding) map[int][]trace.Finding {
+	at := map[int][]trace.Finding{}
+	for _, f := range fs {
+		if len(f.Hops) > 0 {
+			id := slices.Min(f.Hops)
+			at[id] = append(at[id], f)
+		}
+	}
+	return at
+}
+
+// mark gives a severity's marker and colour.
+func (r *treeRenderer) mark(s trace.Severity) (string, *color.Color) {
+	switch s {
+	case trace.SeverityError:
+		return markError, r.p.bad
+	case trace.SeverityWarning:
+		return markWarning, r.p.warn
+	}
+	return markInfo, r.p.info
+}
+
+// hopFindings gives the lines of the findings that arise at hop h, or at
+// the child NS checks shown with it: "⚠ single-nameserver: …".
+func (r *treeRenderer) hopFindings(h *trace.Hop, checks []*trace.Hop) []string {
+	var fs []trace.Finding
+	if h.ID > 0 {
+		fs = append(fs, r.at[h.ID]...)
+	}
+	for _, c := range checks {
+		if c.ID > 0 {
+			fs = append(fs, r.at[c.ID]...)
+		}
+	}
+	lines := make([]string, len(fs))
+	for i, f := range fs {
+		m, c := r.mark(f.Severity)
+		lines[i] = c.Sprint(m+" "+f.Code+":") + " " + f.Message
+	}
+	return lines
+}
+
+// findingsSummary writes the findings after the trace's summary line,
+// grouped by severity, one line each: code, zone and server.
+func (r *treeRenderer) findingsSummary(fs []trace.Finding) {
+	if len(fs) == 0 {
+		return
+	}
+	var codeW, zoneW int
+	for _, f := range fs {
+		codeW = max(codeW, len(f.Code))
+		zoneW = max(zoneW, len(f.Zone))
+	}
+	for _, sev := range []trace.Severity{trace.SeverityError, trace.SeverityWarning, trace.SeverityInfo} {
+		var group []trace.Finding
+		for _, f := range fs {
+			if f.Severity == sev || sev == trace.SeverityInfo && f.Severity.Rank() > 2 {
+				group = append(group, f)
+			}
+		}
+		if len(group) == 0 {
+			continue
+		}
+		m, c := r.mark(sev)
+		head := strconv.Itoa(len(group)) + " " + string(sev)
+		if sev != trace.SeverityInfo && len(group) > 1 {
+			head += "s"
+		}
+		r.line(c.Sprint(m + " " + head))
+		for _, f := range group {
+			var b strings.Builder
+			b.WriteString("  ")
+			b.WriteString(c.Sprint(f.Code))
+			b.WriteString(strings.Repeat(" ", codeW-len(f.Code)+2))
+			b.WriteString(f.Zone)
+			if s := f.Server; s != nil {
+				b.WriteString(strings.Repeat(" ", zoneW-len(f.Zone)+2))
+				b.WriteString(r.p.server.Sprint(s.Name))
+				if s.Addr.IsValid() {
+					b.WriteString(" " + r.p.addr.Sprint(s.Addr.String()))
+				}
+			}
+			r.line(b.String())
+		}
+	}
+}
+
+// jsonFinding is one element of the top-level "findings" array.
+type jsonFinding struct {
+	Code     string             `json:"code"`
+	Severity string             `json:"severity"`
+	Zone     string             `json:"zone"`
+	Server   *jsonFindingServer `json:"server,omitempty"`
+	Message  string             `json:"message"`
+	Hops     []int              `json:"hops"`
+}
+
+type jsonFindingServer struct {
+	Name    string `json:"name"`
+	Address string `json:"address"`
+}
+
+// newJSONFindings gives fs for the document, never nil so that a trace with
+// no findings has "findings": [].
+func newJSONFindings(fs []trace.Finding) *[]jsonFinding {
+	out := make([]jsonFinding, 0, len(fs))
+	for _, f := range fs {
+		jf := jsonFinding{Code: f.Code, Severity: string(f.Severity), Zone: f.Zone, Message: f.Message, Hops: f.Hops}
+		if jf.Hops == nil {
+			jf.Hops = []int{}
+		}
+		if s := f.Server; s != nil {
+			jf.Server = &jsonFindingServer{Name: s.Name, Address: addrString(s.Addr)}
+		}
+		out = append(out, jf)
+	}
+	return &out
+}
+
+// purposeString names a hop's purpose in JSON: "walk" for the walk's own
+// queries, whose Purpose is the zero value.
+func purposeString(p trace.Purpose) string {
+	if p == trace.PurposeWalk {
+		return "walk"
+	}
+	return string(p)
+}
