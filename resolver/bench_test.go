@@ -2,11 +2,13 @@ package resolver_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
 	"github.com/nstrace/nstrace/resolver"
+	"github.com/nstrace/nstrace/trace"
 )
 
 // BenchmarkTraceCriticalPath traces www.example.com on a lab whose every
@@ -28,4 +30,71 @@ func BenchmarkTraceCriticalPath(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(wall)/float64(b.N)/float64(levels*delay), "x-critical-path")
+}
+
+// BenchmarkTraceDeadServers traces on a lab with two servers per zone at
+// three levels, the first asked of each pair down and every server 20ms
+// slow (testdata/lab/bench-dead.txtar). Hedging should make each dead server
+// cost about one hedge delay: "x-critical-path" is the wall time divided by
+// the 3 × 20ms critical path; "x-hedge-bound" divides it by the bound the
+// issue sets, the critical path plus one hedge delay (as used) per level.
+// Target for the latter: at most 1.
+func BenchmarkTraceDeadServers(b *testing.B) {
+	const delay, levels = 20 * time.Millisecond, 3
+	l := startLab(b, "bench-dead")
+	r := newResolver(b, l, resolver.Options{Timeout: 2 * time.Second, NoChildNS: true})
+	ctx := context.Background()
+	var wall, bound time.Duration
+	for b.Loop() {
+		start := time.Now()
+		tr, err := r.Trace(ctx, "www.example.com", dns.TypeA)
+		wall += time.Since(start)
+		if err != nil || tr.Outcome != trace.Answer {
+			b.Fatalf("Trace = %v, %v; want an answer", tr.Outcome, err)
+		}
+		bound += levels * delay
+		for _, h := range tr.Hops {
+			if h.Outcome == trace.Abandoned {
+				// The hedge delay used is how long the dead server was
+				// waited for before the next one was asked: the start of the
+				// next hop minus its own.
+				i := slices.Index(tr.Hops, h)
+				bound += tr.Hops[i+1].Start - h.Start
+			}
+		}
+	}
+	b.ReportMetric(float64(wall)/float64(b.N)/float64(levels*delay), "x-critical-path")
+	b.ReportMetric(float64(wall)/float64(bound), "x-hedge-bound")
+}
+
+
+// BenchmarkTraceLoss traces 50 times on a lab where every server drops 10%
+// of UDP queries (testdata/lab/bench-loss.txtar) and reports the share of
+// traces that reached the answer (target ≥ 0.95) and the share that reached
+// a wrong verdict, an authoritative outcome other than the answer (target 0).
+func BenchmarkTraceLoss(b *testing.B) {
+	l := startLab(b, "bench-loss")
+	r := newResolver(b, l, resolver.Options{Timeout: time.Second})
+	ctx := context.Background()
+	traces, answered, wrong := 0, 0, 0
+	for b.Loop() {
+		for i := 0; i < 50; i++ {
+			tr, _ := r.Trace(ctx, "www.example.com", dns.TypeA)
+			traces++
+			if tr.Outcome == trace.Answer && len(tr.Answer) == 1 && rdata(tr.Answer[0]) == "192.0.2.10" {
+				answered++
+			} else if tr.Outcome.Authoritative() {
+				wrong++
+			}
+		}
+	}
+	b.ReportMetric(float64(answered)/float64(traces), "answered")
+	b.ReportMetric(float64(wrong)/float64(traces), "wrong")
+}
+
+func rdata(rr dns.RR) string {
+	if a, ok := rr.(*dns.A); ok {
+		return a.A.String()
+	}
+	return ""
 }
