@@ -67,7 +67,6 @@ func BenchmarkTraceDeadServers(b *testing.B) {
 	b.ReportMetric(float64(wall)/float64(bound), "x-hedge-bound")
 }
 
-
 // BenchmarkTraceLoss traces 50 times on a lab where every server drops 10%
 // of UDP queries (testdata/lab/bench-loss.txtar) and reports the share of
 // traces that reached the answer (target ≥ 0.95) and the share that reached
