@@ -88,6 +88,9 @@ type Options struct {
 	NoFollow bool
 	// Observer, when set, is told of the walk as it happens.
 	Observer *Observer
+	// Cache, when set, is shared by the traces of this Resolver: what one
+	// learned, another reuses while its TTL lasts (see Cache).
+	Cache *Cache
 }
 
 // Observer receives a walk's progress as it happens, for live output. Each

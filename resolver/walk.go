@@ -89,8 +89,11 @@ func (w *run) walk(ctx context.Context, q trace.Question, nest int, chain []stri
 	defer func() {
 		checks.join(t)
 		t.Duration = time.Since(begin)
-		t.Queries = len(t.Hops)
+		t.Queries = 0
 		for _, h := range t.Hops {
+			if !h.Cached {
+				t.Queries++
+			}
 			for _, l := range h.Lookups {
 				t.Queries += l.Queries
 			}
@@ -108,7 +111,7 @@ func (w *run) walk(ctx context.Context, q trace.Question, nest int, chain []stri
 			return fail(fmt.Errorf("%w: more than %d", ErrMaxDepth, w.r.opts.MaxDepth))
 		}
 		check := via != nil && nest == 0 && !w.r.opts.NoChildNS
-		hop, c, err := w.askZone(ctx, t, zone, q, servers, via, nest, chain, check, checks)
+		hop, c, err := w.askCached(ctx, t, zone, q, servers, via, nest, chain, check, checks)
 		if err != nil {
 			var fatal errFatal
 			if errors.As(err, &fatal) {
@@ -151,6 +154,40 @@ func (w *run) walk(ctx context.Context, q trace.Question, nest int, chain []stri
 	}
 }
 
+// askCached is askZone through the cache, when there is one: a reply
+// cached for zone is used as it is, and a walk about to ask zone what
+// another trace is asking it waits for that trace's reply. Only the
+// outermost walk waits, so that no trace can wait for one that waits for it.
+func (w *run) askCached(ctx context.Context, t *trace.Trace, zone string, q trace.Question, servers []nameserver, via *trace.Hop, nest int, chain []string, check bool, checks *childChecks) (*trace.Hop, Classification, error) {
+	cache := w.r.opts.Cache
+	if cache == nil {
+		return w.askZone(ctx, t, zone, q, servers, via, nest, chain, check, checks)
+	}
+	for {
+		if hop, c, ok := cache.lookup(zone, q); ok {
+			hop.Start = time.Since(w.start)
+			t.Hops = append(t.Hops, hop)
+			if check {
+				checks.start(ctx, hop, nest)
+			}
+			return hop, c, nil
+		}
+		if nest > 0 {
+			break
+		}
+		done, first := cache.wait(zone, q)
+		if first {
+			defer done()
+			break
+		}
+	}
+	hop, c, err := w.askZone(ctx, t, zone, q, servers, via, nest, chain, check, checks)
+	if err == nil {
+		cache.store(hop, c)
+	}
+	return hop, c, err
+}
+
 // resolveNS finds the addresses of type qtype (A or AAAA) of a nameserver
 // name that came without glue, by walking from the root. The walk is
 // returned to be recorded, with the addresses, which are kept for the rest of
@@ -160,6 +197,9 @@ func (w *run) resolveNS(ctx context.Context, name string, qtype uint16, nest int
 	w.mu.Lock()
 	cached, ok := w.addrs[key]
 	w.mu.Unlock()
+	if !ok && w.r.opts.Cache != nil {
+		cached, ok = w.r.opts.Cache.nsAddrs(key)
+	}
 	if ok {
 		return nil, servers(name, cached, trace.SourceCache), nil
 	}
@@ -192,6 +232,13 @@ func (w *run) resolveNS(ctx context.Context, name string, qtype uint16, nest int
 	w.mu.Lock()
 	w.addrs[key] = addrs
 	w.mu.Unlock()
+	if c := w.r.opts.Cache; c != nil {
+		ttl := l.Answer[0].Header().Ttl
+		for _, rr := range l.Answer {
+			ttl = min(ttl, rr.Header().Ttl)
+		}
+		c.storeNSAddrs(key, addrs, ttl)
+	}
 	return l, servers(name, addrs, trace.SourceResolved), nil
 }
 
@@ -273,9 +320,7 @@ func (w *run) fromReferral(d *trace.Delegation) []nameserver {
 			known = append(known, nameserver{name: ns.Name, addrs: servers(ns.Name, glued, trace.SourceGlue)})
 			continue
 		}
-		w.mu.Lock()
-		cached := slices.Concat(w.addrs[ns.Name+" A"], w.addrs[ns.Name+" AAAA"])
-		w.mu.Unlock()
+		cached := slices.Concat(w.cachedAddrs(ns.Name+" A"), w.cachedAddrs(ns.Name+" AAAA"))
 		if len(cached) > 0 {
 			known = append(known, nameserver{name: ns.Name, addrs: servers(ns.Name, cached, trace.SourceCache)})
 			continue
@@ -284,6 +329,18 @@ func (w *run) fromReferral(d *trace.Delegation) []nameserver {
 	}
 	all := append(known, unknown...)
 	return all[:min(len(all), w.r.opts.MaxNS)]
+}
+
+// cachedAddrs returns the addresses of a nameserver ("NAME TYPE") that
+// this trace, or another sharing its cache, has resolved.
+func (w *run) cachedAddrs(key string) []netip.Addr {
+	w.mu.Lock()
+	a, ok := w.addrs[key]
+	w.mu.Unlock()
+	if !ok && w.r.opts.Cache != nil {
+		a, _ = w.r.opts.Cache.nsAddrs(key)
+	}
+	return a
 }
 
 func servers(name string, addrs []netip.Addr, src trace.Source) []trace.Server {

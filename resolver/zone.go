@@ -340,16 +340,29 @@ type childCheck struct {
 	cancel     context.CancelFunc
 }
 
-// start asks the server of the walk's hop after for after.Zone NS.
+// start asks the server of the walk's hop after for after.Zone NS, or takes
+// the reply from the cache.
 func (cs *childChecks) start(ctx context.Context, after *trace.Hop, nest int) *trace.Hop {
 	q := trace.Question{Name: after.Zone, Qtype: dns.TypeNS, Qclass: dns.ClassINET}
+	cache := cs.w.r.opts.Cache
+	if cache != nil {
+		if hop, _, ok := cache.lookup(after.Zone, q); ok {
+			hop.Purpose, hop.Start = trace.PurposeChildNS, time.Since(cs.w.start)
+			cs.list = append(cs.list, childCheck{after: after, hop: hop, cancel: func() {}})
+			return hop
+		}
+	}
 	hop, err := cs.w.newHop(ctx, after.Zone, q, after.Server, trace.PurposeChildNS)
 	if err != nil {
 		return nil // no budget left: the check is skipped, not the walk
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	cs.list = append(cs.list, childCheck{after: after, hop: hop, cancel: cancel})
-	cs.wg.Go(func() { cs.w.send(cctx, hop, nest) })
+	cs.wg.Go(func() {
+		if c := cs.w.send(cctx, hop, nest); cache != nil && hop.Err == nil {
+			cache.store(hop, c)
+		}
+	})
 	return hop
 }
 

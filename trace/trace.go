@@ -139,6 +139,9 @@ type Hop struct {
 	// Truncated is set when the UDP reply had TC=1 and the query was repeated
 	// over TCP (RFC 7766).
 	Truncated bool
+	// Cached is set when no query was sent: the reply is one an earlier
+	// trace of the same run got, still within its TTL. RTT is zero.
+	Cached bool
 	// NoEDNS is set when the server rejected EDNS0 (FORMERR, NOTIMP or
 	// BADVERS) and the query was repeated without it (RFC 6891 §7).
 	NoEDNS  bool
@@ -173,7 +176,7 @@ type Trace struct {
 	Authority []dns.RR
 	// Err says why the walk failed; nil when Outcome is authoritative.
 	Err      error
-	Queries  int           // queries sent, including those of nested lookups
+	Queries  int           // queries sent, including those of nested lookups; cached hops are not queries
 	Duration time.Duration // wall time of the walk
 	// Findings are what is wrong, or worth knowing, about the delegations
 	// crossed; set on the outermost trace only.

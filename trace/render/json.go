@@ -74,6 +74,8 @@ type jsonHop struct {
 	Question  jsonQuestion  `json:"question"`
 	Protocol  string        `json:"protocol"`
 	Truncated bool          `json:"truncated"`
+	NoEDNS    bool          `json:"no_edns"`
+	Cached    bool          `json:"cached"`
 	StartUS   *int64        `json:"start_us,omitempty"`
 	RTTUS     *int64        `json:"rtt_us,omitempty"`
 	Size      int           `json:"size"`
@@ -139,6 +141,8 @@ func newJSONHop(h *trace.Hop, o Options) jsonHop {
 		Question:  newJSONQuestion(h.Question),
 		Protocol:  h.Protocol,
 		Truncated: h.Truncated,
+		NoEDNS:    h.NoEDNS,
+		Cached:    h.Cached,
 		StartUS:   micros(h.Start, o),
 		RTTUS:     micros(h.RTT, o),
 		Size:      h.Size,

@@ -253,6 +253,9 @@ func (r *treeRenderer) server(h *trace.Hop) *span {
 // proto gives the transport; "udp→tcp" says the UDP reply was truncated and
 // the query repeated over TCP.
 func (r *treeRenderer) proto(h *trace.Hop) *span {
+	if h.Cached {
+		return new(span).add(r.p.dim, "cache")
+	}
 	if h.Truncated {
 		return new(span).add(r.p.warn, "udp→tcp")
 	}

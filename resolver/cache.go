@@ -1,0 +1,195 @@
+package resolver
+
+import (
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/miekg/dns"
+	"github.com/nstrace/nstrace/trace"
+)
+
+// Cache keeps, by TTL, the replies that traces got: referrals, answers and
+// the addresses of nameservers. Traces that share one (batch mode) ask each
+// server each question once; a hop served from it is marked Cached and costs
+// no query. Concurrent traces that are about to ask a zone the same thing
+// wait for the first to finish rather than ask it too. The zero value is not
+// usable; use NewCache. A Cache is safe for concurrent use.
+type Cache struct {
+	now func() time.Time
+
+	mu      sync.Mutex
+	replies map[cacheKey]cached // a zone's reply to a question
+	cuts    map[cacheKey]cached // a zone's referral to a child, keyed by the child
+	addrs   map[string]cachedAddrs
+	flights map[cacheKey]chan struct{}
+}
+
+// NewCache returns an empty cache.
+func NewCache() *Cache {
+	return &Cache{
+		now:     time.Now,
+		replies: map[cacheKey]cached{},
+		cuts:    map[cacheKey]cached{},
+		addrs:   map[string]cachedAddrs{},
+		flights: map[cacheKey]chan struct{}{},
+	}
+}
+
+type cacheKey struct {
+	zone string
+	q    trace.Question // for cuts, only Name: the child zone
+}
+
+type cached struct {
+	hop     *trace.Hop
+	c       Classification
+	expires time.Time
+}
+
+type cachedAddrs struct {
+	addrs   []netip.Addr
+	expires time.Time
+}
+
+// lookup returns a copy of the hop that answered q at zone, or a referral
+// from zone to a zone that holds q.Name, marked Cached.
+func (c *Cache) lookup(zone string, q trace.Question) (*trace.Hop, Classification, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.now()
+	if e, ok := c.replies[cacheKey{zone, q}]; ok && now.Before(e.expires) {
+		return cachedHop(e.hop, q), e.c, true
+	}
+	// A referral for any zone between zone and the name holds q.Name.
+	for name := q.Name; name != zone && dns.IsSubDomain(zone, name); name = parentName(name) {
+		if e, ok := c.cuts[cacheKey{zone: zone, q: trace.Question{Name: name}}]; ok && now.Before(e.expires) {
+			return cachedHop(e.hop, q), e.c, true
+		}
+	}
+	return nil, Classification{}, false
+}
+
+// store keeps a usable reply for as long as its records' TTLs allow.
+func (c *Cache) store(hop *trace.Hop, cl Classification) {
+	ttl, ok := replyTTL(hop, cl)
+	if !ok {
+		return
+	}
+	cp := *hop // the trace goes on numbering the hop and adding lookups to it
+	cp.Lookups = nil
+	e := cached{hop: &cp, c: cl, expires: c.now().Add(ttl)}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cl.Outcome == trace.Referral {
+		c.cuts[cacheKey{zone: hop.Zone, q: trace.Question{Name: cl.Referral.Zone}}] = e
+	} else {
+		c.replies[cacheKey{hop.Zone, hop.Question}] = e
+	}
+}
+
+// wait makes the caller the one to ask zone about q.Name, or waits until the
+// trace already doing so has finished and reports false. The caller that
+// gets true must call done.
+func (c *Cache) wait(zone string, q trace.Question) (done func(), first bool) {
+	k := cacheKey{zone: zone, q: trace.Question{Name: nextLabel(zone, q.Name), Qtype: q.Qtype}}
+	c.mu.Lock()
+	ch, busy := c.flights[k]
+	if !busy {
+		ch = make(chan struct{})
+		c.flights[k] = ch
+	}
+	c.mu.Unlock()
+	if busy {
+		<-ch
+		return nil, false
+	}
+	return func() {
+		c.mu.Lock()
+		delete(c.flights, k)
+		c.mu.Unlock()
+		close(ch)
+	}, true
+}
+
+func (c *Cache) nsAddrs(key string) ([]netip.Addr, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.addrs[key]
+	if !ok || !c.now().Before(e.expires) {
+		return nil, false
+	}
+	return e.addrs, true
+}
+
+func (c *Cache) storeNSAddrs(key string, addrs []netip.Addr, ttl uint32) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.addrs[key] = cachedAddrs{addrs: addrs, expires: c.now().Add(time.Duration(ttl) * time.Second)}
+}
+
+// cachedHop is a copy of the hop, as asked now for q, with no network time
+// and without the lookups that the original needed.
+func cachedHop(h *trace.Hop, q trace.Question) *trace.Hop {
+	cp := *h
+	cp.Question, cp.Cached, cp.RTT, cp.Lookups, cp.ID = q, true, 0, nil, 0
+	return &cp
+}
+
+// replyTTL is how long a reply may be reused: the least TTL of the records
+// it rests on (RFC 2181 §5.2), and for a negative answer the SOA's minimum
+// as well (RFC 2308 §5).
+func replyTTL(h *trace.Hop, c Classification) (time.Duration, bool) {
+	var ttl uint32
+	var seen bool
+	least := func(t uint32) {
+		if !seen || t < ttl {
+			ttl, seen = t, true
+		}
+	}
+	switch c.Outcome {
+	case trace.Referral:
+		for _, ns := range c.Referral.NS {
+			least(ns.TTL)
+		}
+		for _, g := range c.Referral.Glue {
+			if g.Ignored == "" {
+				least(g.TTL)
+			}
+		}
+	case trace.Answer, trace.CNAME:
+		for _, rr := range c.Answer {
+			least(rr.Header().Ttl)
+		}
+	case trace.NXDomain, trace.NoData:
+		for _, rr := range c.Authority {
+			if soa, ok := rr.(*dns.SOA); ok {
+				least(soa.Hdr.Ttl)
+				least(soa.Minttl)
+			}
+		}
+	default:
+		return 0, false
+	}
+	return time.Duration(ttl) * time.Second, seen && ttl > 0
+}
+
+func parentName(name string) string {
+	off, end := dns.NextLabel(name, 0)
+	if end || off >= len(name) {
+		return "."
+	}
+	return name[off:]
+}
+
+// nextLabel is the name one label below zone on the way to name: the zone
+// a referral from zone is most likely to hand down.
+func nextLabel(zone, name string) string {
+	n := dns.CountLabel(zone) + 1
+	labels := dns.SplitDomainName(name)
+	if len(labels) < n {
+		return name
+	}
+	return dns.Fqdn(strings.Join(labels[len(labels)-n:], "."))
+}

@@ -1,0 +1,78 @@
+package resolver_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/miekg/dns"
+	"github.com/nstrace/nstrace/resolver"
+	"github.com/nstrace/nstrace/trace"
+)
+
+// TestCacheSharedByTraces traces names of one zone one after another and
+// side by side with a shared cache: the root and com are asked once each,
+// and the second trace's referrals are marked cached.
+func TestCacheSharedByTraces(t *testing.T) {
+	l := startLab(t, "healthy")
+	cache := resolver.NewCache()
+	r := newResolver(t, l, resolver.Options{Cache: cache})
+	ctx := context.Background()
+
+	first, err := r.Trace(ctx, "www.example.com", dns.TypeA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := r.Trace(ctx, "mail.example.com", dns.TypeA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Queries != 5 {
+		t.Errorf("first trace: %d queries, want 5", first.Queries)
+	}
+	var cached []string
+	for _, h := range second.Hops {
+		if h.Cached {
+			cached = append(cached, fmt.Sprintf("%s %s", h.Zone, h.Purpose))
+		}
+	}
+	// The root's and com's referrals and both NS checks come from the cache;
+	// only example.com is asked about mail.
+	if second.Queries != 1 || len(cached) != 4 {
+		t.Errorf("second trace: %d queries, cached hops %q; want 1 query and 4 cached hops", second.Queries, cached)
+	}
+	if got := second.Zones(); len(got) != 3 {
+		t.Errorf("second trace crossed %v, want 3 zones as the first did", got)
+	}
+	again, _ := r.Trace(ctx, "www.example.com", dns.TypeA)
+	if again.Queries != 0 || again.Outcome != trace.Answer {
+		t.Errorf("repeated trace: %d queries, %v; want 0 queries and the cached answer", again.Queries, again.Outcome)
+	}
+}
+
+// TestCacheConcurrent runs many traces of one zone at once: the cache must
+// keep them from asking the root and com more than once each.
+func TestCacheConcurrent(t *testing.T) {
+	l := startLab(t, "slow")
+	cache := resolver.NewCache()
+	r := newResolver(t, l, resolver.Options{Cache: cache, NoChildNS: true})
+	names := []string{"www.example.com", "mail.example.com", "nope.example.com", "alias.example.com", "example.com"}
+	var wg sync.WaitGroup
+	queries := make([]int, len(names))
+	for i, n := range names {
+		wg.Go(func() {
+			tr, _ := r.Trace(context.Background(), n, dns.TypeA)
+			queries[i] = tr.Queries
+		})
+	}
+	wg.Wait()
+	total := 0
+	for _, q := range queries {
+		total += q
+	}
+	// One referral from the root, one from com, one answer per name.
+	if want := 2 + len(names); total != want {
+		t.Errorf("%d traces sent %d queries (%v), want %d", len(names), total, queries, want)
+	}
+}
