@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -252,14 +253,50 @@ func (h *host) finish(m *dns.Msg, opt *dns.OPT, proto string) {
 	if proto != "udp" {
 		size = dns.MaxMsgSize
 	}
-	answers, authority := len(m.Answer), len(m.Ns)
+	answer, authority := m.Answer, m.Ns
+	extra := slices.DeleteFunc(slices.Clone(m.Extra), func(rr dns.RR) bool { return rr.Header().Rrtype == dns.TypeOPT })
 	m.Truncate(size)
 	// Like BIND, losing only additional data of an authoritative answer is
 	// no reason for TC; a referral short of glue is (RFC 9471).
-	if m.Authoritative && len(m.Answer) == answers && len(m.Ns) == authority {
+	if m.Authoritative && len(m.Answer) == len(answer) && len(m.Ns) == len(authority) {
 		m.Truncated = false
 	}
+	// BIND writes whole RRsets, but for the answer and authority sections
+	// of a reply without EDNS: the room it keeps for an OPT record turns
+	// partial RRsets off. An RRset that does not fit ends the message.
+	if opt != nil {
+		if len(m.Answer) < len(answer) {
+			m.Answer, m.Ns = whole(m.Answer, answer), nil
+		} else if len(m.Ns) < len(authority) {
+			m.Ns = whole(m.Ns, authority)
+		}
+	}
+	kept := slices.DeleteFunc(m.Extra, func(rr dns.RR) bool { return rr.Header().Rrtype == dns.TypeOPT })
+	if len(m.Answer) < len(answer) || len(m.Ns) < len(authority) {
+		kept = nil
+	}
+	m.Extra = whole(kept, extra)
+	if opt != nil {
+		m.SetEdns0(ednsSize, opt.Do())
+	}
 	m.Compress = true
+}
+
+// whole drops from kept, the records of all that fitted, the part of the
+// RRset that did not fit whole.
+func whole(kept, all []dns.RR) []dns.RR {
+	if len(kept) >= len(all) {
+		return kept
+	}
+	cut := all[len(kept)].Header()
+	for len(kept) > 0 {
+		h := kept[len(kept)-1].Header()
+		if h.Rrtype != cut.Rrtype || h.Class != cut.Class || !strings.EqualFold(h.Name, cut.Name) {
+			break
+		}
+		kept = kept[:len(kept)-1]
+	}
+	return kept
 }
 
 func countOPT(q *dns.Msg) int {

@@ -257,13 +257,21 @@ func (z *zone) query(qname string, qtype uint16) result {
 		}
 	}
 	if negative {
-		r.ns = []dns.RR{z.negativeSOA()}
+		soa := z.negativeSOA()
+		if r.rcode == dns.RcodeNameError && qtype == dns.TypeSOA {
+			// BIND's zero-no-soa-ttl, on by default, so that a stub
+			// resolver can find a name's zone without caching the SOA.
+			soa.Header().Ttl = 0
+		}
+		r.ns = []dns.RR{soa}
 		return r
 	}
 	if !(qname == z.origin && (qtype == dns.TypeNS || qtype == dns.TypeANY)) {
 		r.ns = z.rrset(z.origin, dns.TypeNS)
 	}
-	r.extra = z.additional(r.answer, r.ns)
+	if qtype != dns.TypeANY { // BIND adds no additional data to ANY
+		r.extra = z.additional(r.answer, r.ns)
+	}
 	return r
 }
 
@@ -283,10 +291,21 @@ func (z *zone) negativeSOA() dns.RR {
 }
 
 // additional gives the zone's addresses for the names the sections point
-// at: NS, MX and SRV targets (RFC 1034 §3.7), each name once.
+// at: NS, MX and SRV targets (RFC 1034 §3.7), each name once, and none
+// that the sections already hold, as BIND leaves them out.
 func (z *zone) additional(sections ...[]dns.RR) []dns.RR {
 	var out []dns.RR
 	done := map[string]bool{}
+	type rrset struct {
+		name  string
+		rtype uint16
+	}
+	have := map[rrset]bool{}
+	for _, sec := range sections {
+		for _, rr := range sec {
+			have[rrset{rr.Header().Name, rr.Header().Rrtype}] = true
+		}
+	}
 	for _, sec := range sections {
 		for _, rr := range sec {
 			var target string
@@ -304,7 +323,11 @@ func (z *zone) additional(sections ...[]dns.RR) []dns.RR {
 				continue
 			}
 			done[target] = true
-			out = append(out, z.addrs(target)...)
+			for _, rr := range z.addrs(target) {
+				if !have[rrset{rr.Header().Name, rr.Header().Rrtype}] {
+					out = append(out, rr)
+				}
+			}
 		}
 	}
 	return out
