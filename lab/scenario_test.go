@@ -265,7 +265,14 @@ func TestTestdata(t *testing.T) {
 			if len(zones) < 2 || zones[0] != "." {
 				t.Fatalf("zones %q: want the root and more", zones)
 			}
-			r, err := exchange(t, l, hints[0].Addr.String(), "udp", query("www."+zones[1], dns.TypeA, 1232))
+			// Some scenarios break the first root server on purpose: any
+			// root server that answers will do.
+			var r *dns.Msg
+			for _, h := range hints {
+				if r, err = exchange(t, l, h.Addr.String(), "udp", query("www."+zones[1], dns.TypeA, 1232)); err == nil {
+					break
+				}
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
