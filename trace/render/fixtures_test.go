@@ -10,6 +10,12 @@ import (
 	"github.com/nstrace/nstrace/trace"
 )
 
+// numbered gives t with its hops numbered, as Trace returns every walk.
+func numbered(t *trace.Trace) *trace.Trace {
+	t.Number()
+	return t
+}
+
 // Fixtures: whole walks built by hand, with RFC 5737 and RFC 3849 addresses
 // and fixed times so that the goldens never change by themselves.
 
@@ -91,7 +97,7 @@ func healthyTrace() *trace.Trace {
 			AA: true, Outcome: trace.Answer, Answer: rrs("ns2.dnsprovider.eu. 86400 IN A 203.0.113.2"),
 		}},
 	}
-	return &trace.Trace{
+	return numbered(&trace.Trace{
 		Question: q,
 		Outcome:  trace.Answer,
 		Answer:   rrs("www.example.com. 3600 IN A 192.0.2.80"),
@@ -126,14 +132,14 @@ func healthyTrace() *trace.Trace {
 				AA: true, Outcome: trace.Answer, Answer: rrs("www.example.com. 3600 IN A 192.0.2.80"),
 			},
 		},
-	}
+	})
 }
 
 // failoverTrace has a referral with out-of-bailiwick glue, then a timeout
 // and a REFUSED before the second nameserver answers.
 func failoverTrace() *trace.Trace {
 	q := trace.Question{Name: "www.example.net.", Qtype: dns.TypeAAAA}
-	return &trace.Trace{
+	return numbered(&trace.Trace{
 		Question: q,
 		Outcome:  trace.Answer,
 		Answer:   rrs("www.example.net. 300 IN AAAA 2001:db8::80"),
@@ -179,7 +185,7 @@ func failoverTrace() *trace.Trace {
 				Outcome: trace.Answer, Answer: rrs("www.example.net. 300 IN AAAA 2001:db8::80"),
 			},
 		},
-	}
+	})
 }
 
 // truncatedTrace asks a lab on port 5353 for a TXT RRset too big for UDP: the
@@ -192,7 +198,7 @@ func truncatedTrace() *trace.Trace {
 		`example.org. 3600 IN TXT "a<b & c>d"`,
 		`example.org. 3600 IN TXT "ms=ms12345678"`,
 	)
-	return &trace.Trace{
+	return numbered(&trace.Trace{
 		Question: q,
 		Outcome:  trace.Answer,
 		Answer:   answer,
@@ -223,7 +229,7 @@ func truncatedTrace() *trace.Trace {
 				AA: true, Outcome: trace.Answer, Answer: answer,
 			},
 		},
-	}
+	})
 }
 
 func soa(zone string) dns.RR {
@@ -233,7 +239,7 @@ func soa(zone string) dns.RR {
 // negativeTrace is a walk to example.com. ending in NXDOMAIN or NODATA.
 func negativeTrace(q trace.Question, o trace.Outcome, rcode int) *trace.Trace {
 	auth := []dns.RR{soa("example.com.")}
-	return &trace.Trace{
+	return numbered(&trace.Trace{
 		Question:  q,
 		Outcome:   o,
 		Authority: auth,
@@ -264,7 +270,7 @@ func negativeTrace(q trace.Question, o trace.Outcome, rcode int) *trace.Trace {
 				Outcome: o, Authority: auth,
 			},
 		},
-	}
+	})
 }
 
 func nxdomainTrace() *trace.Trace {
@@ -284,7 +290,7 @@ func nodataTrace() *trace.Trace {
 func cnameTrace() *trace.Trace {
 	q := trace.Question{Name: "www.example.org.", Qtype: 65280}
 	answer := rrs("www.example.org. 300 IN CNAME www.example.org.cdn.example.")
-	return &trace.Trace{
+	return numbered(&trace.Trace{
 		Question: q,
 		Outcome:  trace.CNAME,
 		Answer:   answer,
@@ -295,7 +301,7 @@ func cnameTrace() *trace.Trace {
 			Port: 53, Question: q, Protocol: "udp", RTT: ms(0.06), Size: 90, Rcode: dns.RcodeSuccess,
 			Outcome: trace.CNAME, Answer: answer,
 		}},
-	}
+	})
 }
 
 // failedTrace never gets an authoritative reply: the glueless NS name cannot
@@ -326,7 +332,7 @@ func failedTrace() *trace.Trace {
 			},
 		},
 	}
-	return &trace.Trace{
+	return numbered(&trace.Trace{
 		Question: q,
 		Outcome:  trace.Failed,
 		Err:      errors.New("no usable servers for broken.example."),
@@ -366,7 +372,7 @@ func failedTrace() *trace.Trace {
 				Outcome: trace.Error, Err: errors.New("server failure"),
 			},
 		},
-	}
+	})
 }
 
 // docTrace is the example document in docs/json.md: a referral with glue
