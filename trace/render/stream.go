@@ -1,0 +1,230 @@
+package render
+
+import (
+	"io"
+	"strings"
+
+	"github.com/nstrace/nstrace/trace"
+)
+
+// TreeStream writes a walk as a tree while it happens, for a terminal: the
+// question, then each hop's line as soon as its reply arrives (or it
+// fails), each nested lookup opened when it starts and closed with its
+// result when it ends, and, from Done, the final records and the summary.
+//
+// It differs from Tree only where Tree needs the whole walk: columns are
+// as wide as the widest seen so far at each level rather than the widest of
+// all, a lookup's result comes after its hops rather than on the line that
+// opens it, and a hop is
+// drawn as the last of its walk ("└─") when it ends the walk with an
+// authoritative answer. It is not safe for concurrent use.
+type TreeStream struct {
+	w       io.Writer
+	r       *treeRenderer
+	q       trace.Question
+	started bool
+	// questions holds the question of the walk at each depth: the trace's
+	// at 0, and that of the innermost lookup open at each deeper one.
+	questions []trace.Question
+	widths    map[int]*streamWidths
+	// last is the last hop of the walk written at each depth, and detail
+	// the start of the lines under it, where a check of its zone's own NS
+	// set is written when it comes.
+	last   map[int]*trace.Hop
+	detail map[int]string
+	// checks are the child NS checks that completed before the walk's hop
+	// to the same zone, which Tree shows them under.
+	checks map[int][]trace.Hop
+	err    error
+}
+
+// streamWidths are the widths of the columns at one depth, which only grow.
+type streamWidths struct{ zone, server, rtt, proto int }
+
+// NewTreeStream returns a TreeStream for a walk of q writing to w. Nothing
+// is written until the first event, or Done.
+func NewTreeStream(w io.Writer, q trace.Question, o Options) *TreeStream {
+	return &TreeStream{
+		w:         w,
+		r:         &treeRenderer{o: o, p: newPalette(o.Color)},
+		q:         q,
+		questions: []trace.Question{q},
+		widths:    map[int]*streamWidths{},
+		last:      map[int]*trace.Hop{},
+		detail:    map[int]string{},
+		checks:    map[int][]trace.Hop{},
+	}
+}
+
+// Hop writes the line of a completed query, and the lines under it, of a
+// walk nested depth lookups deep. It returns the first write error.
+func (s *TreeStream) Hop(h trace.Hop, depth int) error {
+	s.start()
+	if h.Purpose == trace.PurposeChildNS {
+		if prev := s.last[depth]; prev != nil && prev.Zone == h.Zone {
+			s.r.line(s.detail[depth] + s.r.childNS(prev, &h))
+		} else {
+			s.checks[depth] = append(s.checks[depth], h)
+		}
+		return s.flush()
+	}
+	wd := s.widths[depth]
+	if wd == nil {
+		// Wide enough for the usual first columns, so that the lines of
+		// a walk seldom shift as longer names come.
+		wd = &streamWidths{zone: 16, server: 40, rtt: 5, proto: 3}
+		s.widths[depth] = wd
+	}
+	zone := new(span).add(nil, h.Zone)
+	server := s.r.server(&h)
+	rtt := new(span)
+	if !s.r.o.NoTimings {
+		if h.Rcode < 0 {
+			rtt.add(s.r.p.dim, "—")
+		} else {
+			rtt.add(nil, formatDuration(h.RTT))
+		}
+	}
+	proto := s.r.proto(&h)
+	wd.zone, wd.server = max(wd.zone, zone.w), max(wd.server, server.w)
+	wd.rtt, wd.proto = max(wd.rtt, rtt.w), max(wd.proto, proto.w)
+
+	prefix := strings.Repeat("│  ", 2*depth)
+	branch, cont := "├─ ", "│  "
+	if h.Purpose == trace.PurposeWalk && h.Outcome != trace.CNAME && h.Outcome.Authoritative() {
+		branch, cont = "└─ ", "   "
+	}
+	var b strings.Builder
+	b.WriteString(s.r.glyphs(prefix + branch))
+	b.WriteString(pad(zone, wd.zone))
+	b.WriteString("  ")
+	b.WriteString(pad(server, wd.server))
+	b.WriteString("  ")
+	if !s.r.o.NoTimings {
+		b.WriteString(padLeft(rtt, wd.rtt))
+		b.WriteString(" ")
+	}
+	b.WriteString(pad(proto, wd.proto))
+	b.WriteString("  ")
+	b.WriteString(s.r.outcome(&h).String())
+	s.r.line(b.String())
+	q := s.q
+	if depth < len(s.questions) {
+		q = s.questions[depth]
+	}
+	detail := s.r.glyphs(prefix+cont) + strings.Repeat(" ", wd.zone+2)
+	for _, d := range s.r.details(&trace.Trace{Question: q}, &h, nil) {
+		s.r.line(detail + d)
+	}
+	s.last[depth], s.detail[depth] = &h, detail
+	s.writeChecks(depth, false)
+	return s.flush()
+}
+
+// LookupStarted opens a lookup of a nameserver's address nested depth
+// deep (1 for one made by the walk itself).
+func (s *TreeStream) LookupStarted(q trace.Question, depth int) error {
+	s.start()
+	for len(s.questions) <= depth {
+		s.questions = append(s.questions, trace.Question{})
+	}
+	s.questions[depth] = q
+	s.r.line(s.r.glyphs(strings.Repeat("│  ", max(0, 2*depth-1))+"├─ ") + lookupQuestion(q))
+	return s.flush()
+}
+
+// LookupDone closes a lookup with its result under its hops, as the
+// summary line ends the whole tree: "→ 192.0.2.1 · 3 queries · 1.2ms".
+func (s *TreeStream) LookupDone(l *trace.Trace, depth int) error {
+	s.start()
+	if l == nil {
+		return s.err
+	}
+	s.writeChecks(depth, true)
+	s.r.line(s.r.glyphs(strings.Repeat("│  ", 2*depth)) + s.r.lookupResult(l).String())
+	delete(s.last, depth)
+	return s.flush()
+}
+
+// Done writes the end of the tree: the final records, the findings (which
+// Tree writes under the hops that show them, unknown while the walk runs),
+// the summary line and the findings by severity, as Tree does.
+func (s *TreeStream) Done(t *trace.Trace) error {
+	s.start()
+	s.writeChecks(0, true)
+	if t != nil {
+		if rrs := finalRecords(t); len(rrs) > 0 {
+			s.r.records("   ", rrs)
+		}
+		for _, f := range t.Findings {
+			m, c := s.r.mark(f.Severity)
+			s.r.line("   " + c.Sprint(m+" "+f.Code+":") + " " + f.Message)
+		}
+		s.r.summary(t)
+		s.r.findingsSummary(t.Findings)
+	}
+	return s.flush()
+}
+
+// writeChecks writes the child NS checks held at depth under the last hop
+// there: those of its zone, or, when the walk at depth is over, all.
+func (s *TreeStream) writeChecks(depth int, all bool) {
+	prev := s.last[depth]
+	var keep []trace.Hop
+	for _, c := range s.checks[depth] {
+		if prev != nil && (all || c.Zone == prev.Zone) {
+			s.r.line(s.detail[depth] + s.r.childNS(prev, &c))
+		} else if !all {
+			keep = append(keep, c)
+		}
+	}
+	s.checks[depth] = keep
+}
+
+func (s *TreeStream) start() {
+	if !s.started {
+		s.started = true
+		s.r.line(s.r.p.question.Sprint(s.q.String()))
+	}
+}
+
+func (s *TreeStream) flush() error {
+	if s.err == nil && s.r.buf.Len() > 0 {
+		_, s.err = s.w.Write(s.r.buf.Bytes())
+	}
+	s.r.buf.Reset()
+	return s.err
+}
+
+// lookupQuestion gives "lookup ns1.example.net. A", with the class only
+// when it is not IN.
+func lookupQuestion(q trace.Question) string {
+	s := "lookup " + q.Name + " "
+	if c := classString(q.Qclass); c != "IN" {
+		s += c + " "
+	}
+	return s + trace.TypeString(q.Qtype)
+}
+
+// lookupResult gives a lookup's result as Tree's lookup line ends:
+// "→ 192.0.2.1 · 3 queries · 1.2ms".
+func (r *treeRenderer) lookupResult(t *trace.Trace) *span {
+	s := new(span)
+	c := r.p.outcome(t.Outcome)
+	switch t.Outcome {
+	case trace.Answer:
+		v := answerValues(t.Question.Qtype, t.Answer, 60)
+		if v == "" {
+			v = string(t.Outcome)
+		}
+		s.add(c, "→ "+v)
+	case trace.CNAME:
+		s.add(c, "→ cname "+cnameTarget(t.Answer))
+	case trace.Failed:
+		s.add(c, "→ "+failure(t))
+	default:
+		s.add(c, "→ "+string(t.Outcome))
+	}
+	s.add(r.p.dim, r.counts(t))
+	return s
+}
