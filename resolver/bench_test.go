@@ -97,3 +97,29 @@ func rdata(rr dns.RR) string {
 	}
 	return ""
 }
+
+// BenchmarkTraceAll traces with Options.All on a lab of 13 root, 4 com and
+// 4 example.com servers, each with its own delay from 5 to 40ms
+// (testdata/lab/bench-all.txtar). Asking every server of a level in
+// parallel should cost that level's slowest server: "x-slowest-path" is the
+// wall time divided by the sum over the three levels of the slowest delay
+// (3 × 40ms). Target: at most 1.3.
+func BenchmarkTraceAll(b *testing.B) {
+	const slowest = 3 * 40 * time.Millisecond
+	l := startLab(b, "bench-all")
+	r := newResolver(b, l, resolver.Options{All: true, Timeout: time.Second})
+	ctx := context.Background()
+	var wall time.Duration
+	for b.Loop() {
+		start := time.Now()
+		tr, err := r.Trace(ctx, "www.example.com", dns.TypeA)
+		wall += time.Since(start)
+		if err != nil || tr.Outcome != trace.Answer {
+			b.Fatalf("Trace = %v, %v; want an answer", tr.Outcome, err)
+		}
+		if n := len(tr.Hops); n != 13+4*3+4*3 {
+			b.Fatalf("Trace sent %d queries, want every server asked: 13 + 4×3 + 4×3", n)
+		}
+	}
+	b.ReportMetric(float64(wall)/float64(b.N)/float64(slowest), "x-slowest-path")
+}

@@ -221,6 +221,48 @@ func TestTraceLab(t *testing.T) {
 		{scenario: "delay", name: "www.example.com", qtype: dns.TypeA, opts: resolver.Options{Timeout: 50 * time.Millisecond}, outcome: trace.Failed, err: resolver.ErrTimeout},
 		{scenario: "delay", name: "www.example.com", qtype: dns.TypeA, opts: resolver.Options{Timeout: time.Second}, outcome: trace.Answer},
 		{scenario: "glueless-cycle", name: "www.a.example", qtype: dns.TypeA, outcome: trace.Failed, err: resolver.ErrLoop},
+		{scenario: "healthy", name: "www.example.com", qtype: dns.TypeA, opts: resolver.Options{All: true}, outcome: trace.Answer,
+			check: func(t *testing.T, tr *trace.Trace) {
+				var got []string
+				for _, h := range tr.Hops {
+					if h.Zone == "example.com." {
+						got = append(got, h.Server.Name+" "+h.Question.String())
+					}
+				}
+				want := []string{
+					"ns1.example.com. www.example.com. IN A", "ns1.example.com. example.com. IN SOA", "ns1.example.com. example.com. IN NS",
+					"ns2.example.com. www.example.com. IN A", "ns2.example.com. example.com. IN SOA", "ns2.example.com. example.com. IN NS",
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("example.com. hops = %q, want %q", got, want)
+				}
+			}},
+		{scenario: "deadserver", name: "www.example.com", qtype: dns.TypeA, opts: resolver.Options{All: true, Timeout: 100 * time.Millisecond}, outcome: trace.Answer,
+			check: func(t *testing.T, tr *trace.Trace) {
+				failed := hopsWith(tr, func(h *trace.Hop) bool { return h.Err != nil })
+				// ns1 is down: each question, asked twice (Tries), timed out.
+				if len(failed) != 6 {
+					t.Errorf("failed hops: %d, want 6 (3 questions × 2 tries to ns1)", len(failed))
+				}
+				for _, h := range failed {
+					if h.Server.Name != "ns1.example.com." || !errors.Is(h.Err, resolver.ErrTimeout) {
+						t.Errorf("failed hop %s %v, want only ns1.example.com. timing out", h.Server.Name, h.Err)
+					}
+				}
+			}},
+		{scenario: "glueless", name: "www.example.com", qtype: dns.TypeA, opts: resolver.Options{All: true}, outcome: trace.Answer,
+			check: func(t *testing.T, tr *trace.Trace) {
+				var lookups []string
+				for _, h := range tr.Hops {
+					for _, l := range h.Lookups {
+						lookups = append(lookups, l.Question.String())
+					}
+				}
+				want := []string{"ns1.provider.net. IN A", "ns1.provider.net. IN AAAA", "ns2.provider.net. IN A", "ns2.provider.net. IN AAAA"}
+				if !slices.Equal(lookups, want) {
+					t.Errorf("lookups = %q, want %q", lookups, want)
+				}
+			}},
 		{scenario: "loss", name: "www.example.com", qtype: dns.TypeA, opts: resolver.Options{Timeout: 2 * time.Second, NoChildNS: true}, outcome: trace.Answer,
 			check: func(t *testing.T, tr *trace.Trace) {
 				if tr.Duration > time.Second {

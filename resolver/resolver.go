@@ -26,6 +26,9 @@ const (
 	DefaultTimeout    = 2 * time.Second
 	DefaultUDPSize    = 1232 // the EDNS0 buffer size of DNS Flag Day 2020
 	DefaultMaxQueries = 200
+	// DefaultMaxQueriesAll is the query budget with Options.All, which asks
+	// every server of every zone up to three questions.
+	DefaultMaxQueriesAll = 1000
 	DefaultMaxDepth   = 30
 	DefaultMaxNesting = 4
 	DefaultMaxNS      = 20
@@ -88,6 +91,13 @@ type Options struct {
 	NoFollow bool
 	// Observer, when set, is told of the walk as it happens.
 	Observer *Observer
+	// All asks every address of every nameserver at every zone, in
+	// parallel, instead of the first that answers (see askAll); at the zones
+	// reached through referrals it also asks each for the zone's SOA.
+	All bool
+	// Parallel bounds the queries sent at once to one zone's servers with
+	// All; 0 means DefaultParallel.
+	Parallel int
 	// Cache, when set, is shared by the traces of this Resolver: what one
 	// learned, another reuses while its TTL lasts (see Cache).
 	Cache *Cache
@@ -149,6 +159,9 @@ func New(opts Options) (*Resolver, error) {
 	}
 	if opts.MaxQueries <= 0 {
 		opts.MaxQueries = DefaultMaxQueries
+		if opts.All {
+			opts.MaxQueries = DefaultMaxQueriesAll
+		}
 	}
 	if opts.MaxDepth <= 0 {
 		opts.MaxDepth = DefaultMaxDepth
@@ -164,6 +177,9 @@ func New(opts Options) (*Resolver, error) {
 	}
 	if opts.MaxAddrs <= 0 {
 		opts.MaxAddrs = DefaultMaxAddrs
+	}
+	if opts.Parallel <= 0 {
+		opts.Parallel = DefaultParallel
 	}
 	if opts.Tries <= 0 {
 		opts.Tries = DefaultTries

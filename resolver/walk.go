@@ -160,6 +160,9 @@ func (w *run) walk(ctx context.Context, q trace.Question, nest int, chain []stri
 // outermost walk waits, so that no trace can wait for one that waits for it.
 func (w *run) askCached(ctx context.Context, t *trace.Trace, zone string, q trace.Question, servers []nameserver, via *trace.Hop, nest int, chain []string, check bool, checks *childChecks) (*trace.Hop, Classification, error) {
 	cache := w.r.opts.Cache
+	if w.r.opts.All && nest == 0 {
+		return w.askAll(ctx, t, zone, q, servers, via, nest, chain)
+	}
 	if cache == nil {
 		return w.askZone(ctx, t, zone, q, servers, via, nest, chain, check, checks)
 	}

@@ -122,6 +122,9 @@ const (
 	// PurposePrime asks a server the user named for the root NS set, to
 	// start the walk from the roots it knows (as dig +trace @server does).
 	PurposePrime Purpose = "prime"
+	// PurposeSOA asks a server of a zone for the zone's SOA, to compare
+	// serials across the zone's servers (with --all).
+	PurposeSOA Purpose = "soa"
 )
 
 // Hop is one query sent to one server address.
