@@ -29,14 +29,14 @@ const (
 	// DefaultMaxQueriesAll is the query budget with Options.All, which asks
 	// every server of every zone up to three questions.
 	DefaultMaxQueriesAll = 1000
-	DefaultMaxDepth   = 30
-	DefaultMaxNesting = 4
-	DefaultMaxNS      = 20
-	DefaultMaxCNAME   = 16
-	DefaultMaxAddrs   = 8
-	DefaultTries      = 2
-	DefaultHedgeDelay = 250 * time.Millisecond
-	DefaultDeadline   = 30 * time.Second
+	DefaultMaxDepth      = 30
+	DefaultMaxNesting    = 4
+	DefaultMaxNS         = 20
+	DefaultMaxCNAME      = 16
+	DefaultMaxAddrs      = 8
+	DefaultTries         = 2
+	DefaultHedgeDelay    = 250 * time.Millisecond
+	DefaultDeadline      = 30 * time.Second
 	// MinHedgeDelay is the least an adaptive hedge delay comes down to.
 	MinHedgeDelay = 20 * time.Millisecond
 )
