@@ -151,6 +151,7 @@ a.b.c		IN	TXT	"deep"
 sub		IN	NS	ns.sub
 ns.sub		IN	A	192.0.2.50
 intosub		IN	CNAME	host.sub
+mx2		IN	MX	10 ns.sub
 big		IN	TXT	"` + strings.Repeat("a", 250) + `"
 big		IN	TXT	"` + strings.Repeat("b", 250) + `"
 big		IN	TXT	"` + strings.Repeat("c", 250) + `"
@@ -223,14 +224,16 @@ func TestAuthoritative(t *testing.T) {
 		{name: "CNAME asked", server: "192.0.2.1", qname: "alias.example.com.", qtype: dns.TypeCNAME, aa: true,
 			answer: []string{aliasRR}, ns: apexNS, extra: apexGlue},
 		{name: "CNAME out of zone", server: "192.0.2.1", qname: "out.example.com.", qtype: dns.TypeA, aa: true,
-			answer: []string{"out.example.com. 3600 CNAME www.example.net."}, ns: apexNS, extra: apexGlue},
+			answer: []string{"out.example.com. 3600 CNAME www.example.net."}},
 		{name: "CNAME to nothing", server: "192.0.2.1", qname: "dangling.example.com.", qtype: dns.TypeA, aa: true,
 			rcode: dns.RcodeNameError, answer: []string{"dangling.example.com. 3600 CNAME nope.example.com."}, ns: negSOA},
 		{name: "CNAME loop", server: "192.0.2.1", qname: "loop1.example.com.", qtype: dns.TypeA, aa: true,
 			answer: []string{"loop1.example.com. 3600 CNAME loop2.example.com.", "loop2.example.com. 3600 CNAME loop1.example.com."},
 			ns:     apexNS, extra: apexGlue},
 		{name: "CNAME into a delegation", server: "192.0.2.1", qname: "intosub.example.com.", qtype: dns.TypeA, aa: true,
-			answer: []string{"intosub.example.com. 3600 CNAME host.sub.example.com."}, ns: apexNS, extra: apexGlue},
+			answer: []string{"intosub.example.com. 3600 CNAME host.sub.example.com."}, ns: subNS, extra: subGlue},
+		{name: "no glue in an answer's additional", server: "192.0.2.1", qname: "mx2.example.com.", qtype: dns.TypeMX, aa: true,
+			answer: []string{"mx2.example.com. 3600 MX 10 ns.sub.example.com."}, ns: apexNS, extra: apexGlue},
 		{name: "NXDOMAIN", server: "192.0.2.1", qname: "nope.example.com.", qtype: dns.TypeA, aa: true,
 			rcode: dns.RcodeNameError, ns: negSOA},
 		{name: "NODATA", server: "192.0.2.1", qname: "mail.example.com.", qtype: dns.TypeMX, aa: true, ns: negSOA},

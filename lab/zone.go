@@ -3,6 +3,7 @@ package lab
 import (
 	"bytes"
 	"fmt"
+	"slices"
 
 	"github.com/miekg/dns"
 )
@@ -215,9 +216,12 @@ func (z *zone) query(qname string, qtype uint16) result {
 	name := qname
 	seen := map[string]bool{}
 	negative := false
+	into, left := "", false // where a CNAME chain stopped: a delegation, or another zone
 	for i := 0; ; i++ {
-		if i > 0 && z.cut(name, qtype) != "" {
-			break // a CNAME into a delegation: the chain stops here
+		if i > 0 {
+			if into = z.cut(name, qtype); into != "" {
+				break // a CNAME into a delegation: the chain stops here
+			}
 		}
 		rrs, exists := z.node(name)
 		if !exists {
@@ -252,7 +256,7 @@ func (z *zone) query(qname string, qtype uint16) result {
 		r.answer = append(r.answer, cname[0])
 		seen[name] = true
 		name = cname[0].(*dns.CNAME).Target
-		if seen[name] || !dns.IsSubDomain(z.origin, name) || i+1 >= maxChain {
+		if left = !dns.IsSubDomain(z.origin, name); seen[name] || left || i+1 >= maxChain {
 			break
 		}
 	}
@@ -266,11 +270,28 @@ func (z *zone) query(qname string, qtype uint16) result {
 		r.ns = []dns.RR{soa}
 		return r
 	}
+	switch {
+	case into != "":
+		// BIND goes on at the target, finds the delegation, and refers.
+		ref := z.referral(into)
+		r.ns, r.extra = ref.ns, ref.extra
+		return r
+	case left:
+		// BIND goes on at the target, finds no zone of its own for it,
+		// and adds nothing more.
+		return r
+	}
 	if !(qname == z.origin && (qtype == dns.TypeNS || qtype == dns.TypeANY)) {
 		r.ns = z.rrset(z.origin, dns.TypeNS)
 	}
 	if qtype != dns.TypeANY { // BIND adds no additional data to ANY
 		r.extra = z.additional(r.answer, r.ns)
+		if qname != "." || qtype != dns.TypeNS {
+			// BIND adds the zone's own data to an answer, never glue (an
+			// address at or below a cut): glue is for referrals, and for
+			// the root's NS set, which priming resolvers need.
+			r.extra = slices.DeleteFunc(r.extra, func(rr dns.RR) bool { return z.cut(rr.Header().Name, rr.Header().Rrtype) != "" })
+		}
 	}
 	return r
 }
