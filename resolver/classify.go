@@ -59,6 +59,15 @@ func Classify(zone string, q trace.Question, m *dns.Msg) Classification {
 		return c
 	}
 
+	// A negative answer whose SOA is for a zone above the one asked comes
+	// from the parent's data: the server does not serve the zone it was
+	// asked as an authority for (a lame delegation).
+	for _, rr := range soaOf(m.Ns) {
+		if owner := dns.CanonicalName(rr.Header().Name); owner != zone && dns.IsSubDomain(owner, zone) {
+			return Classification{Outcome: trace.Lame, Err: fmt.Errorf("%w: answers from %s, not %s", ErrLame, owner, zone)}
+		}
+	}
+
 	if m.Rcode == dns.RcodeNameError {
 		if !m.Authoritative {
 			return Classification{Outcome: trace.Lame, Err: fmt.Errorf("%w: NXDOMAIN without AA", ErrLame)}

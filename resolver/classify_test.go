@@ -157,6 +157,18 @@ func TestClassify(t *testing.T) {
 			outcome: trace.NXDomain,
 		},
 		{
+			name: "NXDOMAIN from the parent's zone is lame",
+			zone: "new.example.com.", q: trace.Question{Name: "www.new.example.com.", Qtype: dns.TypeA},
+			reply:   fakeReply{rcode: dns.RcodeNameError, aa: true, ns: []string{"example.com. 300 IN SOA ns1.example.com. h.example.com. 1 2 3 4 5"}},
+			outcome: trace.Lame, err: ErrLame,
+		},
+		{
+			name: "NODATA from a child zone the server also serves",
+			zone: "example.com.", q: trace.Question{Name: "www.dev.example.com.", Qtype: dns.TypeMX},
+			reply:   fakeReply{aa: true, ns: []string{"dev.example.com. 300 IN SOA ns1.example.com. h.example.com. 1 2 3 4 5"}},
+			outcome: trace.NoData,
+		},
+		{
 			name: "NXDOMAIN without AA is lame",
 			zone: "example.com.", q: www,
 			reply:   fakeReply{rcode: dns.RcodeNameError},

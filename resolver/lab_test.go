@@ -2,6 +2,7 @@ package resolver_test
 
 import (
 	"context"
+	"fmt"
 	"errors"
 	"net"
 	"net/netip"
@@ -261,6 +262,41 @@ func TestTraceLab(t *testing.T) {
 				want := []string{"ns1.provider.net. IN A", "ns1.provider.net. IN AAAA", "ns2.provider.net. IN A", "ns2.provider.net. IN AAAA"}
 				if !slices.Equal(lookups, want) {
 					t.Errorf("lookups = %q, want %q", lookups, want)
+				}
+			}},
+		{scenario: "glueless", name: "www.example.com", qtype: dns.TypeA, outcome: trace.Answer,
+			opts: resolver.Options{Delegate: []*trace.Delegation{{
+				Zone: "example.com.",
+				NS:   []trace.NS{{Name: "ns2.provider.net."}},
+				Glue: []trace.Glue{{Name: "ns2.provider.net.", Addr: netip.MustParseAddr("198.51.100.2")}},
+			}}},
+			check: func(t *testing.T, tr *trace.Trace) {
+				var got []string
+				for _, h := range walkHops(tr) {
+					got = append(got, fmt.Sprintf("%s %s simulated=%v", h.Zone, h.Server.Name, h.Simulated))
+				}
+				want := []string{
+					". a.root-servers.net. simulated=false",
+					"com. a.gtld-servers.net. simulated=false",
+					"com. --delegate simulated=true",
+					"example.com. ns2.provider.net. simulated=false",
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("walk = %q, want %q", got, want)
+				}
+				if len(walkHops(tr)[1].Lookups) != 0 {
+					t.Errorf("the real referral's glueless servers were looked up, but the walk went on from the simulated one")
+				}
+			}},
+		{scenario: "healthy", name: "www.new.example.com", qtype: dns.TypeA, outcome: trace.Failed, err: resolver.ErrLame,
+			opts: resolver.Options{Delegate: []*trace.Delegation{{
+				Zone: "new.example.com.",
+				NS:   []trace.NS{{Name: "ns1.example.com."}},
+			}}},
+			check: func(t *testing.T, tr *trace.Trace) {
+				sim := hopsWith(tr, func(h *trace.Hop) bool { return h.Simulated })
+				if len(sim) != 1 || sim[0].Zone != "example.com." {
+					t.Errorf("simulated hops = %v, want one from example.com., which says NXDOMAIN for the new zone", sim)
 				}
 			}},
 		{scenario: "loss", name: "www.example.com", qtype: dns.TypeA, opts: resolver.Options{Timeout: 2 * time.Second, NoChildNS: true}, outcome: trace.Answer,

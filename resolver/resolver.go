@@ -98,6 +98,10 @@ type Options struct {
 	// Parallel bounds the queries sent at once to one zone's servers with
 	// All; 0 means DefaultParallel.
 	Parallel int
+	// Delegate holds proposed delegations, each put in place of what the
+	// parent zone says for its Zone (see simulate): the walk goes on, for
+	// real, from the servers it names. Names must be fully qualified.
+	Delegate []*trace.Delegation
 	// Cache, when set, is shared by the traces of this Resolver: what one
 	// learned, another reuses while its TTL lasts (see Cache).
 	Cache *Cache

@@ -119,6 +119,12 @@ func (w *run) walk(ctx context.Context, q trace.Question, nest int, chain []stri
 			}
 			return fail(err)
 		}
+		if d := w.simulate(zone, q.Name, c); d != nil {
+			hop = &trace.Hop{Zone: zone, Server: trace.Server{Name: "--delegate", Source: trace.SourceUser}, Question: q,
+				Start: time.Since(w.start), Rcode: -1, Outcome: trace.Referral, Referral: d, Simulated: true}
+			t.Hops = append(t.Hops, hop)
+			c = Classification{Outcome: trace.Referral, Referral: d}
+		}
 		switch c.Outcome {
 		case trace.Referral:
 			zone, servers, via = c.Referral.Zone, w.fromReferral(c.Referral), hop
@@ -152,6 +158,25 @@ func (w *run) walk(ctx context.Context, q trace.Question, nest int, chain []stri
 		t.Outcome, t.Answer, t.Authority = c.Outcome, append(t.Answer, c.Answer...), c.Authority
 		return t
 	}
+}
+
+// simulate returns the proposed delegation (Options.Delegate) to put in
+// place of the reply c from zone, if any: one for a zone below zone that
+// holds name, unless c is a referral that stops above it (its parent is not
+// reached yet). Whatever else the parent said, a referral for the zone, one
+// for a zone below it, an answer or NXDOMAIN (a zone not yet delegated), is
+// replaced, and the real reply stays in the trace before the simulated one.
+func (w *run) simulate(zone, name string, c Classification) *trace.Delegation {
+	for _, d := range w.r.opts.Delegate {
+		if d.Zone == zone || !dns.IsSubDomain(zone, d.Zone) || !dns.IsSubDomain(d.Zone, name) {
+			continue
+		}
+		if c.Outcome == trace.Referral && c.Referral.Zone != d.Zone && dns.IsSubDomain(c.Referral.Zone, d.Zone) {
+			continue
+		}
+		return d
+	}
+	return nil
 }
 
 // askCached is askZone through the cache, when there is one: a reply

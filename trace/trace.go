@@ -142,6 +142,10 @@ type Hop struct {
 	// Truncated is set when the UDP reply had TC=1 and the query was repeated
 	// over TCP (RFC 7766).
 	Truncated bool
+	// Simulated is set on a referral that no server gave: the delegation
+	// the user proposed (nstrace --delegate), put in place of the parent's.
+	// No query was sent; Server names no real server.
+	Simulated bool
 	// Cached is set when no query was sent: the reply is one an earlier
 	// trace of the same run got, still within its TTL. RTT is zero.
 	Cached bool

@@ -76,6 +76,7 @@ type jsonHop struct {
 	Truncated bool          `json:"truncated"`
 	NoEDNS    bool          `json:"no_edns"`
 	Cached    bool          `json:"cached"`
+	Simulated bool          `json:"simulated"`
 	StartUS   *int64        `json:"start_us,omitempty"`
 	RTTUS     *int64        `json:"rtt_us,omitempty"`
 	Size      int           `json:"size"`
@@ -143,6 +144,7 @@ func newJSONHop(h *trace.Hop, o Options) jsonHop {
 		Truncated: h.Truncated,
 		NoEDNS:    h.NoEDNS,
 		Cached:    h.Cached,
+		Simulated: h.Simulated,
 		StartUS:   micros(h.Start, o),
 		RTTUS:     micros(h.RTT, o),
 		Size:      h.Size,

@@ -256,6 +256,9 @@ func (r *treeRenderer) proto(h *trace.Hop) *span {
 	if h.Cached {
 		return new(span).add(r.p.dim, "cache")
 	}
+	if h.Simulated {
+		return new(span).add(r.p.warn, "simulated")
+	}
 	if h.Truncated {
 		return new(span).add(r.p.warn, "udp→tcp")
 	}
