@@ -2,8 +2,8 @@ package resolver_test
 
 import (
 	"context"
-	"fmt"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"path/filepath"
