@@ -164,13 +164,13 @@ func TestDemo(t *testing.T) {
 			}
 		})
 	}
-	t.Run("ns2.halfdead.com is down", func(t *testing.T) {
-		if b, _, _, err := ask(t, l, "192.0.2.202", "udp", 300*time.Millisecond); err == nil {
-			t.Errorf("ns2.halfdead.com answered %d bytes", len(b))
+	t.Run("ns1.halfdead.com is down", func(t *testing.T) {
+		if b, _, _, err := ask(t, l, "46.4.201.201", "udp", 300*time.Millisecond); err == nil {
+			t.Errorf("ns1.halfdead.com answered %d bytes", len(b))
 		}
 	})
 	t.Run("example.com MX additional", func(t *testing.T) {
-		r, err := exchange(t, l, "198.51.100.53", "udp", query("example.com.", dns.TypeMX, 1232))
+		r, err := exchange(t, l, "91.208.17.53", "udp", query("example.com.", dns.TypeMX, 1232))
 		if err != nil {
 			t.Fatal(err)
 		}

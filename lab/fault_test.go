@@ -95,7 +95,7 @@ func TestFaults(t *testing.T) {
 		check    func(t *testing.T, l *Lab)
 	}{
 		{"healthy", func(t *testing.T, l *Lab) {
-			for _, addr := range []string{ns1, "192.0.2.2"} {
+			for _, addr := range []string{"45.33.10.1", "94.130.20.2"} {
 				for _, proto := range []string{"udp", "tcp"} {
 					b, _, _, err := ask(t, l, addr, proto, time.Second)
 					answered(t, b, err, true)

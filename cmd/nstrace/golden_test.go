@@ -29,7 +29,7 @@ func TestGolden(t *testing.T) {
 		{"nodata.txt", []string{"www.example.com", "MX"}, exitOK},
 		{"tcp.txt", []string{"big.example.com", "TXT"}, exitOK},
 		{"cname.txt", []string{"shop.example.com"}, exitOK},
-		{"deadserver.txt", []string{"--timeout", "200ms", "www.halfdead.com"}, exitOK},
+		{"deadserver.txt", []string{"--hedge", "off", "--timeout", "200ms", "www.halfdead.com"}, exitOK},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

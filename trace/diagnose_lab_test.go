@@ -1,0 +1,273 @@
+package trace_test
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/nstrace/nstrace/lab"
+	"github.com/nstrace/nstrace/resolver"
+	"github.com/nstrace/nstrace/trace"
+)
+
+// These tests run the engine on lab scenarios, on loopback, and check what
+// Diagnose makes of the real traces. They also keep Diagnose in step with
+// the texts of the resolver's errors, which it reads.
+
+// runLab traces name in a scenario of testdata/lab ("demo" for the demo
+// lab) and returns the trace, with its findings.
+func runLab(t *testing.T, scenario, name string, qtype uint16, opts resolver.Options) *trace.Trace {
+	t.Helper()
+	var s *lab.Scenario
+	if scenario == "demo" {
+		s = lab.Demo()
+	} else {
+		var err error
+		if s, err = lab.Load(filepath.Join("..", "testdata", "lab", scenario+".txtar")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, err := lab.Start(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	opts.Dial, opts.RootHints = l.Dial, l.RootHints()
+	if opts.Timeout == 0 {
+		opts.Timeout = 300 * time.Millisecond
+	}
+	r, err := resolver.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, _ := r.Trace(context.Background(), name, qtype)
+	if tr == nil {
+		t.Fatalf("Trace(%q) = nil", name)
+	}
+	got := trace.Diagnose(tr)
+	if tr.Findings != nil && dump(tr.Findings) != dump(got) {
+		t.Errorf("Trace(%q) findings differ from Diagnose of the trace:\n%s\nwant:\n%s", name, dump(tr.Findings), dump(got))
+	}
+	tr.Findings = got
+	return tr
+}
+
+func dump(fs []trace.Finding) string {
+	var b strings.Builder
+	for _, f := range fs {
+		fmt.Fprintf(&b, "  %s %s %s", f.Severity, f.Code, f.Zone)
+		if f.Server != nil {
+			fmt.Fprintf(&b, " %s %s", f.Server.Name, addr(f.Server.Addr))
+		}
+		fmt.Fprintf(&b, " %v: %s\n", f.Hops, f.Message)
+	}
+	return b.String()
+}
+
+func addr(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
+}
+
+// finding is one finding expected: its code, zone, and server name and
+// address ("" for none).
+type finding struct{ code, zone, name, addr string }
+
+func (w finding) in(fs []trace.Finding) bool {
+	return slices.ContainsFunc(fs, func(f trace.Finding) bool {
+		name, a := "", ""
+		if f.Server != nil {
+			name, a = f.Server.Name, addr(f.Server.Addr)
+		}
+		return f.Code == w.code && f.Zone == w.zone && name == w.name && a == w.addr
+	})
+}
+
+var noHedge = resolver.Options{HedgeDelay: -1}
+
+// TestDiagnoseLab proves every code on a scenario of testdata/lab.
+func TestDiagnoseLab(t *testing.T) {
+	tests := []struct {
+		scenario, name string
+		qtype          uint16
+		opts           resolver.Options
+		want           []finding
+	}{
+		{"diag-missing-glue", "www.example.com", dns.TypeA, resolver.Options{}, []finding{
+			{trace.CodeMissingGlue, "example.com.", "ns1.example.com.", ""}}},
+		{"inzone-noglue", "www.example.com", dns.TypeA, resolver.Options{}, []finding{
+			{trace.CodeMissingGlue, "example.com.", "ns1.example.com.", ""},
+			{trace.CodeMissingGlue, "example.com.", "ns2.example.com.", ""}}},
+		{"diag-ns-mismatch", "www.example.com", dns.TypeA, noHedge, []finding{
+			{trace.CodeLameServer, "example.com.", "ns1.example.com.", "45.33.10.1"},
+			{trace.CodeNSMismatch, "example.com.", "ns1.example.com.", ""},
+			{trace.CodeNSMismatch, "example.com.", "ns3.example.com.", ""}}},
+		{"lamedelegation", "www.example.com", dns.TypeA, noHedge, []finding{
+			{trace.CodeLameServer, "example.com.", "ns1.example.com.", "192.0.2.1"},
+			{trace.CodeNSMismatch, "example.com.", "ns1.example.com.", ""}}},
+		{"refused", "www.example.com", dns.TypeA, resolver.Options{}, []finding{
+			{trace.CodeLameServer, "example.com.", "ns1.example.com.", "192.0.2.1"},
+			{trace.CodeAllServersFailed, "example.com.", "", ""}}},
+		{"servfail", "www.example.com", dns.TypeA, resolver.Options{}, []finding{
+			{trace.CodeLameServer, "example.com.", "ns1.example.com.", "192.0.2.1"},
+			{trace.CodeAllServersFailed, "example.com.", "", ""}}},
+		{"lame", "www.example.com", dns.TypeA, resolver.Options{}, []finding{
+			{trace.CodeLameServer, "example.com.", "ns1.example.com.", "192.0.2.1"}}},
+		{"upward", "www.example.com", dns.TypeA, resolver.Options{}, []finding{
+			{trace.CodeLameServer, "example.com.", "ns1.example.com.", "192.0.2.1"},
+			{trace.CodeUpwardReferral, "example.com.", "ns1.example.com.", "192.0.2.1"}}},
+		{"horizontal", "www.example.com", dns.TypeA, resolver.Options{}, []finding{
+			{trace.CodeReferralLoop, "example.com.", "ns1.example.com.", "192.0.2.1"}}},
+		{"referral-loop", "www.sub.example.com", dns.TypeA, resolver.Options{}, []finding{
+			{trace.CodeReferralLoop, "sub.example.com.", "ns.sub.example.com.", "192.0.2.53"}}},
+		{"sideways", "www.example.com", dns.TypeA, resolver.Options{}, []finding{
+			{trace.CodeSidewaysReferral, "example.com.", "ns1.example.com.", "192.0.2.1"}}},
+		{"diag-dead", "www.example.com", dns.TypeA, noHedge, []finding{
+			{trace.CodeUnreachableServer, "example.com.", "ns1.example.com.", "45.33.10.1"}}},
+		{"demo", "www.halfdead.com", dns.TypeA, noHedge, []finding{
+			{trace.CodeUnreachableServer, "halfdead.com.", "ns1.halfdead.com.", "46.4.201.201"}}},
+		{"garbage", "www.example.com", dns.TypeA, resolver.Options{Timeout: 100 * time.Millisecond}, []finding{
+			{trace.CodeUnreachableServer, "example.com.", "ns1.example.com.", "192.0.2.1"},
+			{trace.CodeAllServersFailed, "example.com.", "", ""}}},
+		{"healthy", "www.example.com", dns.TypeA, resolver.Options{}, []finding{
+			{trace.CodeNSTTLMismatch, "example.com.", "", ""}}},
+		{"diag-ns-cname", "www.example.com", dns.TypeA, resolver.Options{}, []finding{
+			{trace.CodeNSIsCNAME, "example.com.", "ns1.provider.net.", ""}}},
+		{"diag-ns-address", "www.example.com", dns.TypeA, resolver.Options{}, []finding{
+			{trace.CodeNSIsAddress, "example.com.", "45.33.10.53.example.com.", ""}}},
+		{"diag-ns-unresolvable", "www.example.com", dns.TypeA, noHedge, []finding{
+			{trace.CodeNSUnresolvable, "example.com.", "ns.nowhere.net.", ""}}},
+		{"diag-single", "www.example.com", dns.TypeA, resolver.Options{}, []finding{
+			{trace.CodeSingleNameserver, "example.com.", "ns1.example.com.", ""}}},
+		{"diag-not-diverse", "www.example.com", dns.TypeA, resolver.Options{}, []finding{
+			{trace.CodeNotDiverse, "example.com.", "", ""}}},
+		{"diag-glue-mismatch", "www.example.com", dns.TypeA, resolver.Options{}, []finding{
+			{trace.CodeGlueMismatch, "provider.net.", "ns1.provider.net.", "151.80.30.1"}}},
+		{"glueless-cycle", "www.a.example", dns.TypeA, resolver.Options{}, []finding{
+			{trace.CodeCircularDelegation, "a.example.", "", ""},
+			{trace.CodeAllServersFailed, "a.example.", "", ""}}},
+		{"poison-glue", "www.example.com", dns.TypeA, resolver.Options{}, []finding{
+			{trace.CodeOutOfBailiwickGlue, "example.com.", "ns1.provider.net.", "192.0.2.66"}}},
+		{"diag-split-horizon", "www.example.com", dns.TypeA, resolver.Options{}, []finding{
+			{trace.CodePrivateAddress, "example.com.", "ns2.example.com.", "10.20.30.53"},
+			{trace.CodePrivateAddress, "example.com.", "ns2.example.com.", "fd00:53::2"}}},
+		{"no-tcp", "big.example.com", dns.TypeTXT, resolver.Options{}, []finding{
+			{trace.CodeTCPFailed, "example.com.", "ns1.example.com.", "192.0.2.1"}}},
+		{"diag-tcp", "big.example.com", dns.TypeTXT, noHedge, []finding{
+			{trace.CodeTCPFailed, "example.com.", "ns1.example.com.", "45.33.10.1"}}},
+		{"diag-slow", "www.example.com", dns.TypeA, resolver.Options{Timeout: 2 * time.Second, HedgeDelay: -1}, []finding{
+			{trace.CodeSlowServer, "example.com.", "ns1.example.com.", "45.33.10.1"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario+"/"+tt.name, func(t *testing.T) {
+			t.Parallel()
+			tr := runLab(t, tt.scenario, tt.name, tt.qtype, tt.opts)
+			for _, w := range tt.want {
+				if !w.in(tr.Findings) {
+					t.Errorf("Trace(%q) findings lack %+v; got:\n%s", tt.name, w, dump(tr.Findings))
+				}
+			}
+		})
+	}
+}
+
+// TestDiagnoseLabExact pins the whole diagnosis of scenarios built to show
+// one problem each: nothing else may be reported there.
+func TestDiagnoseLabExact(t *testing.T) {
+	tests := []struct {
+		scenario, name string
+		opts           resolver.Options
+		want           []string // "code zone server address"
+	}{
+		{"diag-missing-glue", "www.example.com", resolver.Options{}, []string{
+			"missing-glue example.com. ns1.example.com."}},
+		{"diag-single", "www.example.com", resolver.Options{}, []string{
+			"single-nameserver example.com. ns1.example.com."}},
+		{"diag-dead", "www.example.com", noHedge, []string{
+			"unreachable-server example.com. ns1.example.com. 45.33.10.1"}},
+		{"demo", "www.halfdead.com", noHedge, []string{
+			"unreachable-server halfdead.com. ns1.halfdead.com. 46.4.201.201",
+			"ns-ttl-mismatch halfdead.com."}},
+		{"diag-ns-mismatch", "www.example.com", noHedge, []string{
+			"lame-server example.com. ns1.example.com. 45.33.10.1",
+			"ns-mismatch example.com. ns1.example.com.",
+			"ns-mismatch example.com. ns3.example.com."}},
+		{"diag-split-horizon", "www.example.com", resolver.Options{}, []string{
+			"private-address example.com. ns2.example.com. 10.20.30.53",
+			"private-address example.com. ns2.example.com. fd00:53::2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario+"/"+tt.name, func(t *testing.T) {
+			t.Parallel()
+			tr := runLab(t, tt.scenario, tt.name, dns.TypeA, tt.opts)
+			var got []string
+			for _, f := range tr.Findings {
+				s := f.Code + " " + f.Zone
+				if f.Server != nil {
+					s += " " + strings.TrimSpace(f.Server.Name+" "+addr(f.Server.Addr))
+				}
+				got = append(got, s)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("Trace(%q) findings:\n%s\nwant %q", tt.name, dump(tr.Findings), tt.want)
+			}
+		})
+	}
+}
+
+// TestNoFalseAlarms traces healthy delegations, which must draw no error
+// and no warning: only info findings.
+func TestNoFalseAlarms(t *testing.T) {
+	// glueless keeps its provider's nameservers in documentation space, one
+	// /24, as the resolver's tests expect them there: those two warnings
+	// are true, and the only ones allowed.
+	documentation := []string{trace.CodePrivateAddress, trace.CodeNotDiverse}
+	tests := []struct {
+		scenario, name string
+		qtype          uint16
+		allow          []string // warnings explained by the scenario
+	}{
+		{"healthy", "www.example.com", dns.TypeA, nil},
+		{"healthy", "alias.example.com", dns.TypeA, nil},
+		{"healthy", "mail.example.com", dns.TypeMX, nil},
+		{"subdelegation", "api.dev.example.com", dns.TypeA, nil},
+		{"glueless", "www.example.com", dns.TypeA, documentation},
+		{"diag-healthy", "www.example.com", dns.TypeA, nil},
+		{"diag-healthy", "api.dev.example.com", dns.TypeA, nil},
+		{"diag-healthy", "www.shop.example.com", dns.TypeA, nil},
+		{"diag-healthy", "nope.example.com", dns.TypeA, nil},
+		{"demo", "www.example.com", dns.TypeA, nil},
+		{"demo", "example.com", dns.TypeMX, nil},
+		{"demo", "nope.example.com", dns.TypeA, nil},
+		{"demo", "www.example.com", dns.TypeMX, nil},
+		{"demo", "ftp.example.com", dns.TypeA, nil},
+		{"demo", "shop.example.com", dns.TypeA, nil},
+		{"demo", "big.example.com", dns.TypeTXT, nil},
+		{"demo", "api.dev.example.com", dns.TypeA, nil},
+		{"demo", "api.aws.example.com", dns.TypeAAAA, nil},
+		{"demo", "www.vanity.net", dns.TypeA, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario+"/"+tt.name, func(t *testing.T) {
+			t.Parallel()
+			tr := runLab(t, tt.scenario, tt.name, tt.qtype, resolver.Options{Timeout: time.Second})
+			if !tr.Outcome.Authoritative() {
+				t.Fatalf("Trace(%q) outcome %s: %v", tt.name, tr.Outcome, tr.Err)
+			}
+			for _, f := range tr.Findings {
+				if f.Severity.AtLeast(trace.SeverityWarning) && (f.Severity == trace.SeverityError || !slices.Contains(tt.allow, f.Code)) {
+					t.Errorf("Trace(%q) has a %s finding on a healthy delegation:\n%s", tt.name, f.Severity, dump([]trace.Finding{f}))
+				}
+			}
+		})
+	}
+}
