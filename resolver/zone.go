@@ -136,8 +136,9 @@ func (w *run) askZone(ctx context.Context, t *trace.Trace, zone string, q trace.
 				if ev.lookup != nil {
 					via.Lookups = append(via.Lookups, ev.lookup)
 				}
-				if errors.As(ev.err, new(errFatal)) {
-					fatal = ev.err
+				var fe errFatal
+				if errors.As(ev.err, &fe) {
+					fatal = fe.error
 					break
 				}
 				if ev.err != nil {
