@@ -9,16 +9,13 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 
 	"github.com/mattn/go-isatty"
-	"github.com/miekg/dns"
 	"github.com/spf13/cobra"
 
 	"github.com/nstrace/nstrace/lab"
 	"github.com/nstrace/nstrace/resolver"
-	"github.com/nstrace/nstrace/trace"
 	"github.com/nstrace/nstrace/trace/render"
 )
 
@@ -48,6 +45,10 @@ type options struct {
 	color     string
 	noTimings bool
 	lab       string
+	dig       digFlags // -q, -t, -c, -x
+	ipv4      bool
+	ipv6      bool
+	noFollow  bool
 }
 
 // Main runs nstrace with args and returns the exit code. It is main without
@@ -74,7 +75,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 func newRootCmd(stdout io.Writer) *cobra.Command {
 	var o options
 	cmd := &cobra.Command{
-		Use:   "nstrace [flags] NAME [TYPE]",
+		Use:   "nstrace [flags] [@SERVER] NAME [TYPE] [CLASS]",
 		Short: "Trace a DNS name from the root to its authoritative answer",
 		Long: `nstrace walks the DNS iteratively, as a resolver does, from the root hints
 through each referral to the servers that are authoritative for NAME, and shows
@@ -82,19 +83,24 @@ every hop: the zone, the server asked (name, address, and where the address came
 from: hints, glue, or a separate lookup), what it said and how long it took.
 
 TYPE is any record type (A, AAAA, MX, TXT, NS, ... or TYPEnnn); A by default.
+As with dig, NAME, TYPE, CLASS (IN, the only class traced) and @SERVER may
+come in any order, and -q, -t, -c and -x say which is which. @SERVER (an IP
+address, optionally with #PORT) is asked for the root servers first, as dig
++trace does, and the walk starts from those it names.
 
 ` + exitCodesHelp,
 		Example: `  nstrace www.example.com
   nstrace example.com MX --json | jq .
+  nstrace MX example.com -o dig
+  nstrace @192.0.2.53 www.example.com AAAA
+  nstrace -x 192.0.2.1
+  nstrace www.example.com -o dot | dot -Tsvg > trace.svg
   nstrace --lab demo www.example.com`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if err := cobra.RangeArgs(1, 2)(cmd, args); err != nil {
-				return usageError{fmt.Errorf("%w; usage: nstrace [flags] NAME [TYPE]", err)}
-			}
-			return nil
-		},
-		SilenceUsage:  true,
-		SilenceErrors: true,
+		Version:           versionString(),
+		Args:              cobra.ArbitraryArgs, // parseArgs reads them as dig does
+		ValidArgsFunction: completeArgs,
+		SilenceUsage:      true,
+		SilenceErrors:     true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return run(cmd.Context(), o, args, stdout)
 		},
@@ -102,36 +108,37 @@ TYPE is any record type (A, AAAA, MX, TXT, NS, ... or TYPEnnn); A by default.
 	f := cmd.Flags()
 	f.StringVar(&o.rootHints, "root-hints", "", "read root hints from `FILE` (IANA named.root format) instead of the embedded ones")
 	engineFlags(f, &o.engine)
-	f.StringVarP(&o.output, "output", "o", "tree", "output format: tree or json")
+	f.StringVarP(&o.output, "output", "o", "tree", "output format: tree, json, dig (the layout of dig +trace) or dot (a Graphviz graph)")
 	f.BoolVar(&o.json, "json", false, "same as --output json")
 	f.StringVar(&o.color, "color", "auto", "colour: auto (on a terminal, unless NO_COLOR is set), always or never")
 	f.BoolVar(&o.noTimings, "no-timings", false, "hide timings, so that outputs compare byte for byte")
 	f.StringVar(&o.lab, "lab", "", "trace inside a lab served on loopback: a scenario `DIR` or .txtar file, or \"demo\"")
+	digLikeFlags(cmd, &o)
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	addCommands(cmd)
 	return cmd
 }
 
 func run(ctx context.Context, o options, args []string, stdout io.Writer) error {
-	q, err := parseQuestion(args)
+	q, err := parseArgs(args, o.dig, o.engine.Port)
 	if err != nil {
 		return usageError{err}
 	}
 	if o.json {
 		o.output = "json"
 	}
-	var renderFn func(io.Writer, *trace.Trace, render.Options) error
-	switch o.output {
-	case "tree":
-		renderFn = render.Tree
-	case "json":
-		renderFn = render.JSON
-	default:
-		return usageError{fmt.Errorf("unknown output format %q (want tree or json)", o.output)}
-	}
 	colour, err := wantColor(o.color, stdout)
 	if err != nil {
 		return usageError{err}
 	}
+	out, err := newOutput(o.output, render.Options{Color: colour, NoTimings: o.noTimings})
+	if err != nil {
+		return usageError{err}
+	}
+	if err := digLikeEngine(&o); err != nil {
+		return usageError{err}
+	}
+	o.engine.Prime = q.server
 	if err := checkEngine(o.engine); err != nil {
 		return usageError{err}
 	}
@@ -175,42 +182,10 @@ func run(ctx context.Context, o options, args []string, stdout io.Writer) error 
 	if t == nil {
 		return usageError{walkErr}
 	}
-	if err := renderFn(stdout, t, render.Options{Color: colour, NoTimings: o.noTimings}); err != nil {
+	if err := out.render(stdout, t); err != nil {
 		return err
 	}
 	return walkErr
-}
-
-// parseQuestion reads NAME [TYPE].
-func parseQuestion(args []string) (trace.Question, error) {
-	q := trace.Question{Qtype: dns.TypeA, Qclass: dns.ClassINET}
-	name := args[0]
-	if _, ok := dns.IsDomainName(name); !ok || name == "" || strings.ContainsAny(name, " \t\n") {
-		return q, fmt.Errorf("invalid domain name %q", name)
-	}
-	q.Name = dns.CanonicalName(name)
-	if len(args) > 1 {
-		t, err := parseType(args[1])
-		if err != nil {
-			return q, err
-		}
-		q.Qtype = t
-	}
-	return q, nil
-}
-
-// parseType accepts a type mnemonic, in any case, or TYPEnnn (RFC 3597).
-func parseType(s string) (uint16, error) {
-	u := strings.ToUpper(s)
-	if t, ok := dns.StringToType[u]; ok && t != dns.TypeNone {
-		return t, nil
-	}
-	if n, ok := strings.CutPrefix(u, "TYPE"); ok {
-		if v, err := strconv.ParseUint(n, 10, 16); err == nil && v > 0 {
-			return uint16(v), nil
-		}
-	}
-	return 0, fmt.Errorf("unknown record type %q", s)
 }
 
 // wantColor decides whether to colour output: "auto" colours a terminal

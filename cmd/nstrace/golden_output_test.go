@@ -1,0 +1,58 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestGoldenOutputs runs the dig layout, the Graphviz graph, a CNAME
+// followed into another zone and a walk primed from @SERVER on the demo
+// lab, timings hidden, and compares the whole output with
+// testdata/golden/NAME. Run with -update to rewrite.
+func TestGoldenOutputs(t *testing.T) {
+	t.Setenv("NSTRACE_LOOPBACK_ONLY", "1")
+	saved := version
+	version = "v0.0.0-test" // the dig header names it; keep it fixed
+	t.Cleanup(func() { version = saved })
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"glueless.dig", []string{"-o", "dig", "www.example.com"}},
+		{"nxdomain.dig", []string{"-o", "dig", "nope.example.com"}},
+		{"tcp.dig", []string{"-o", "dig", "big.example.com", "TXT"}},
+		{"cname.dig", []string{"-o", "dig", "shop.example.com"}},
+		{"cname.json", []string{"--json", "shop.example.com"}},
+		{"cname-nofollow.txt", []string{"--no-follow", "shop.example.com"}},
+		{"primed.txt", []string{"@198.41.0.4", "www.example.com"}},
+		{"primed.dig", []string{"-o", "dig", "@198.41.0.4", "www.example.com"}},
+		{"primed.json", []string{"--json", "@198.41.0.4", "www.example.com"}},
+		{"glueless.dot", []string{"-o", "dot", "www.example.com"}},
+		{"cname.dot", []string{"-o", "dot", "shop.example.com"}},
+		{"deadserver.dig", []string{"-o", "dig", "--hedge", "off", "--timeout", "200ms", "www.halfdead.com"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			args := append([]string{"--lab", "demo", "--no-timings", "--color", "never"}, tt.args...)
+			if code := Main(args, &stdout, &stderr); code != exitOK {
+				t.Fatalf("nstrace %q exited %d, want %d; stderr: %s", args, code, exitOK, stderr.String())
+			}
+			path := filepath.Join("..", "..", "testdata", "golden", tt.name)
+			if *update {
+				if err := os.WriteFile(path, stdout.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(stdout.Bytes(), want) {
+				t.Errorf("nstrace %q output differs from %s:\n%s\nwant:\n%s", args, path, stdout.Bytes(), want)
+			}
+		})
+	}
+}

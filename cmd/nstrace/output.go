@@ -1,0 +1,58 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/nstrace/nstrace/trace"
+	"github.com/nstrace/nstrace/trace/render"
+)
+
+// outputFormats are the values of --output, for help and completion.
+var outputFormats = []string{"tree", "json", "dig", "dot"}
+
+// output is one output format: how to write a whole trace, and, for the
+// formats that can be written as the walk happens, how to start doing so.
+type output struct {
+	render func(io.Writer, *trace.Trace) error
+	stream func(io.Writer, trace.Question) stream // nil for whole documents
+}
+
+// stream writes a walk as it happens; render.TreeStream and
+// render.DigStream are streams.
+type stream interface {
+	Hop(h trace.Hop, depth int) error
+	LookupStarted(q trace.Question, depth int) error
+	LookupDone(l *trace.Trace, depth int) error
+	Done(t *trace.Trace) error
+}
+
+// digStream adds the lookup events, which dig's layout leaves out, to a
+// render.DigStream.
+type digStream struct{ *render.DigStream }
+
+func (digStream) LookupStarted(trace.Question, int) error { return nil }
+func (digStream) LookupDone(*trace.Trace, int) error      { return nil }
+
+func newOutput(format string, o render.Options) (output, error) {
+	dig := render.DigOptions{Options: o, Version: versionString()}
+	switch format {
+	case "tree":
+		return output{
+			render: func(w io.Writer, t *trace.Trace) error { return render.Tree(w, t, o) },
+			stream: func(w io.Writer, q trace.Question) stream { return render.NewTreeStream(w, q, o) },
+		}, nil
+	case "json":
+		return output{render: func(w io.Writer, t *trace.Trace) error { return render.JSON(w, t, o) }}, nil
+	case "dig":
+		return output{
+			render: func(w io.Writer, t *trace.Trace) error { return render.Dig(w, t, dig) },
+			stream: func(w io.Writer, q trace.Question) stream {
+				return digStream{render.NewDigStream(w, q, dig)}
+			},
+		}, nil
+	case "dot":
+		return output{render: func(w io.Writer, t *trace.Trace) error { return render.Dot(w, t, o) }}, nil
+	}
+	return output{}, fmt.Errorf("unknown output format %q (want tree, json, dig or dot)", format)
+}
