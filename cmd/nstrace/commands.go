@@ -19,6 +19,7 @@ func digLikeFlags(cmd *cobra.Command, o *options) {
 	f.BoolVarP(&o.ipv4, "ipv4", "4", false, "ask servers at their IPv4 addresses only")
 	f.BoolVarP(&o.ipv6, "ipv6", "6", false, "ask servers at their IPv6 addresses only")
 	f.BoolVar(&o.noFollow, "no-follow", false, "stop at a CNAME instead of following it to its target")
+	f.StringVar(&o.live, "live", "auto", "write hops as their replies arrive: auto (when stdout is a terminal), always or never")
 
 	fixed := func(values ...string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
@@ -28,6 +29,7 @@ func digLikeFlags(cmd *cobra.Command, o *options) {
 	for flag, fn := range map[string]func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective){
 		"output": fixed(outputFormats...),
 		"color":  fixed("auto", "always", "never"),
+		"live":   fixed("auto", "always", "never"),
 		"class":  fixed("IN"),
 		"type":   fixed(commonTypes...),
 		"hedge":  fixed("auto", "off"),

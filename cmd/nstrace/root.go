@@ -49,6 +49,7 @@ type options struct {
 	ipv4      bool
 	ipv6      bool
 	noFollow  bool
+	live      string
 }
 
 // Main runs nstrace with args and returns the exit code. It is main without
@@ -88,6 +89,10 @@ come in any order, and -q, -t, -c and -x say which is which. @SERVER (an IP
 address, optionally with #PORT) is asked for the root servers first, as dig
 +trace does, and the walk starts from those it names.
 
+On a terminal, the tree (or the dig layout) is written hop by hop as the
+replies arrive, and a line on stderr says what is being waited on while a
+server is slow; piped output is written once the walk is over.
+
 ` + exitCodesHelp,
 		Example: `  nstrace www.example.com
   nstrace example.com MX --json | jq .
@@ -102,7 +107,7 @@ address, optionally with #PORT) is asked for the root servers first, as dig
 		SilenceUsage:      true,
 		SilenceErrors:     true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return run(cmd.Context(), o, args, stdout)
+			return run(cmd.Context(), o, args, stdout, cmd.ErrOrStderr())
 		},
 	}
 	f := cmd.Flags()
@@ -119,7 +124,7 @@ address, optionally with #PORT) is asked for the root servers first, as dig
 	return cmd
 }
 
-func run(ctx context.Context, o options, args []string, stdout io.Writer) error {
+func run(ctx context.Context, o options, args []string, stdout, stderr io.Writer) error {
 	q, err := parseArgs(args, o.dig, o.engine.Port)
 	if err != nil {
 		return usageError{err}
@@ -132,6 +137,10 @@ func run(ctx context.Context, o options, args []string, stdout io.Writer) error 
 		return usageError{err}
 	}
 	out, err := newOutput(o.output, render.Options{Color: colour, NoTimings: o.noTimings})
+	if err != nil {
+		return usageError{err}
+	}
+	liveOut, err := wantLive(o.live, out, stdout)
 	if err != nil {
 		return usageError{err}
 	}
@@ -174,15 +183,31 @@ func run(ctx context.Context, o options, args []string, stdout io.Writer) error 
 	if os.Getenv("NSTRACE_LOOPBACK_ONLY") != "" && ropts.Dial == nil {
 		ropts.Dial = resolver.LoopbackOnly(dialNet)
 	}
+	var lv *live
+	if liveOut {
+		lv = newLive(out, q.Question, stdout, stderr)
+		ropts.Observer = lv.observer()
+	}
 	r, err := resolver.New(ropts)
 	if err != nil {
+		if lv != nil {
+			lv.cancel()
+		}
 		return usageError{err}
 	}
 	t, walkErr := r.Trace(ctx, q.Name, q.Qtype)
 	if t == nil {
+		if lv != nil {
+			lv.cancel()
+		}
 		return usageError{walkErr}
 	}
-	if err := out.render(stdout, t); err != nil {
+	if lv != nil {
+		err = lv.done(t)
+	} else {
+		err = out.render(stdout, t)
+	}
+	if err != nil {
 		return err
 	}
 	return walkErr

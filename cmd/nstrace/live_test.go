@@ -1,0 +1,239 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+
+	"github.com/nstrace/nstrace/trace"
+)
+
+// slowLab writes a copy of testdata/lab/delay.txtar in which example.com's
+// only server takes d to answer, and returns its path.
+func slowLab(t *testing.T, d time.Duration) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "lab", "delay.txtar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.ReplaceAll(string(b), "delay 200ms", "delay "+d.String())
+	if s == string(b) {
+		t.Fatal("delay.txtar no longer says \"delay 200ms\"")
+	}
+	path := filepath.Join(t.TempDir(), "slow.txtar")
+	if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// chunk is what the terminal showed, and when.
+type chunk struct {
+	at   time.Time
+	data string
+}
+
+// terminal is a pseudo-terminal whose output is recorded as it comes.
+type terminal struct {
+	tty    *os.File
+	mu     sync.Mutex
+	chunks []chunk
+	done   chan struct{}
+}
+
+func openTerminal(t *testing.T) *terminal {
+	t.Helper()
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pseudo-terminal here: %v", err)
+	}
+	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 50, Cols: 200}); err != nil {
+		t.Fatal(err)
+	}
+	term := &terminal{tty: tty, done: make(chan struct{})}
+	go func() {
+		defer close(term.done)
+		buf := make([]byte, 4096)
+		for {
+			n, err := ptmx.Read(buf)
+			if n > 0 {
+				term.mu.Lock()
+				term.chunks = append(term.chunks, chunk{time.Now(), string(buf[:n])})
+				term.mu.Unlock()
+			}
+			if err != nil {
+				return // EIO once the other side is closed
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		tty.Close()
+		ptmx.Close()
+	})
+	return term
+}
+
+// finish closes the terminal's other side and waits for all it showed.
+func (term *terminal) finish(t *testing.T) {
+	t.Helper()
+	term.tty.Close()
+	select {
+	case <-term.done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the terminal's output never ended")
+	}
+}
+
+// when gives the time the terminal had shown text, with every byte before.
+func (term *terminal) when(text string) (time.Time, bool) {
+	term.mu.Lock()
+	defer term.mu.Unlock()
+	var all strings.Builder
+	for _, c := range term.chunks {
+		all.WriteString(c.data)
+		if strings.Contains(all.String(), text) {
+			return c.at, true
+		}
+	}
+	return time.Time{}, false
+}
+
+func (term *terminal) output() string {
+	term.mu.Lock()
+	defer term.mu.Unlock()
+	var all strings.Builder
+	for _, c := range term.chunks {
+		all.WriteString(c.data)
+	}
+	return all.String()
+}
+
+// On a terminal, hops are shown as their replies arrive: the referrals to
+// example.com. are on screen while its only server is still silent, with a
+// status line saying what is waited on, which is erased before the answer.
+func TestLiveOnTerminal(t *testing.T) {
+	t.Setenv("NSTRACE_LOOPBACK_ONLY", "1")
+	const delay = 1500 * time.Millisecond
+	lab := slowLab(t, delay)
+	term := openTerminal(t)
+	start := time.Now()
+	code := Main([]string{"--lab", lab, "--color", "never", "--hedge", "off", "www.example.com"}, term.tty, term.tty)
+	term.finish(t)
+	out := term.output()
+	if code != exitOK {
+		t.Fatalf("nstrace exited %d; the terminal showed:\n%s", code, out)
+	}
+
+	referral, ok1 := term.when("referral → example.com.")
+	status, ok2 := term.when("waiting for ns1.example.com. (192.0.2.1) for example.com. …")
+	answer, ok3 := term.when("answer 192.0.2.10")
+	if !ok1 || !ok2 || !ok3 {
+		t.Fatalf("the terminal lacks the referral (%v), the status line (%v) or the answer (%v):\n%q", ok1, ok2, ok3, out)
+	}
+	t.Logf("referral at %v, status at %v, answer at %v", referral.Sub(start), status.Sub(start), answer.Sub(start))
+	if gap := answer.Sub(referral); gap < delay-300*time.Millisecond {
+		t.Errorf("the referral was shown %v before the answer, want about %v: hops were not shown as they came", gap, delay)
+	}
+	if status.Before(referral.Add(statusAfter-50*time.Millisecond)) || !status.Before(answer) {
+		t.Errorf("the status line came at %v, want between %v and %v", status.Sub(start), referral.Add(statusAfter).Sub(start), answer.Sub(start))
+	}
+	// The status line is drawn with \r, erased before the answer, and gone at the end.
+	i := strings.LastIndex(out, "waiting for")
+	j := strings.Index(out, "answer 192.0.2.10")
+	if k := strings.LastIndex(out[:j], "\r\x1b[K"); k < i {
+		t.Errorf("the status line is not erased before the answer:\n%q", out)
+	}
+	if !strings.Contains(out, "\r\x1b[Kwaiting for ") {
+		t.Errorf("the status line is not drawn in place with \\r:\n%q", out)
+	}
+	if tail := out[j:]; strings.Contains(tail, "waiting for") {
+		t.Errorf("a status line is drawn after the answer:\n%q", tail)
+	}
+}
+
+// The status line names the server, the zone and the time waited, and is
+// cut to the terminal's width.
+func TestStatusLine(t *testing.T) {
+	h := trace.Hop{Zone: "example.com.", Server: trace.Server{Name: "ns1.example.com."}}
+	h.Server.Addr = mustAddr(t, "192.0.2.1")
+	if got, want := statusLine(h, 1240*time.Millisecond, 0), "waiting for ns1.example.com. (192.0.2.1) for example.com. … 1.2s"; got != want {
+		t.Errorf("statusLine = %q, want %q", got, want)
+	}
+	if got, want := statusLine(h, 300*time.Millisecond, 2), "waiting for ns1.example.com. (192.0.2.1) for example.com. … 0.3s (and 2 more)"; got != want {
+		t.Errorf("statusLine = %q, want %q", got, want)
+	}
+
+	var buf bytes.Buffer
+	l := &live{out: nopStream{}, status: &buf, width: func() int { return 20 }, now: time.Now,
+		pending: map[pendingKey]pendingQuery{}, stop: make(chan struct{}), stopped: make(chan struct{})}
+	l.pending[keyOf(h)] = pendingQuery{h: h, sent: time.Now().Add(-time.Second)}
+	l.draw()
+	if got, want := buf.String(), "\r\x1b[Kwaiting for ns1.ex…"; got != want {
+		t.Errorf("draw at width 20 wrote %q, want %q", got, want)
+	}
+	buf.Reset()
+	l.clear()
+	if got := buf.String(); got != "\r\x1b[K" {
+		t.Errorf("clear wrote %q, want \\r and erase-line", got)
+	}
+}
+
+// Writes to stdout never come while a status line is on screen.
+func TestLiveClearsBeforeWriting(t *testing.T) {
+	var screen bytes.Buffer
+	var order []string
+	out := recordStream{write: func(s string) { order = append(order, "stdout:"+s); screen.WriteString(s) }}
+	st := writerFunc(func(p []byte) (int, error) { order = append(order, "stderr:"+string(p)); return len(p), nil })
+	l := &live{out: out, status: st, width: func() int { return 80 }, now: time.Now,
+		pending: map[pendingKey]pendingQuery{}, stop: make(chan struct{}), stopped: make(chan struct{})}
+	h := trace.Hop{Zone: "example.com.", Server: trace.Server{Name: "ns1.example.com.", Addr: mustAddr(t, "192.0.2.1")}}
+	obs := l.observer()
+	obs.QueryStarted(h, 0)
+	l.pending[keyOf(h)] = pendingQuery{h: h, sent: time.Now().Add(-time.Second)}
+	l.draw()
+	obs.HopDone(h, 0)
+	want := []string{"stderr:\r\x1b[Kwaiting for ns1.example.com. (192.0.2.1) for example.com. … 1.0s", "stderr:\r\x1b[K", "stdout:hop"}
+	if strings.Join(order, "|") != strings.Join(want, "|") {
+		t.Errorf("writes = %q, want %q", order, want)
+	}
+	if len(l.pending) != 0 {
+		t.Errorf("%d queries still pending after HopDone", len(l.pending))
+	}
+}
+
+type nopStream struct{}
+
+func (nopStream) Hop(trace.Hop, int) error                { return nil }
+func (nopStream) LookupStarted(trace.Question, int) error { return nil }
+func (nopStream) LookupDone(*trace.Trace, int) error      { return nil }
+func (nopStream) Done(*trace.Trace) error                 { return nil }
+
+type recordStream struct {
+	nopStream
+	write func(string)
+}
+
+func (r recordStream) Hop(trace.Hop, int) error { r.write("hop"); return nil }
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+var _ io.Writer = writerFunc(nil)
+
+func mustAddr(t *testing.T, s string) netip.Addr {
+	t.Helper()
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
