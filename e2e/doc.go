@@ -1,0 +1,18 @@
+// Package e2e proves nstrace against real servers. Its tests serve scenarios
+// of testdata/lab with one BIND 9 named per server address, inside a network
+// namespace of their own where only lo exists, and check three things:
+//
+//   - nstrace and dig +trace, both started from the scenario's root, cross
+//     the same zones and end with the same outcome and answer;
+//   - nstrace's trace through BIND ends as its trace through the lab does;
+//   - every server, asked the same questions over UDP, with and without
+//     EDNS, and over TCP, gives the same reply (rcode, flags and sections)
+//     as the in-process lab serving the same zone files.
+//
+// Every address a scenario writes is first mapped into 127/8, so nothing
+// the suite starts can send a packet beyond the namespace's loopback.
+//
+// The tests need root (for ip netns), named, dig and ip. Without them they
+// skip with a one-line reason, unless NSTRACE_E2E_REQUIRED is set, which
+// turns the skip into a failure.
+package e2e
