@@ -102,6 +102,7 @@ func Diagnose(t *Trace) []Finding {
 	d.delegations()
 	d.nameservers()
 	d.failures()
+	d.consistency() // diagnose_all.go
 	slices.SortStableFunc(d.out, func(a, b Finding) int {
 		return cmp.Or(
 			cmp.Compare(a.Severity.Rank(), b.Severity.Rank()),
