@@ -26,7 +26,7 @@ func Tree(w io.Writer, t *trace.Trace, o Options) error {
 	}
 	r := &treeRenderer{o: o, p: newPalette(o.Color), at: findingsByHop(t.Findings)}
 	r.line(r.p.question.Sprint(t.Question.String()))
-	r.hops(t, "")
+	r.body(t) // table.go: a table per zone when every server was asked
 	if rrs := finalRecords(t); len(rrs) > 0 {
 		r.records("   ", rrs)
 	}
