@@ -485,13 +485,12 @@ func TestFamilyUnreachable(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Both families: the IPv4 roots answer, nothing is lost.
-	tr, err := r.Trace(context.Background(), "www.example.com", dns.TypeA)
-	if err != nil {
+	if _, err := r.Trace(context.Background(), "www.example.com", dns.TypeA); err != nil {
 		t.Fatalf("Trace with IPv4 working: %v", err)
 	}
 	// Only IPv6: the first root address fails, the others are skipped.
 	r6, _ := resolver.New(resolver.Options{Dial: dial, RootHints: l.RootHints(), Family: 6})
-	tr, err = r6.Trace(context.Background(), "www.example.com", dns.TypeA)
+	tr, err := r6.Trace(context.Background(), "www.example.com", dns.TypeA)
 	if !errors.Is(err, syscall.ENETUNREACH) || len(tr.Hops) != 1 {
 		t.Errorf("Trace over unreachable IPv6 = %d hops, %v; want one hop, network unreachable", len(tr.Hops), err)
 	}

@@ -38,7 +38,7 @@ const (
 	DefaultHedgeDelay    = 250 * time.Millisecond
 	DefaultDeadline      = 30 * time.Second
 	// MinHedgeDelay is the least an adaptive hedge delay comes down to.
-	MinHedgeDelay = 20 * time.Millisecond
+	MinHedgeDelay = 50 * time.Millisecond
 )
 
 // Options configures a Resolver. Zero values mean the documented defaults.
