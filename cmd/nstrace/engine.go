@@ -23,6 +23,7 @@ func engineFlags(f *pflag.FlagSet, e *resolver.Options) {
 	f.IntVar(&e.MaxNS, "max-ns", resolver.DefaultMaxNS, "consider at most `N` nameserver names per referral")
 	f.IntVar(&e.MaxAddrs, "max-addrs", resolver.DefaultMaxAddrs, "ask at most `N` addresses per nameserver name")
 	f.IntVar(&e.MaxCNAME, "max-cname", resolver.DefaultMaxCNAME, "follow at most `N` CNAMEs")
+	allFlags(f, e) // all.go: --all, --parallel
 }
 
 // checkEngine rejects values the flags accept but the walk cannot use.
@@ -39,6 +40,7 @@ func checkEngine(e resolver.Options) error {
 	}{
 		{"--tries", e.Tries}, {"--max-queries", e.MaxQueries}, {"--max-referrals", e.MaxDepth},
 		{"--max-nesting", e.MaxNesting}, {"--max-ns", e.MaxNS}, {"--max-addrs", e.MaxAddrs}, {"--max-cname", e.MaxCNAME},
+		{"--parallel", e.Parallel},
 	} {
 		if l.v < 1 {
 			return fmt.Errorf("%s must be at least 1, not %d", l.flag, l.v)
