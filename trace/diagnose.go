@@ -344,13 +344,12 @@ func (d *diagnosis) servers() {
 			if last.Err != nil {
 				why = last.Err.Error()
 			}
-			tries := ""
 			if n := len(g.hops); n > 1 {
-				tries = ", " + strconv.Itoa(n) + " tries"
+				why = strconv.Itoa(n) + " queries: " + why
 			}
 			d.add(who, Finding{Code: CodeUnreachableServer, Zone: g.zone, Server: srv, Hops: ids,
-				Message: fmt.Sprintf("%s, a nameserver of %s, did not reply (%s%s): resolvers that pick it wait, then try another server, and if every server is like it the zone is down",
-					who, g.zone, why, tries)})
+				Message: fmt.Sprintf("%s, a nameserver of %s, did not reply (%s): every resolver that tries it waits out a timeout before it asks another server, and the zone is down for it when the others fail too",
+					who, g.zone, why)})
 		}
 		var slowest *Hop
 		for _, h := range g.hops {

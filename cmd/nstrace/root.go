@@ -29,7 +29,9 @@ const (
 const exitCodesHelp = `Exit codes:
   0  an authoritative outcome was reached (answer, NXDOMAIN or NODATA)
   1  the walk failed (every server of a zone failed, a limit was hit, ...)
-  2  usage or input error (bad flag, name, type, hints or lab file)`
+  2  usage or input error (bad flag, name, type, hints or lab file)
+  3  an authoritative outcome, but with findings at or above --fail-on
+     (error by default): something is wrong with a delegation crossed`
 
 // usageError marks an error as the user's: exit code 2, nothing on stdout.
 type usageError struct{ error }
@@ -45,6 +47,7 @@ type options struct {
 	color     string
 	noTimings bool
 	lab       string
+	failOn    failOnFlag
 	dig       digFlags // -q, -t, -c, -x
 	ipv4      bool
 	ipv6      bool
@@ -66,6 +69,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	fmt.Fprintf(stderr, "nstrace: %v\n", oneLine(err))
+	if errors.As(err, new(findingsError)) {
+		return exitFindings
+	}
 	var u usageError
 	if errors.As(err, &u) {
 		return exitUsage
@@ -118,6 +124,7 @@ server is slow; piped output is written once the walk is over.
 	f.StringVar(&o.color, "color", "auto", "colour: auto (on a terminal, unless NO_COLOR is set), always or never")
 	f.BoolVar(&o.noTimings, "no-timings", false, "hide timings, so that outputs compare byte for byte")
 	f.StringVar(&o.lab, "lab", "", "trace inside a lab served on loopback: a scenario `DIR` or .txtar file, or \"demo\"")
+	findingsFlags(f, &o.failOn, &o.engine.NoChildNS)
 	digLikeFlags(cmd, &o)
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	addCommands(cmd)
@@ -210,7 +217,10 @@ func run(ctx context.Context, o options, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	return walkErr
+	if walkErr != nil {
+		return walkErr
+	}
+	return checkFindings(t, o.failOn)
 }
 
 // wantColor decides whether to colour output: "auto" colours a terminal
