@@ -333,19 +333,28 @@ func (d *diagnosis) servers() {
 	for _, g := range groups {
 		srv := &g.srv
 		who := serverText(g.srv)
+		// The walk's own queries are the evidence, retries included: the
+		// NS check is sent once, beside the walk, and is abandoned or not
+		// as the walk moves on.
+		var walked []*Hop
+		for _, h := range g.hops {
+			if h.Purpose == PurposeWalk {
+				walked = append(walked, h)
+			}
+		}
 		replied := slices.ContainsFunc(g.hops, func(h *Hop) bool { return h.Rcode >= 0 || h.Truncated })
-		if !replied {
+		if !replied && len(walked) > 0 {
 			var ids []int
-			for _, h := range g.hops {
+			for _, h := range walked {
 				ids = append(ids, h.ID)
 			}
-			last := g.hops[len(g.hops)-1]
+			last := walked[len(walked)-1]
 			why := "no reply"
 			if last.Err != nil {
 				why = last.Err.Error()
 			}
-			if n := len(g.hops); n > 1 {
-				why = strconv.Itoa(n) + " queries: " + why
+			if n := len(walked); n > 1 {
+				why = strconv.Itoa(n) + " tries: " + why
 			}
 			d.add(who, Finding{Code: CodeUnreachableServer, Zone: g.zone, Server: srv, Hops: ids,
 				Message: fmt.Sprintf("%s, a nameserver of %s, did not reply (%s): every resolver that tries it waits out a timeout before it asks another server, and the zone is down for it when the others fail too",
