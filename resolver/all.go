@@ -11,11 +11,11 @@ import (
 )
 
 // DefaultParallel bounds the queries one zone is asked at once with Options.All.
-const DefaultParallel = 16
+const DefaultParallel = 32
 
 // askAll asks every address of every nameserver of zone, in parallel, at most
-// Options.Parallel at a time: the question, and for a zone reached through a
-// referral its SOA and its own NS RRset as well. The walk goes on from the
+// Options.Parallel at a time: the question and the zone's SOA, and for a zone
+// reached through a referral its own NS RRset as well. The walk goes on from the
 // first usable reply in the documented server order; every hop is recorded
 // in that order too, whatever order the replies came in.
 func (w *run) askAll(ctx context.Context, t *trace.Trace, zone string, q trace.Question, servers []nameserver, via *trace.Hop, nest int, chain []string) (*trace.Hop, Classification, error) {
@@ -65,10 +65,10 @@ func (w *run) askAll(ctx context.Context, t *trace.Trace, zone string, q trace.Q
 	// Then every address, each with its questions, each hop in its slot.
 	questions := []trace.Question{q}
 	purposes := []trace.Purpose{trace.PurposeWalk}
-	if via != nil && nest == 0 {
+	if nest == 0 {
 		questions = append(questions, trace.Question{Name: zone, Qtype: dns.TypeSOA, Qclass: dns.ClassINET})
 		purposes = append(purposes, trace.PurposeSOA)
-		if !w.r.opts.NoChildNS {
+		if via != nil && !w.r.opts.NoChildNS {
 			questions = append(questions, trace.Question{Name: zone, Qtype: dns.TypeNS, Qclass: dns.ClassINET})
 			purposes = append(purposes, trace.PurposeChildNS)
 		}
