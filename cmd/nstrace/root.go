@@ -72,9 +72,6 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if errors.As(err, new(findingsError)) {
 		return exitFindings
 	}
-	if errors.As(err, new(breaksError)) {
-		return exitBreaks // preflight.go
-	}
 	var u usageError
 	if errors.As(err, &u) {
 		return exitUsage
@@ -122,7 +119,6 @@ server is slow; piped output is written once the walk is over.
 	f := cmd.Flags()
 	f.StringVar(&o.rootHints, "root-hints", "", "read root hints from `FILE` (IANA named.root format) instead of the embedded ones")
 	engineFlags(f, &o.engine)
-	delegateFlags(f, &o.engine.Delegate)
 	f.StringVarP(&o.output, "output", "o", "tree", "output format: tree, json, dig (the layout of dig +trace) or dot (a Graphviz graph)")
 	f.BoolVar(&o.json, "json", false, "same as --output json")
 	f.StringVar(&o.color, "color", "auto", "colour: auto (on a terminal, unless NO_COLOR is set), always or never")
@@ -131,7 +127,6 @@ server is slow; piped output is written once the walk is over.
 	findingsFlags(f, &o.failOn, &o.engine.NoChildNS)
 	digLikeFlags(cmd, &o)
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	cmd.AddCommand(newPreflightCmd(stdout))
 	addCommands(cmd)
 	return cmd
 }
