@@ -53,6 +53,7 @@ type options struct {
 	ipv6      bool
 	noFollow  bool
 	live      string
+	batch     batchFlags // -f, -j, -v (batch.go)
 }
 
 // Main runs nstrace with args and returns the exit code. It is main without
@@ -69,6 +70,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	fmt.Fprintf(stderr, "nstrace: %v\n", oneLine(err))
+	var b batchError
+	if errors.As(err, &b) {
+		return b.code
+	}
 	if errors.As(err, new(findingsError)) {
 		return exitFindings
 	}
@@ -99,6 +104,13 @@ On a terminal, the tree (or the dig layout) is written hop by hop as the
 replies arrive, and a line on stderr says what is being waited on while a
 server is slow; piped output is written once the walk is over.
 
+With -f, nstrace traces every name of a list, one NAME [TYPE] a line, -j at
+a time with one cache for the run, and writes the traces in the list's order:
+a summary table (every tree with -v), or with -o jsonl one JSON document a
+line. On a terminal, a progress bar on stderr says how far it is. The exit
+code is the worst of all the names' (0, then 3, 1, 2); Ctrl-C writes what is
+done, in order, and exits 130.
+
 ` + exitCodesHelp,
 		Example: `  nstrace www.example.com
   nstrace example.com MX --json | jq .
@@ -106,25 +118,30 @@ server is slow; piped output is written once the walk is over.
   nstrace @192.0.2.53 www.example.com AAAA
   nstrace -x 192.0.2.1
   nstrace www.example.com -o dot | dot -Tsvg > trace.svg
-  nstrace --lab demo www.example.com`,
+  nstrace --lab demo www.example.com
+  nstrace -f domains.txt -o jsonl > traces.jsonl`,
 		Version:           versionString(),
 		Args:              cobra.ArbitraryArgs, // parseArgs reads them as dig does
 		ValidArgsFunction: completeArgs,
 		SilenceUsage:      true,
 		SilenceErrors:     true,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.batchMode() {
+				return runBatch(cmd.Context(), o, args, cmd.InOrStdin(), stdout, cmd.ErrOrStderr())
+			}
 			return run(cmd.Context(), o, args, stdout, cmd.ErrOrStderr())
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.rootHints, "root-hints", "", "read root hints from `FILE` (IANA named.root format) instead of the embedded ones")
 	engineFlags(f, &o.engine)
-	f.StringVarP(&o.output, "output", "o", "tree", "output format: tree, json, dig (the layout of dig +trace) or dot (a Graphviz graph)")
+	f.StringVarP(&o.output, "output", "o", "tree", "output format: tree, json, jsonl (one JSON document a line, for -f), dig (the layout of dig +trace) or dot (a Graphviz graph)")
 	f.BoolVar(&o.json, "json", false, "same as --output json")
 	f.StringVar(&o.color, "color", "auto", "colour: auto (on a terminal, unless NO_COLOR is set), always or never")
 	f.BoolVar(&o.noTimings, "no-timings", false, "hide timings, so that outputs compare byte for byte")
 	f.StringVar(&o.lab, "lab", "", "trace inside a lab served on loopback: a scenario `DIR` or .txtar file, or \"demo\"")
 	findingsFlags(f, &o.failOn, &o.engine.NoChildNS)
+	batchModeFlags(f, &o.batch)
 	digLikeFlags(cmd, &o)
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	addCommands(cmd)
@@ -158,38 +175,11 @@ func run(ctx context.Context, o options, args []string, stdout, stderr io.Writer
 	if err := checkEngine(o.engine); err != nil {
 		return usageError{err}
 	}
-	ropts := o.engine
-	if o.rootHints != "" {
-		f, err := os.Open(o.rootHints)
-		if err != nil {
-			return usageError{err}
-		}
-		ropts.RootHints, err = resolver.ParseRootHints(o.rootHints, f)
-		f.Close()
-		if err != nil {
-			return usageError{fmt.Errorf("root hints: %w", err)}
-		}
+	ropts, closeLab, err := resolverOptions(o)
+	if err != nil {
+		return err
 	}
-	if o.lab != "" {
-		var s *lab.Scenario
-		if o.lab == "demo" {
-			s = lab.Demo()
-		} else if s, err = lab.Load(o.lab); err != nil {
-			return usageError{err}
-		}
-		l, err := lab.Start(s)
-		if err != nil {
-			return fmt.Errorf("starting the lab: %w", err)
-		}
-		defer l.Close()
-		ropts.Dial = l.Dial // it maps written addresses to loopback and refuses all else
-		if ropts.RootHints == nil {
-			ropts.RootHints = l.RootHints()
-		}
-	}
-	if os.Getenv("NSTRACE_LOOPBACK_ONLY") != "" && ropts.Dial == nil {
-		ropts.Dial = resolver.LoopbackOnly(dialNet)
-	}
+	defer closeLab()
 	var lv *live
 	if liveOut {
 		lv = newLive(out, q.Question, stdout, stderr)
@@ -221,6 +211,45 @@ func run(ctx context.Context, o options, args []string, stdout, stderr io.Writer
 		return walkErr
 	}
 	return checkFindings(t, o.failOn)
+}
+
+// resolverOptions completes the engine's options from the flags: the root
+// hints file, the lab, and the loopback guard of the tests. closeLab stops
+// the lab, if one was started.
+func resolverOptions(o options) (ropts resolver.Options, closeLab func(), err error) {
+	ropts, closeLab = o.engine, func() {}
+	if o.rootHints != "" {
+		f, err := os.Open(o.rootHints)
+		if err != nil {
+			return ropts, closeLab, usageError{err}
+		}
+		ropts.RootHints, err = resolver.ParseRootHints(o.rootHints, f)
+		f.Close()
+		if err != nil {
+			return ropts, closeLab, usageError{fmt.Errorf("root hints: %w", err)}
+		}
+	}
+	if o.lab != "" {
+		var s *lab.Scenario
+		if o.lab == "demo" {
+			s = lab.Demo()
+		} else if s, err = lab.Load(o.lab); err != nil {
+			return ropts, closeLab, usageError{err}
+		}
+		l, err := lab.Start(s)
+		if err != nil {
+			return ropts, closeLab, fmt.Errorf("starting the lab: %w", err)
+		}
+		closeLab = func() { l.Close() }
+		ropts.Dial = l.Dial // it maps written addresses to loopback and refuses all else
+		if ropts.RootHints == nil {
+			ropts.RootHints = l.RootHints()
+		}
+	}
+	if os.Getenv("NSTRACE_LOOPBACK_ONLY") != "" && ropts.Dial == nil {
+		ropts.Dial = resolver.LoopbackOnly(dialNet)
+	}
+	return ropts, closeLab, nil
 }
 
 // wantColor decides whether to colour output: "auto" colours a terminal
