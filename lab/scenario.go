@@ -5,8 +5,11 @@
 // A scenario is a directory, or one txtar archive, of RFC 1035 zone files
 // (any file named *.zone) and an optional manifest, lab.conf. Each zone is
 // served by the names in its apex NS set, and each server at every address
-// written for its name in any zone file, authoritative data or glue. The
-// manifest adds servers, addresses and zones and sets faults:
+// written for its name in any zone file, authoritative data or glue. A zone
+// may come in several files, as it does during a move from one DNS provider
+// to another: each copy is served by the names in its own apex NS set, and
+// no server serves two copies. The manifest adds servers, addresses and
+// zones (a zone with one copy only) and sets faults:
 //
 //	server NAME ADDR [ADDR...]     # a server and addresses written for it
 //	serve NAME ZONE [ZONE...]      # NAME also serves these zones
@@ -153,7 +156,7 @@ func (s *Scenario) Zones() []string {
 	for i, z := range s.zones {
 		out[i] = z.origin
 	}
-	return out
+	return slices.Compact(out) // a zone with two copies once
 }
 
 // Servers lists the scenario's nameservers sorted by name: every name in an
@@ -245,19 +248,28 @@ func parse(name string, files map[string][]byte) (*Scenario, error) {
 		}
 	}
 	slices.Sort(fileNames)
-	byOrigin := make(map[string]*zone)
+	byOrigin := make(map[string]*zone) // the first copy of each zone
+	copies := make(map[string][]*zone) // every copy, in file name order
 	for _, f := range fileNames {
 		z, err := parseZone(f, files[f])
 		if err != nil {
 			return nil, err
 		}
 		if other, dup := byOrigin[z.origin]; dup {
-			return nil, fmt.Errorf("%s: zone %s is also in %s", f, z.origin, other.file)
+			if z.origin == "." {
+				return nil, fmt.Errorf("%s: zone %s is also in %s", f, z.origin, other.file)
+			}
+			// Another copy, as two providers each have one during a
+			// migration: each is served by the names in its own apex NS set.
+			copies[z.origin] = append(copies[z.origin], z)
+			s.zones = append(s.zones, z)
+			continue
 		}
 		byOrigin[z.origin] = z
+		copies[z.origin] = []*zone{z}
 		s.zones = append(s.zones, z)
 	}
-	slices.SortFunc(s.zones, func(a, b *zone) int { return compareNames(a.origin, b.origin) })
+	slices.SortStableFunc(s.zones, func(a, b *zone) int { return compareNames(a.origin, b.origin) })
 
 	var m *manifest
 	if conf, ok := files[ManifestName]; ok {
@@ -303,6 +315,9 @@ func parse(name string, files map[string][]byte) (*Scenario, error) {
 			if z == nil {
 				return nil, fmt.Errorf("%s:%d: no zone file for %s", ManifestName, d.line, o)
 			}
+			if cs := copies[o]; len(cs) > 1 {
+				return nil, fmt.Errorf("%s:%d: %s is in %s and %s: serve cannot say which copy", ManifestName, d.line, o, cs[0].file, cs[1].file)
+			}
 			addZone(sv, z)
 		}
 	}
@@ -316,6 +331,20 @@ func parse(name string, files map[string][]byte) (*Scenario, error) {
 					sv.addrs = append(sv.addrs, addrOf(rr.A))
 				case *dns.AAAA:
 					sv.addrs = append(sv.addrs, addrOf(rr.AAAA))
+				}
+			}
+		}
+	}
+	for _, n := range s.sortedServers() {
+		zs := s.servers[n].zones
+		for i, a := range zs {
+			for _, b := range zs[i+1:] {
+				if a.origin == b.origin {
+					first, second := a, b
+					if second.file < first.file {
+						first, second = second, first
+					}
+					return nil, fmt.Errorf("%s: zone %s is also in %s, and %s serves both: a server has one copy of a zone", second.file, second.origin, first.file, n)
 				}
 			}
 		}
@@ -352,6 +381,16 @@ func parse(name string, files map[string][]byte) (*Scenario, error) {
 		sv.faults = append(sv.faults, f)
 	}
 	return s, nil
+}
+
+// sortedServers gives the names of the servers found so far, sorted.
+func (s *Scenario) sortedServers() []string {
+	names := make([]string, 0, len(s.servers))
+	for n := range s.servers {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
 }
 
 func addZone(sv *server, z *zone) {

@@ -101,6 +101,7 @@ func Diagnose(t *Trace) []Finding {
 	d.servers()
 	d.delegations()
 	d.nameservers()
+	d.nsTTL() // diagnose_ttl.go
 	d.failures()
 	d.consistency() // diagnose_all.go
 	slices.SortStableFunc(d.out, func(a, b Finding) int {
@@ -209,7 +210,7 @@ func (d *diagnosis) collect(t *Trace, via *Hop) {
 		switch {
 		case h.Purpose == PurposeWalk && h.Outcome == Referral && h.Referral != nil:
 			z := d.zone(h.Referral.Zone)
-			if z.ref == nil {
+			if z.ref == nil || h.Simulated { // the proposed delegation (--delegate) is the one diagnosed
 				z.ref, z.parent = h.Referral, h.Zone
 			}
 			z.refHops = append(z.refHops, h.ID)
@@ -318,7 +319,7 @@ func (d *diagnosis) servers() {
 	var groups []*serverHops
 	at := map[string]*serverHops{}
 	for _, h := range d.hops {
-		if !isAuthorityHop(h) || h.Outcome == Abandoned || cancelled(h.Err) {
+		if !isAuthorityHop(h) || h.Simulated || h.Outcome == Abandoned || cancelled(h.Err) {
 			continue
 		}
 		key := canon(h.Zone) + " " + h.Server.Addr.String()

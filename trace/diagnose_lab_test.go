@@ -189,21 +189,23 @@ func TestDiagnoseLabExact(t *testing.T) {
 		want           []string // "code zone server address"
 	}{
 		{"diag-missing-glue", "www.example.com", resolver.Options{}, []string{
-			"missing-glue example.com. ns1.example.com."}},
+			"missing-glue example.com. ns1.example.com.", "long-ns-ttl example.com."}},
 		{"diag-single", "www.example.com", resolver.Options{}, []string{
-			"single-nameserver example.com. ns1.example.com."}},
+			"single-nameserver example.com. ns1.example.com.", "long-ns-ttl example.com."}},
 		{"diag-dead", "www.example.com", noHedge, []string{
-			"unreachable-server example.com. ns1.example.com. 45.33.10.1"}},
+			"unreachable-server example.com. ns1.example.com. 45.33.10.1", "long-ns-ttl example.com."}},
 		{"demo", "www.halfdead.com", noHedge, []string{
 			"unreachable-server halfdead.com. ns1.halfdead.com. 46.4.201.201",
 			"ns-ttl-mismatch halfdead.com."}},
 		{"diag-ns-mismatch", "www.example.com", noHedge, []string{
 			"lame-server example.com. ns1.example.com. 45.33.10.1",
 			"ns-mismatch example.com. ns1.example.com.",
-			"ns-mismatch example.com. ns3.example.com."}},
+			"ns-mismatch example.com. ns3.example.com.",
+			"long-ns-ttl example.com."}},
 		{"diag-split-horizon", "www.example.com", resolver.Options{}, []string{
 			"private-address example.com. ns2.example.com. 10.20.30.53",
-			"private-address example.com. ns2.example.com. fd00:53::2"}},
+			"private-address example.com. ns2.example.com. fd00:53::2",
+			"long-ns-ttl example.com."}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.scenario+"/"+tt.name, func(t *testing.T) {

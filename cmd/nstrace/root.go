@@ -77,6 +77,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if errors.As(err, new(findingsError)) {
 		return exitFindings
 	}
+	if errors.As(err, new(breaksError)) {
+		return exitBreaks // preflight.go
+	}
 	var u usageError
 	if errors.As(err, &u) {
 		return exitUsage
@@ -135,6 +138,7 @@ done, in order, and exits 130.
 	f := cmd.Flags()
 	f.StringVar(&o.rootHints, "root-hints", "", "read root hints from `FILE` (IANA named.root format) instead of the embedded ones")
 	engineFlags(f, &o.engine)
+	delegateFlags(f, &o.engine.Delegate)
 	f.StringVarP(&o.output, "output", "o", "tree", "output format: tree, json, jsonl (one JSON document a line, for -f), dig (the layout of dig +trace) or dot (a Graphviz graph)")
 	f.BoolVar(&o.json, "json", false, "same as --output json")
 	f.StringVar(&o.color, "color", "auto", "colour: auto (on a terminal, unless NO_COLOR is set), always or never")
@@ -144,6 +148,7 @@ done, in order, and exits 130.
 	batchModeFlags(f, &o.batch)
 	digLikeFlags(cmd, &o)
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	cmd.AddCommand(newPreflightCmd(stdout))
 	addCommands(cmd)
 	return cmd
 }

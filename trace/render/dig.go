@@ -168,6 +168,10 @@ func digHop(b *strings.Builder, h *trace.Hop, o DigOptions) {
 				b.WriteString(digRR(rr) + "\n")
 			}
 		}
+		if h.Simulated {
+			b.WriteString(";; Simulated referral from --delegate, in place of " + h.Zone + "'s: no query sent\n\n")
+			return
+		}
 		ms := h.RTT.Milliseconds()
 		if o.NoTimings {
 			ms = 0

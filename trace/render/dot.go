@@ -242,6 +242,14 @@ func (g *dotGraph) hop(h *trace.Hop, prev *trace.Hop, outer bool) {
 	}
 	var server *dotNode
 	switch {
+	case h.Simulated:
+		// No server gave this referral: the user proposed it (--delegate).
+		id := "simulated " + h.Zone
+		if h.Referral != nil {
+			id += " " + h.Referral.Zone
+		}
+		server = g.node(id, "--delegate\n(simulated)", dotUser)
+		g.edge(zone.id, server.id, "", `arrowhead=none, style=dashed`)
 	case h.Purpose == trace.PurposePrime || h.Server.Name == "" && h.Server.Source == trace.SourceUser:
 		label := "@" + addrString(h.Server.Addr)
 		if h.Port != 0 && h.Port != 53 {
@@ -272,6 +280,9 @@ func (g *dotGraph) hop(h *trace.Hop, prev *trace.Hop, outer bool) {
 	rtt := ""
 	if !g.o.NoTimings && h.Rcode >= 0 {
 		rtt = formatDuration(h.RTT)
+	}
+	if h.Simulated {
+		rtt = "simulated"
 	}
 	switch {
 	case h.Purpose == trace.PurposePrime:
