@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,7 +13,6 @@ import (
 	"github.com/miekg/dns"
 	"github.com/spf13/cobra"
 
-	"github.com/nstrace/nstrace/lab"
 	"github.com/nstrace/nstrace/resolver"
 	"github.com/nstrace/nstrace/trace"
 	"github.com/nstrace/nstrace/trace/preflight"
@@ -165,7 +163,7 @@ func runPreflight(ctx context.Context, cmd *cobra.Command, o preflightOptions, a
 	if err := checkEngine(o.engine); err != nil {
 		return usageError{err}
 	}
-	base, closeLab, err := setupEngine(o.engine, o.rootHints, o.lab)
+	base, closeLab, err := resolverOptions(options{engine: o.engine, rootHints: o.rootHints, lab: o.lab})
 	if err != nil {
 		return err
 	}
@@ -314,43 +312,4 @@ func preflightType(s string) (uint16, bool) {
 		}
 	}
 	return 0, false
-}
-
-// setupEngine completes the engine's options as the root command does: the
-// root hints from a file, or the lab's servers, and loopback only when
-// NSTRACE_LOOPBACK_ONLY is set. Call done when the traces are over.
-func setupEngine(e resolver.Options, rootHints, labPath string) (opts resolver.Options, done func(), err error) {
-	opts, done = e, func() {}
-	if rootHints != "" {
-		f, err := os.Open(rootHints)
-		if err != nil {
-			return opts, done, usageError{err}
-		}
-		opts.RootHints, err = resolver.ParseRootHints(rootHints, f)
-		f.Close()
-		if err != nil {
-			return opts, done, usageError{fmt.Errorf("root hints: %w", err)}
-		}
-	}
-	if labPath != "" {
-		var s *lab.Scenario
-		if labPath == "demo" {
-			s = lab.Demo()
-		} else if s, err = lab.Load(labPath); err != nil {
-			return opts, done, usageError{err}
-		}
-		l, err := lab.Start(s)
-		if err != nil {
-			return opts, done, fmt.Errorf("starting the lab: %w", err)
-		}
-		done = func() { l.Close() }
-		opts.Dial = l.Dial // it maps written addresses to loopback and refuses all else
-		if opts.RootHints == nil {
-			opts.RootHints = l.RootHints()
-		}
-	}
-	if os.Getenv("NSTRACE_LOOPBACK_ONLY") != "" && opts.Dial == nil {
-		opts.Dial = resolver.LoopbackOnly(dialNet)
-	}
-	return opts, done, nil
 }
