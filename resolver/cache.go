@@ -21,10 +21,16 @@ type Cache struct {
 
 	mu      sync.Mutex
 	replies map[cacheKey]cached // a zone's reply to a question
+	order   []cacheKey          // replies' keys, oldest first, for eviction
 	cuts    map[cacheKey]cached // a zone's referral to a child, keyed by the child
 	addrs   map[string]cachedAddrs
 	flights map[cacheKey]chan struct{}
 }
+
+// MaxCachedReplies bounds the answers a Cache keeps (referrals and
+// nameserver addresses, one per zone or name, are not bounded): past it the
+// oldest go first, so that memory stays flat however many names a batch has.
+const MaxCachedReplies = 4096
 
 // NewCache returns an empty cache.
 func NewCache() *Cache {
@@ -59,13 +65,20 @@ func (c *Cache) lookup(zone string, q trace.Question) (*trace.Hop, Classificatio
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.now()
-	if e, ok := c.replies[cacheKey{zone, q}]; ok && now.Before(e.expires) {
-		return cachedHop(e.hop, q), e.c, true
+	if e, ok := c.replies[cacheKey{zone, q}]; ok {
+		if now.Before(e.expires) {
+			return cachedHop(e.hop, q), e.c, true
+		}
+		delete(c.replies, cacheKey{zone, q})
 	}
 	// A referral for any zone between zone and the name holds q.Name.
 	for name := q.Name; name != zone && dns.IsSubDomain(zone, name); name = parentName(name) {
-		if e, ok := c.cuts[cacheKey{zone: zone, q: trace.Question{Name: name}}]; ok && now.Before(e.expires) {
-			return cachedHop(e.hop, q), e.c, true
+		k := cacheKey{zone: zone, q: trace.Question{Name: name}}
+		if e, ok := c.cuts[k]; ok {
+			if now.Before(e.expires) {
+				return cachedHop(e.hop, q), e.c, true
+			}
+			delete(c.cuts, k)
 		}
 	}
 	return nil, Classification{}, false
@@ -84,8 +97,16 @@ func (c *Cache) store(hop *trace.Hop, cl Classification) {
 	defer c.mu.Unlock()
 	if cl.Outcome == trace.Referral {
 		c.cuts[cacheKey{zone: hop.Zone, q: trace.Question{Name: cl.Referral.Zone}}] = e
-	} else {
-		c.replies[cacheKey{hop.Zone, hop.Question}] = e
+		return
+	}
+	k := cacheKey{hop.Zone, hop.Question}
+	if _, ok := c.replies[k]; !ok {
+		c.order = append(c.order, k)
+	}
+	c.replies[k] = e
+	for len(c.replies) > MaxCachedReplies && len(c.order) > 0 {
+		delete(c.replies, c.order[0])
+		c.order = c.order[1:]
 	}
 }
 
@@ -93,7 +114,10 @@ func (c *Cache) store(hop *trace.Hop, cl Classification) {
 // trace already doing so has finished and reports false. The caller that
 // gets true must call done.
 func (c *Cache) wait(zone string, q trace.Question) (done func(), first bool) {
-	k := cacheKey{zone: zone, q: trace.Question{Name: nextLabel(zone, q.Name), Qtype: q.Qtype}}
+	// Traces about to be referred to the same child wait for each other,
+	// whatever they ask: the first one's reply is likely the others' too, and
+	// a waiter whose question it does not answer asks for itself.
+	k := cacheKey{zone: zone, q: trace.Question{Name: nextLabel(zone, q.Name)}}
 	c.mu.Lock()
 	ch, busy := c.flights[k]
 	if !busy {

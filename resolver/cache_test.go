@@ -54,9 +54,15 @@ func TestCacheSharedByTraces(t *testing.T) {
 // TestCacheConcurrent runs many traces of one zone at once: the cache must
 // keep them from asking the root and com more than once each.
 func TestCacheConcurrent(t *testing.T) {
+	for _, check := range []bool{false, true} {
+		t.Run(fmt.Sprintf("NS checks %v", check), func(t *testing.T) { testCacheConcurrent(t, check) })
+	}
+}
+
+func testCacheConcurrent(t *testing.T, check bool) {
 	l := startLab(t, "slow")
 	cache := resolver.NewCache()
-	r := newResolver(t, l, resolver.Options{Cache: cache, NoChildNS: true})
+	r := newResolver(t, l, resolver.Options{Cache: cache, NoChildNS: !check})
 	names := []string{"www.example.com", "mail.example.com", "nope.example.com", "alias.example.com", "example.com"}
 	var wg sync.WaitGroup
 	queries := make([]int, len(names))
@@ -71,8 +77,13 @@ func TestCacheConcurrent(t *testing.T) {
 	for _, q := range queries {
 		total += q
 	}
-	// One referral from the root, one from com, one answer per name.
-	if want := 2 + len(names); total != want {
+	// One referral from the root, one from com, one answer per name, and
+	// with checks one NS query each for com. and example.com.
+	want := 2 + len(names)
+	if check {
+		want += 2
+	}
+	if total != want {
 		t.Errorf("%d traces sent %d queries (%v), want %d", len(names), total, queries, want)
 	}
 }

@@ -286,6 +286,9 @@ func TestTraceLab(t *testing.T) {
 				if !slices.Equal(got, want) {
 					t.Errorf("walk = %q, want %q", got, want)
 				}
+				if sim := walkHops(tr)[2]; sim.Referral.NS[0].TTL != 172800 {
+					t.Errorf("simulated NS TTL = %d, want the parent's 172800", sim.Referral.NS[0].TTL)
+				}
 				if len(walkHops(tr)[1].Lookups) != 0 {
 					t.Errorf("the real referral's glueless servers were looked up, but the walk went on from the simulated one")
 				}

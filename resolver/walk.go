@@ -120,10 +120,13 @@ func (w *run) walk(ctx context.Context, q trace.Question, nest int, chain []stri
 			}
 			return fail(err)
 		}
-		if d := w.simulate(zone, q.Name, c); d != nil {
+		if d := w.simulate(zone, q.Name, c, via); d != nil {
 			hop = &trace.Hop{Zone: zone, Server: trace.Server{Name: "--delegate", Source: trace.SourceUser}, Question: q,
 				Start: time.Since(w.start), Rcode: -1, Outcome: trace.Referral, Referral: d, Simulated: true}
 			t.Hops = append(t.Hops, hop)
+			if f := w.r.opts.Observer.HopDone; f != nil {
+				f(*hop, nest)
+			}
 			c = Classification{Outcome: trace.Referral, Referral: d}
 		}
 		switch c.Outcome {
@@ -167,7 +170,10 @@ func (w *run) walk(ctx context.Context, q trace.Question, nest int, chain []stri
 // reached yet). Whatever else the parent said, a referral for the zone, one
 // for a zone below it, an answer or NXDOMAIN (a zone not yet delegated), is
 // replaced, and the real reply stays in the trace before the simulated one.
-func (w *run) simulate(zone, name string, c Classification) *trace.Delegation {
+// NS records given without a TTL take the one the parent gives them now, or
+// else the TTL of the referral that led to the parent: what the registry
+// would most likely publish.
+func (w *run) simulate(zone, name string, c Classification, via *trace.Hop) *trace.Delegation {
 	for _, d := range w.r.opts.Delegate {
 		if d.Zone == zone || !dns.IsSubDomain(zone, d.Zone) || !dns.IsSubDomain(d.Zone, name) {
 			continue
@@ -175,7 +181,25 @@ func (w *run) simulate(zone, name string, c Classification) *trace.Delegation {
 		if c.Outcome == trace.Referral && c.Referral.Zone != d.Zone && dns.IsSubDomain(c.Referral.Zone, d.Zone) {
 			continue
 		}
-		return d
+		var ttl uint32
+		switch {
+		case c.Outcome == trace.Referral && c.Referral.Zone == d.Zone && len(c.Referral.NS) > 0:
+			ttl = c.Referral.NS[0].TTL
+		case via != nil && via.Referral != nil && len(via.Referral.NS) > 0:
+			ttl = via.Referral.NS[0].TTL
+		}
+		sim := &trace.Delegation{Zone: d.Zone, NS: slices.Clone(d.NS), Glue: slices.Clone(d.Glue)}
+		for i := range sim.NS {
+			if sim.NS[i].TTL == 0 {
+				sim.NS[i].TTL = ttl
+			}
+		}
+		for i := range sim.Glue {
+			if sim.Glue[i].TTL == 0 {
+				sim.Glue[i].TTL = ttl
+			}
+		}
+		return sim
 	}
 	return nil
 }
@@ -194,7 +218,7 @@ func (w *run) askCached(ctx context.Context, t *trace.Trace, zone string, q trac
 	}
 	for {
 		if hop, c, ok := cache.lookup(zone, q); ok {
-			hop.Start = time.Since(w.start)
+			hop.Start, hop.Purpose = time.Since(w.start), trace.PurposeWalk
 			t.Hops = append(t.Hops, hop)
 			if check {
 				checks.start(ctx, hop, nest)
@@ -207,6 +231,15 @@ func (w *run) askCached(ctx context.Context, t *trace.Trace, zone string, q trac
 		done, first := cache.wait(zone, q)
 		if first {
 			defer done()
+			// Another trace may have stored the reply since the lookup.
+			if hop, c, ok := cache.lookup(zone, q); ok {
+				hop.Start, hop.Purpose = time.Since(w.start), trace.PurposeWalk
+				t.Hops = append(t.Hops, hop)
+				if check {
+					checks.start(ctx, hop, nest)
+				}
+				return hop, c, nil
+			}
 			break
 		}
 	}

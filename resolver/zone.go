@@ -45,6 +45,7 @@ func (w *run) askZone(ctx context.Context, t *trace.Trace, zone string, q trace.
 		failed    []Attempt
 		fatal     error
 		checked   *trace.Hop
+		checkedAt netip.Addr // where the check went: its hop may be rewritten from the cache
 	)
 	firstType := uint16(dns.TypeA)
 	if w.r.opts.Family == 6 {
@@ -81,7 +82,7 @@ func (w *run) askZone(ctx context.Context, t *trace.Trace, zone string, q trace.
 			events <- event{hop: hop, c: c}
 		}()
 		if check && checked == nil {
-			checked = checks.start(ctx, hop, nest)
+			checked, checkedAt = checks.start(ctx, hop, nest), s.Addr
 		}
 		if d := w.hedgeDelay(); d > 0 {
 			hedge.Reset(d)
@@ -159,7 +160,7 @@ func (w *run) askZone(ctx context.Context, t *trace.Trace, zone string, q trace.
 			if h.Err == nil {
 				cancel()
 				w.drain(ctx, events, inflight, via)
-				if check && checked != nil && checked.Server.Addr != h.Server.Addr {
+				if check && checked != nil && checkedAt != h.Server.Addr {
 					checks.replace(ctx, checked, h, nest)
 				}
 				return h, ev.c, nil
@@ -360,6 +361,22 @@ func (cs *childChecks) start(ctx context.Context, after *trace.Hop, nest int) *t
 	cctx, cancel := context.WithCancel(ctx)
 	cs.list = append(cs.list, childCheck{after: after, hop: hop, cancel: cancel})
 	cs.wg.Go(func() {
+		// Traces that reach a zone together ask for its NS set once: the
+		// others wait, and take the reply from the cache.
+		for cache != nil {
+			done, first := cache.wait(after.Zone, q)
+			if first {
+				defer done()
+			}
+			if h, _, ok := cache.lookup(after.Zone, q); ok {
+				h.Purpose, h.Start = trace.PurposeChildNS, hop.Start
+				*hop = *h
+				return
+			}
+			if first {
+				break
+			}
+		}
 		if c := cs.w.send(cctx, hop, nest); cache != nil && hop.Err == nil {
 			cache.store(hop, c)
 		}
