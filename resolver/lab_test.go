@@ -146,8 +146,8 @@ func TestTraceLab(t *testing.T) {
 					t.Errorf("lookup zones = %v, want %v", got, want)
 				}
 				final := tr.Final()
-				if final.Server.Source != trace.SourceResolved || final.Server.Addr != netip.MustParseAddr("198.51.100.1") {
-					t.Errorf("final server = %+v, want ns1.provider.net. 198.51.100.1 resolved", final.Server)
+				if final.Server.Source != trace.SourceResolved || final.Server.Addr != netip.MustParseAddr("185.12.64.1") {
+					t.Errorf("final server = %+v, want ns1.provider.net. 185.12.64.1 resolved", final.Server)
 				}
 				if tr.Queries != 8 {
 					t.Errorf("Queries = %d, want 8 (3, 3 for the lookup, 2 NS checks)", tr.Queries)
@@ -270,7 +270,7 @@ func TestTraceLab(t *testing.T) {
 			opts: resolver.Options{Delegate: []*trace.Delegation{{
 				Zone: "example.com.",
 				NS:   []trace.NS{{Name: "ns2.provider.net."}},
-				Glue: []trace.Glue{{Name: "ns2.provider.net.", Addr: netip.MustParseAddr("198.51.100.2")}},
+				Glue: []trace.Glue{{Name: "ns2.provider.net.", Addr: netip.MustParseAddr("194.0.34.2")}},
 			}}},
 			check: func(t *testing.T, tr *trace.Trace) {
 				var got []string
