@@ -47,9 +47,9 @@ func formatVersion(linked string, info *debug.BuildInfo, ok bool) string {
 	}
 	short := rev[:min(len(rev), 12)]
 	var extra []string
-	// A pseudo-version (v0.0.0-20260102030405-0123456789ab) already
-	// names the commit.
-	if !strings.HasSuffix(v, "-"+short) || modified {
+	// A pseudo-version (v0.0.0-20260102030405-0123456789ab, with
+	// "+dirty" for a modified checkout) already names the commit.
+	if !strings.Contains(v, "-"+short) {
 		if modified {
 			short += "+dirty"
 		}
