@@ -237,3 +237,27 @@ func mustAddr(t *testing.T, s string) netip.Addr {
 	}
 	return a
 }
+
+// Piped stdout is never live, even with stderr on a terminal: the output is
+// the whole tree, written at the end, with no escape codes, and nothing,
+// not even a status line, goes to the terminal while the server is slow.
+func TestPipedStdoutWithTerminalStderr(t *testing.T) {
+	t.Setenv("NSTRACE_LOOPBACK_ONLY", "1")
+	lab := slowLab(t, 700*time.Millisecond)
+	term := openTerminal(t)
+	var stdout bytes.Buffer
+	code := Main([]string{"--lab", lab, "--hedge", "off", "www.example.com"}, &stdout, term.tty)
+	term.finish(t)
+	if code != exitOK {
+		t.Fatalf("nstrace exited %d; stderr: %q", code, term.output())
+	}
+	if out := stdout.String(); strings.ContainsAny(out, "\x1b\r") || strings.Contains(out, "waiting") {
+		t.Errorf("piped stdout has escape codes, \\r or a status line:\n%q", out)
+	}
+	if !strings.Contains(stdout.String(), "answer 192.0.2.10") {
+		t.Errorf("piped stdout lacks the answer:\n%s", stdout.String())
+	}
+	if got := term.output(); got != "" {
+		t.Errorf("the terminal on stderr showed %q, want nothing", got)
+	}
+}
