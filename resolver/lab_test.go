@@ -36,14 +36,15 @@ func startLab(t testing.TB, name string) *lab.Lab {
 	return l
 }
 
-// newResolver aims a resolver at l, with short timeouts so that failure
-// cases stay fast. The dial refuses anything but the lab's addresses.
+// newResolver aims a resolver at l, with a 1s timeout: failure cases stay
+// quick, and a loaded machine (-race) does not time out healthy servers.
+// The dial refuses anything but the lab's addresses.
 func newResolver(t testing.TB, l *lab.Lab, opts resolver.Options) *resolver.Resolver {
 	t.Helper()
 	opts.Dial = l.Dial
 	opts.RootHints = l.RootHints()
 	if opts.Timeout == 0 {
-		opts.Timeout = 300 * time.Millisecond
+		opts.Timeout = time.Second
 	}
 	r, err := resolver.New(opts)
 	if err != nil {
@@ -240,7 +241,7 @@ func TestTraceLab(t *testing.T) {
 					t.Errorf("example.com. hops = %q, want %q", got, want)
 				}
 			}},
-		{scenario: "deadserver", name: "www.example.com", qtype: dns.TypeA, opts: resolver.Options{All: true, Timeout: 100 * time.Millisecond}, outcome: trace.Answer,
+		{scenario: "deadserver", name: "www.example.com", qtype: dns.TypeA, opts: resolver.Options{All: true, Timeout: 500 * time.Millisecond}, outcome: trace.Answer,
 			check: func(t *testing.T, tr *trace.Trace) {
 				failed := hopsWith(tr, func(h *trace.Hop) bool { return h.Err != nil })
 				// ns1 is down: each question, asked twice (Tries), timed out.
