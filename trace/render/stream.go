@@ -22,6 +22,7 @@ type TreeStream struct {
 	w       io.Writer
 	r       *treeRenderer
 	q       trace.Question
+	seg     trace.Question // the walk's question since a followed CNAME
 	started bool
 	// questions holds the question of the walk at each depth: the trace's
 	// at 0, and that of the innermost lookup open at each deeper one.
@@ -94,6 +95,14 @@ func (s *TreeStream) Hop(h trace.Hop, depth int) error {
 	if h.Purpose == trace.PurposeWalk && h.Outcome != trace.CNAME && h.Outcome.Authoritative() {
 		branch, cont = "└─ ", "   "
 	}
+	if prev := s.last[depth]; prev != nil && prev.Outcome == trace.CNAME && h.Purpose == trace.PurposeWalk && !h.Simulated {
+		s.r.line(s.r.glyphs(prefix+"│") + " " + s.r.p.outcome(trace.CNAME).Sprint("↪ following the CNAME to "+h.Question.String()))
+		if depth == 0 {
+			s.seg = h.Question
+		} else if depth < len(s.questions) {
+			s.questions[depth] = h.Question
+		}
+	}
 	var b strings.Builder
 	b.WriteString(s.r.glyphs(prefix + branch))
 	b.WriteString(pad(zone, wd.zone))
@@ -109,7 +118,10 @@ func (s *TreeStream) Hop(h trace.Hop, depth int) error {
 	b.WriteString(s.r.outcome(&h).String())
 	s.r.line(b.String())
 	q := s.q
-	if depth < len(s.questions) {
+	if s.seg.Name != "" {
+		q = s.seg
+	}
+	if depth > 0 && depth < len(s.questions) {
 		q = s.questions[depth]
 	}
 	detail := s.r.glyphs(prefix+cont) + strings.Repeat(" ", wd.zone+2)

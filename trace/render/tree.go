@@ -179,11 +179,18 @@ func (r *treeRenderer) hops(t *trace.Trace, prefix string) {
 		protoW = max(protoW, row.proto.w)
 		rows[i] = row
 	}
+	seg := t.Question // the question of the current segment
 	for i, h := range hops {
 		row := rows[i]
 		branch, cont := "├─ ", "│  "
 		if i == len(hops)-1 {
 			branch, cont = "└─ ", "   "
+		}
+		// A followed CNAME starts a new segment: the walk for its target,
+		// from the root. Its hops then ask the target, said once here.
+		if i > 0 && hops[i-1].Outcome == trace.CNAME && h.Purpose == trace.PurposeWalk && !h.Simulated {
+			seg = h.Question
+			r.line(r.glyphs(prefix+"│") + " " + r.p.outcome(trace.CNAME).Sprint("↪ following the CNAME to "+seg.String()))
 		}
 		var b strings.Builder
 		b.WriteString(r.glyphs(prefix + branch))
@@ -210,7 +217,7 @@ func (r *treeRenderer) hops(t *trace.Trace, prefix string) {
 			bar = "│"
 		}
 		detail := r.glyphs(prefix+cont+bar) + strings.Repeat(" ", zoneW+2-utf8.RuneCountInString(bar))
-		for _, d := range r.details(t, h, checks[h]) {
+		for _, d := range r.details(&trace.Trace{Question: seg}, h, checks[h]) {
 			r.line(detail + d)
 		}
 		for _, f := range r.hopFindings(h, checks[h]) {
