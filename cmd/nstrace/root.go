@@ -173,6 +173,11 @@ func run(ctx context.Context, o options, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return usageError{err}
 	}
+	if o.engine.All && o.live == "auto" {
+		// With --all the tree is a table per zone, which needs all of the
+		// zone's replies: a live stream would list raw queries instead.
+		liveOut = false
+	}
 	if err := digLikeEngine(&o); err != nil {
 		return usageError{err}
 	}
