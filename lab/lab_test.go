@@ -15,6 +15,10 @@ import (
 )
 
 // scenario parses a txtar archive written in a test.
+// aRoot is the address the scenarios write for a.root-servers.net. Like
+// every address in a lab, it is served on loopback: nothing is sent to it.
+var aRoot = netip.AddrFrom4([4]byte{198, 41, 0, 4})
+
 func scenario(t testing.TB, archive string) *Scenario {
 	t.Helper()
 	a := txtar.Parse([]byte(archive))
@@ -193,7 +197,7 @@ func TestAuthoritative(t *testing.T) {
 		ns, extra    []string
 		wantQuestion string // "" means qname
 	}{
-		{name: "root referral", server: "198.41.0.4", qname: "www.example.com.", qtype: dns.TypeA,
+		{name: "root referral", server: aRoot.String(), qname: "www.example.com.", qtype: dns.TypeA,
 			ns: []string{"com. 172800 NS a.gtld-servers.net."}, extra: []string{"a.gtld-servers.net. 172800 A 192.5.6.30"}},
 		{name: "referral with in-zone glue only", server: "192.5.6.30", qname: "www.example.com.", qtype: dns.TypeA,
 			ns: comNS, extra: comGlue},
@@ -412,7 +416,7 @@ func TestDial(t *testing.T) {
 		{"udp", "[::ffff:192.0.2.1]:53", nil},
 		{"udp", "192.0.2.1:5353", nil}, // the port asked does not matter
 		{"udp", "192.0.2.3:53", ErrNotServed},
-		{"tcp", "8.8.8.8:53", ErrNotServed},
+		{"tcp", "198.51.100.99:53", ErrNotServed},
 		{"udp", "127.0.0.1:53", ErrNotServed},
 		{"udp", "[::1]:53", ErrNotServed},
 		{"ip4", "192.0.2.1:53", nil}, // an error of its own

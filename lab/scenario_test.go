@@ -143,7 +143,7 @@ fault ns2.example.com loss 25%
 		got[sv.Name] = fmt.Sprint(sv.Addrs, sv.Zones, sv.Faults)
 	}
 	want := map[string]string{
-		"a.root-servers.net.": fmt.Sprint([]netip.Addr{netip.MustParseAddr("198.41.0.4"), netip.MustParseAddr("2001:503:ba3e::2:30")}, []string{"."}, []Fault{delay}),
+		"a.root-servers.net.": fmt.Sprint([]netip.Addr{aRoot, netip.MustParseAddr("2001:503:ba3e::2:30")}, []string{"."}, []Fault{delay}),
 		"a.gtld-servers.net.": fmt.Sprint([]netip.Addr{netip.MustParseAddr("192.5.6.30")}, []string{"com."}, []Fault{delay}),
 		"ns1.example.com.": fmt.Sprint([]netip.Addr{netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("192.0.2.11"), netip.MustParseAddr("2001:db8::1")},
 			[]string{"example.com."}, []Fault{delay, {Kind: "refused", Addr: netip.MustParseAddr("2001:db8::1")}}),
