@@ -152,45 +152,22 @@ func New(opts Options) (*Resolver, error) {
 	if len(opts.RootHints) == 0 {
 		return nil, fmt.Errorf("root hints: %w", ErrNoServers)
 	}
-	if opts.Port == 0 {
-		opts.Port = DefaultPort
+	maxQueries := DefaultMaxQueries
+	if opts.All {
+		maxQueries = DefaultMaxQueriesAll
 	}
-	if opts.Timeout <= 0 {
-		opts.Timeout = DefaultTimeout
-	}
-	if opts.UDPSize == 0 {
-		opts.UDPSize = DefaultUDPSize
-	}
-	if opts.MaxQueries <= 0 {
-		opts.MaxQueries = DefaultMaxQueries
-		if opts.All {
-			opts.MaxQueries = DefaultMaxQueriesAll
-		}
-	}
-	if opts.MaxDepth <= 0 {
-		opts.MaxDepth = DefaultMaxDepth
-	}
-	if opts.MaxNesting <= 0 {
-		opts.MaxNesting = DefaultMaxNesting
-	}
-	if opts.MaxNS <= 0 {
-		opts.MaxNS = DefaultMaxNS
-	}
-	if opts.MaxCNAME <= 0 {
-		opts.MaxCNAME = DefaultMaxCNAME
-	}
-	if opts.MaxAddrs <= 0 {
-		opts.MaxAddrs = DefaultMaxAddrs
-	}
-	if opts.Parallel <= 0 {
-		opts.Parallel = DefaultParallel
-	}
-	if opts.Tries <= 0 {
-		opts.Tries = DefaultTries
-	}
-	if opts.Deadline <= 0 {
-		opts.Deadline = DefaultDeadline
-	}
+	orDefault(&opts.Port, DefaultPort)
+	orDefault(&opts.Timeout, DefaultTimeout)
+	orDefault(&opts.UDPSize, DefaultUDPSize)
+	orDefault(&opts.MaxQueries, maxQueries)
+	orDefault(&opts.MaxDepth, DefaultMaxDepth)
+	orDefault(&opts.MaxNesting, DefaultMaxNesting)
+	orDefault(&opts.MaxNS, DefaultMaxNS)
+	orDefault(&opts.MaxCNAME, DefaultMaxCNAME)
+	orDefault(&opts.MaxAddrs, DefaultMaxAddrs)
+	orDefault(&opts.Parallel, DefaultParallel)
+	orDefault(&opts.Tries, DefaultTries)
+	orDefault(&opts.Deadline, DefaultDeadline)
 	switch opts.Family {
 	case 0, 4, 6:
 	default:
@@ -200,4 +177,12 @@ func New(opts Options) (*Resolver, error) {
 		opts.Observer = &Observer{}
 	}
 	return &Resolver{opts: opts}, nil
+}
+
+// orDefault sets *v to d when it is zero or negative: Options' zero values
+// mean the documented defaults.
+func orDefault[T int | uint16 | time.Duration](v *T, d T) {
+	if *v <= 0 {
+		*v = d
+	}
 }
