@@ -103,7 +103,10 @@ func writeLab(tb testing.TB, files map[string][]byte) string {
 //
 // Run it once: go test -run '^$' -bench Batch -benchtime 1x ./cmd/nstrace
 func BenchmarkBatch(b *testing.B) {
-	const zones, names, delay = 100, 100, 5 * time.Millisecond
+	zones, names, delay := 100, 100, 5*time.Millisecond
+	if n, err := strconv.Atoi(os.Getenv("NSTRACE_BENCH_NAMES_PER_ZONE")); err == nil && n > 0 {
+		names = n // a longer list, to see that memory stays flat
+	}
 	b.Setenv("NSTRACE_LOOPBACK_ONLY", "1")
 	files, list := batchLab(zones, names, delay)
 	if _, err := lab.Parse("batch", files); err != nil {
