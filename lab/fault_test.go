@@ -183,6 +183,10 @@ func TestFaults(t *testing.T) {
 			b, _, _, err := ask(t, l, ns1, "tcp", time.Second)
 			answered(t, b, err, true)
 		}},
+		{"no-edns", func(t *testing.T, l *Lab) {
+			b, _, _, err := ask(t, l, ns1, "udp", time.Second) // ask sends EDNS0
+			rcode(t, b, err, dns.RcodeFormatError)
+		}},
 		{"wrong-id", func(t *testing.T, l *Lab) {
 			b, q, _, err := ask(t, l, ns1, "udp", time.Second)
 			if err != nil {

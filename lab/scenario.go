@@ -34,6 +34,8 @@
 //	                each NS name outside its zone, to every NOERROR reply
 //	tc-always       replies TC=1 with empty sections, over TCP too
 //	tcp-hang        accepts TCP connections and never answers on them
+//	no-edns         answers FORMERR to a query with EDNS0, as a server from
+//	                before RFC 2671 does; a query without it is answered
 //	loss PERCENT    drops that share of UDP queries, in a fixed pattern that
 //	                drops the first
 //
@@ -131,6 +133,7 @@ var faultArgs = map[string]int{
 	"poison-glue":    0, // adds out-of-bailiwick addresses to the additional section
 	"tc-always":      0, // TC=1 and empty sections, over TCP too
 	"tcp-hang":       0, // accepts TCP connections and never answers
+	"no-edns":        0, // answers a query with EDNS0 FORMERR, as servers from before RFC 2671 do
 	"loss":           1, // drops a share of UDP queries, in a fixed pattern
 }
 

@@ -111,6 +111,12 @@ func (h *host) reply(done <-chan struct{}, pkt []byte, proto string) []byte {
 	if h.faults["garbage"] {
 		return h.garbage(q.Id)
 	}
+	if h.faults["no-edns"] && q.IsEdns0() != nil {
+		fail := new(dns.Msg)
+		fail.SetRcode(q, dns.RcodeFormatError)
+		out, _ := fail.Pack()
+		return out
+	}
 	m := h.respond(q, proto)
 	if h.faults["wrong-id"] {
 		m.Id = q.Id + 1

@@ -184,6 +184,12 @@ func TestTraceLab(t *testing.T) {
 					t.Errorf("final hop protocol %s truncated %v TC %v, want tcp after truncation, TC clear", f.Protocol, f.Truncated, f.TC)
 				}
 			}},
+		{scenario: "no-edns", name: "www.example.com", qtype: dns.TypeA, outcome: trace.Answer,
+			check: func(t *testing.T, tr *trace.Trace) {
+				if f := tr.Final(); !f.NoEDNS || f.Rcode != dns.RcodeSuccess {
+					t.Errorf("final hop NoEDNS %v rcode %d, want the query repeated without EDNS0 and answered", f.NoEDNS, f.Rcode)
+				}
+			}},
 		{scenario: "bigtxt", name: "big.example.com", qtype: dns.TypeTXT, outcome: trace.Answer,
 			check: func(t *testing.T, tr *trace.Trace) {
 				f := tr.Final()
