@@ -504,23 +504,7 @@ func (r *treeRenderer) lookup(t *trace.Trace, prefix, branch, cont string) {
 		s.add(nil, c+" ")
 	}
 	s.add(nil, trace.TypeString(t.Question.Qtype)+" ")
-	c := r.p.outcome(t.Outcome)
-	switch t.Outcome {
-	case trace.Answer:
-		v := answerValues(t.Question.Qtype, t.Answer, 60)
-		if v == "" {
-			v = string(t.Outcome)
-		}
-		s.add(c, "→ "+v)
-	case trace.CNAME:
-		s.add(c, "→ cname "+cnameTarget(t.Answer))
-	case trace.Failed:
-		s.add(c, "→ "+failure(t))
-	default:
-		s.add(c, "→ "+string(t.Outcome))
-	}
-	s.add(r.p.dim, r.counts(t))
-	r.line(r.glyphs(prefix+branch) + s.String())
+	r.line(r.glyphs(prefix+branch) + s.String() + r.lookupResult(t).String())
 	r.hops(t, prefix+cont)
 }
 
