@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"os"
 	"path/filepath"
 	"testing"
 )
@@ -25,26 +23,10 @@ func TestFindingsGolden(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
 			lab := filepath.Join("..", "..", "testdata", "lab", tt.scenario+".txtar")
 			// One server at a time, so that the trace is the same every time.
 			args := append([]string{"--lab", lab, "--no-timings", "--color", "never", "--hedge", "off"}, tt.args...)
-			if code := Main(args, &stdout, &stderr); code != tt.code {
-				t.Fatalf("nstrace %q exited %d, want %d; stderr: %s", args, code, tt.code, stderr.String())
-			}
-			path := filepath.Join("..", "..", "testdata", "golden", tt.name)
-			if *update {
-				if err := os.WriteFile(path, stdout.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(stdout.Bytes(), want) {
-				t.Errorf("nstrace %q output differs from %s:\n%s\nwant:\n%s", args, path, stdout.Bytes(), want)
-			}
+			golden(t, filepath.Join("..", "..", "testdata", "golden", tt.name), args, tt.code)
 		})
 	}
 }

@@ -29,33 +29,39 @@ func TestGolden(t *testing.T) {
 		{"nodata.txt", []string{"www.example.com", "MX"}, exitOK},
 		{"tcp.txt", []string{"big.example.com", "TXT"}, exitOK},
 		{"cname.txt", []string{"shop.example.com"}, exitOK},
-		{"deadserver.txt", []string{"--no-child-ns", "--timeout", "200ms", "www.halfdead.com"}, exitFindings},
+		{"deadserver.txt", []string{"--no-child-ns", "--timeout", "1s", "www.halfdead.com"}, exitFindings},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
 			// One server at a time: under load a hedged query would change
 			// the trace.
 			args := append([]string{"--lab", "demo", "--no-timings", "--color", "never", "--hedge", "off"}, tt.args...)
-			if code := Main(args, &stdout, &stderr); code != tt.code {
-				t.Fatalf("nstrace %q exited %d, want %d; stderr: %s", args, code, tt.code, stderr.String())
-			}
-			path := filepath.Join("..", "..", "testdata", "golden", tt.name)
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, stdout.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(stdout.Bytes(), want) {
-				t.Errorf("nstrace %q output differs from %s:\n%s\nwant:\n%s", args, path, stdout.Bytes(), want)
-			}
+			golden(t, filepath.Join("..", "..", "testdata", "golden", tt.name), args, tt.code)
 		})
+	}
+}
+
+// golden runs nstrace with args, wants exit code code, and compares its
+// output with the file at path, which -update rewrites.
+func golden(t *testing.T, path string, args []string, code int) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	if got := Main(args, &stdout, &stderr); got != code {
+		t.Fatalf("nstrace %q exited %d, want %d; stderr: %s", args, got, code, stderr.String())
+	}
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, stdout.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(stdout.Bytes(), want) {
+		t.Errorf("nstrace %q output differs from %s:\n%s\nwant:\n%s", args, path, stdout.Bytes(), want)
 	}
 }

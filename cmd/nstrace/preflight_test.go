@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"os"
 	"path/filepath"
 	"testing"
 )
@@ -28,26 +26,10 @@ func TestGoldenPreflight(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
 			// No hedging: under load, a late reply would draw an extra query,
 			// and the count of queries would vary.
 			args := append([]string{"preflight", "--lab", lab, "--no-timings", "--color", "never", "--hedge", "off"}, tt.args...)
-			if code := Main(args, &stdout, &stderr); code != tt.code {
-				t.Fatalf("nstrace %q exited %d, want %d; stderr: %s", args, code, tt.code, stderr.String())
-			}
-			path := filepath.Join("..", "..", "testdata", "golden", "preflight", tt.name)
-			if *update {
-				if err := os.WriteFile(path, stdout.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(stdout.Bytes(), want) {
-				t.Errorf("nstrace %q output differs from %s:\n%s\nwant:\n%s", args, path, stdout.Bytes(), want)
-			}
+			golden(t, filepath.Join("..", "..", "testdata", "golden", "preflight", tt.name), args, tt.code)
 		})
 	}
 }

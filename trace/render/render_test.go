@@ -68,19 +68,7 @@ func TestGolden(t *testing.T) {
 			name := c.name + v.suffix
 			t.Run(name, func(t *testing.T) {
 				got := render(t, v.render, c.trace(), v.opts)
-				path := filepath.Join("..", "..", "testdata", "render", name)
-				if *update {
-					if err := os.WriteFile(path, got, 0o644); err != nil {
-						t.Fatal(err)
-					}
-				}
-				want, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatalf("%v (run go test -update to create it)", err)
-				}
-				if !bytes.Equal(got, want) {
-					t.Errorf("%s differs from %s (run go test -update to rewrite)\ngot:\n%s\nwant:\n%s", name, path, got, want)
-				}
+				golden(t, name, got)
 			})
 		}
 	}
