@@ -26,7 +26,7 @@ func findingsTrace() *trace.Trace {
 		Question: q, Outcome: trace.Answer, Answer: answer, Queries: 5, Duration: ms(3.1),
 		Hops: []*trace.Hop{
 			{
-				Zone: ".", Server: srv("a.root-servers.net.", "198.41.0.4", trace.SourceHints), Port: 53, Question: q,
+				Zone: ".", Server: srv("k.root-servers.net.", "193.0.14.129", trace.SourceHints), Port: 53, Question: q,
 				Protocol: "udp", RTT: ms(0.4), Size: 500, Rcode: dns.RcodeSuccess, Outcome: trace.Referral,
 				Referral: &trace.Delegation{Zone: "com.",
 					NS:   []trace.NS{{Name: "a.gtld-servers.net.", TTL: 172800}, {Name: "b.gtld-servers.net.", TTL: 172800}},

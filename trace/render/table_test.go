@@ -65,8 +65,8 @@ func allTrace() *trace.Trace {
 		return out
 	}
 
-	root4 := srv("a.root-servers.net.", "198.41.0.4", trace.SourceHints)
-	root6 := srv("a.root-servers.net.", "2001:503:ba3e::2:30", trace.SourceHints)
+	root4 := srv("k.root-servers.net.", "193.0.14.129", trace.SourceHints)
+	root6 := srv("k.root-servers.net.", "2001:7fd::1", trace.SourceHints)
 	gtldA := srv("a.gtld-servers.net.", "192.5.6.30", trace.SourceGlue)
 	gtldB := srv("b.gtld-servers.net.", "192.33.14.30", trace.SourceGlue)
 	ns1v4 := srv("ns1.example.com.", "45.33.10.1", trace.SourceGlue)
@@ -160,8 +160,8 @@ func TestTreeAll(t *testing.T) {
 	// One row per address, in the order the hops list them, each with
 	// its serial and its NS count folded in.
 	rows := []string{
-		`a\.root-servers\.net\. +198\.41\.0\.4 +hints +udp +referral → com\. \(2 NS, 2 glue\)$`,
-		`a\.root-servers\.net\. +2001:503:ba3e::2:30 +hints +udp +referral → com\. \(2 NS, 2 glue\)$`,
+		`k\.root-servers\.net\. +193\.0\.14\.129 +hints +udp +referral → com\. \(2 NS, 2 glue\)$`,
+		`k\.root-servers\.net\. +2001:7fd::1 +hints +udp +referral → com\. \(2 NS, 2 glue\)$`,
 		`a\.gtld-servers\.net\. +192\.5\.6\.30 +glue +udp +referral → example\.com\. \(2 NS, 3 glue\) \[1\] +1738368000 +2 NS$`,
 		`b\.gtld-servers\.net\. +192\.33\.14\.30 +glue +udp +referral → example\.com\. \(2 NS, 2 glue\) \[2\] +1736899200 +2 NS$`,
 		`ns1\.example\.com\. +45\.33\.10\.1 +glue +udp +answer 192\.0\.2\.10 \[1\] +2025020100 +2 NS$`,
