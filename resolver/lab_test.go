@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -16,25 +15,14 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	"github.com/nstrace/nstrace/internal/labtest"
 	"github.com/nstrace/nstrace/lab"
 	"github.com/nstrace/nstrace/resolver"
 	"github.com/nstrace/nstrace/trace"
 )
 
 // startLab serves testdata/lab/NAME.txtar on loopback for the test's duration.
-func startLab(t testing.TB, name string) *lab.Lab {
-	t.Helper()
-	s, err := lab.Load(filepath.Join("..", "testdata", "lab", name+".txtar"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := lab.Start(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	return l
-}
+func startLab(t testing.TB, name string) *lab.Lab { return labtest.Start(t, name) }
 
 // newResolver aims a resolver at l, with a 1s timeout: failure cases stay
 // quick, and a loaded machine (-race) does not time out healthy servers.

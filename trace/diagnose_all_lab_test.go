@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"net/netip"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -12,7 +11,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	"github.com/nstrace/nstrace/lab"
+	"github.com/nstrace/nstrace/internal/labtest"
 	"github.com/nstrace/nstrace/resolver"
 	"github.com/nstrace/nstrace/trace"
 )
@@ -83,19 +82,7 @@ func TestDiagnoseAllLab(t *testing.T) {
 // example.com whose zone transfers broke. The lab serves one version of
 // each zone, so the test picks the version by address in its dial.
 func TestDiagnoseAllSecondary(t *testing.T) {
-	start := func(name string) *lab.Lab {
-		s, err := lab.Load(filepath.Join("..", "testdata", "lab", name+".txtar"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		l, err := lab.Start(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { l.Close() })
-		return l
-	}
-	cur, old := start("all-secondary"), start("all-secondary-old")
+	cur, old := labtest.Start(t, "all-secondary"), labtest.Start(t, "all-secondary-old")
 	stale := []netip.Addr{netip.MustParseAddr("192.33.14.30"), netip.MustParseAddr("94.130.20.2")}
 	opts := allOpts
 	opts.RootHints = cur.RootHints()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -12,7 +11,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	"github.com/nstrace/nstrace/lab"
+	"github.com/nstrace/nstrace/internal/labtest"
 	"github.com/nstrace/nstrace/resolver"
 	"github.com/nstrace/nstrace/trace"
 )
@@ -25,23 +24,10 @@ import (
 // lab) and returns the trace, with its findings.
 func runLab(t *testing.T, scenario, name string, qtype uint16, opts resolver.Options) *trace.Trace {
 	t.Helper()
-	var s *lab.Scenario
-	if scenario == "demo" {
-		s = lab.Demo()
-	} else {
-		var err error
-		if s, err = lab.Load(filepath.Join("..", "testdata", "lab", scenario+".txtar")); err != nil {
-			t.Fatal(err)
-		}
-	}
-	l, err := lab.Start(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
+	l := labtest.Start(t, scenario)
 	opts.Dial, opts.RootHints = l.Dial, l.RootHints()
 	if opts.Timeout == 0 {
-		opts.Timeout = 300 * time.Millisecond
+		opts.Timeout = time.Second // room for a loaded machine (-race)
 	}
 	r, err := resolver.New(opts)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -13,7 +12,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	"github.com/nstrace/nstrace/lab"
+	"github.com/nstrace/nstrace/internal/labtest"
 	"github.com/nstrace/nstrace/resolver"
 	"github.com/nstrace/nstrace/trace"
 	"github.com/nstrace/nstrace/trace/preflight"
@@ -25,15 +24,7 @@ import (
 // server asked.
 func check(t *testing.T, zone string, proposed *trace.Delegation, questions ...trace.Question) *preflight.Report {
 	t.Helper()
-	s, err := lab.Load(filepath.Join("..", "..", "testdata", "lab", "migration.txtar"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := lab.Start(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
+	l := labtest.Start(t, "migration")
 	base := resolver.Options{Dial: l.Dial, RootHints: l.RootHints(), Timeout: time.Second, HedgeDelay: -1}
 	cur, nxt, all := base, base, base
 	nxt.Delegate = []*trace.Delegation{proposed}
