@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -35,9 +34,6 @@ const (
 	// batchWindow bounds the names, per job, read ahead of the first name
 	// whose trace is not written yet.
 	batchWindow = 16
-	// exitInterrupted is the exit code of a batch stopped by Ctrl-C:
-	// 128 + SIGINT, as shells report a process killed by it.
-	exitInterrupted = 130
 )
 
 // batchFlags are the flags of batch mode.
@@ -57,42 +53,6 @@ func batchModeFlags(f *pflag.FlagSet, b *batchFlags) {
 // batchMode reports whether o asks for batch mode: a list of names, or
 // JSON Lines, which is batch mode's output even for one name.
 func (o options) batchMode() bool { return o.batch.file != "" || o.output == "jsonl" }
-
-// batchError ends a batch with an exit code and one line on stderr.
-type batchError struct {
-	code int
-	msg  string
-}
-
-func (e batchError) Error() string { return e.msg }
-
-// exitRank orders exit codes from the best: 0, then 3 (findings), 1 (a
-// failed walk), 2 (a bad input line); a batch exits with its names' worst.
-func exitRank(code int) int {
-	switch code {
-	case exitOK:
-		return 0
-	case exitFindings:
-		return 1
-	case exitFailed:
-		return 2
-	}
-	return 3
-}
-
-// exitCode is the exit code Main gives err, for one name of a batch.
-func exitCode(err error) int {
-	var u usageError
-	switch {
-	case err == nil:
-		return exitOK
-	case errors.As(err, new(findingsError)):
-		return exitFindings
-	case errors.As(err, &u):
-		return exitUsage
-	}
-	return exitFailed
-}
 
 // batchJob is one name to trace.
 type batchJob struct {
@@ -145,7 +105,7 @@ type batchTotals struct {
 // runBatch runs batch mode: the names of o.batch.file (stdin for "-"), or
 // with -o jsonl and no -f the one name args give, traced and written as
 // the flags say. Its error decides the exit code, as run's does; for a
-// list, it is a batchError with the worst of the names' exit codes, or
+// list, it is an exitError with the worst of the names' exit codes, or
 // exitInterrupted.
 func runBatch(ctx context.Context, o options, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if o.json || o.output == "json" {
@@ -282,7 +242,7 @@ func (b *batch) verdict(ctx context.Context, tot batchTotals, one bool) error {
 		default:
 			msg += fmt.Sprintf("; the rest were not read from %s", b.source)
 		}
-		return batchError{code: exitInterrupted, msg: msg}
+		return exitError{code: exitInterrupted, msg: msg}
 	}
 	if one {
 		return tot.first
@@ -308,7 +268,7 @@ func (b *batch) verdict(ctx context.Context, tot batchTotals, one bool) error {
 	if tot.readErr {
 		parts = append(parts, fmt.Sprintf("%s could not be read to its end", b.source))
 	}
-	return batchError{code: tot.worst, msg: strings.Join(parts, "; ")}
+	return exitError{code: tot.worst, msg: strings.Join(parts, "; ")}
 }
 
 // jobSource calls yield for each name to trace, in order, until yield

@@ -62,15 +62,6 @@ func TestParseBatchLine(t *testing.T) {
 	}
 }
 
-func TestExitRank(t *testing.T) {
-	order := []int{exitOK, exitFindings, exitFailed, exitUsage}
-	for i := 1; i < len(order); i++ {
-		if exitRank(order[i-1]) >= exitRank(order[i]) {
-			t.Errorf("exitRank(%d) >= exitRank(%d); want 0 < 3 < 1 < 2", order[i-1], order[i])
-		}
-	}
-}
-
 // testLab writes a generated lab (see batchLab) with the manifest lines
 // conf added, and a list of names; it returns the lab's directory and the
 // list's path.
@@ -332,9 +323,9 @@ func TestBatchInterrupt(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the batch went on for 5s after it was interrupted")
 	}
-	var be batchError
+	var be exitError
 	if !errors.As(err, &be) || be.code != exitInterrupted {
-		t.Fatalf("error %v, want a batchError with code %d", err, exitInterrupted)
+		t.Fatalf("error %v, want an exitError with code %d", err, exitInterrupted)
 	}
 	if want := fmt.Sprintf("interrupted: 3 traces written, in input order; the rest start at %s:4", names); be.msg != want {
 		t.Errorf("message %q, want %q", be.msg, want)

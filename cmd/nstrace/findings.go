@@ -10,10 +10,6 @@ import (
 	"github.com/nstrace/nstrace/trace"
 )
 
-// exitFindings is the exit code of a walk that reached an authoritative
-// outcome but has findings at or above the --fail-on threshold.
-const exitFindings = 3
-
 // failOnFlag is the --fail-on flag: the least severity of finding that makes
 // nstrace exit 3. The zero value means the default, error.
 type failOnFlag string

@@ -51,7 +51,7 @@ func writeMan(w io.Writer, root *cobra.Command) error {
 	}
 
 	b.WriteString(".SH DESCRIPTION\n")
-	description, exits, _ := strings.Cut(root.Long, "Exit codes:\n")
+	description, _, _ := strings.Cut(root.Long, "Exit codes:")
 	roffParagraphs(&b, description)
 
 	b.WriteString(".SH OPTIONS\n")
@@ -67,13 +67,10 @@ func writeMan(w io.Writer, root *cobra.Command) error {
 		}
 	}
 
-	if exits != "" {
-		b.WriteString(".SH EXIT STATUS\n")
-		for _, line := range strings.Split(strings.TrimSpace(exits), "\n") {
-			code, text, _ := strings.Cut(strings.TrimSpace(line), " ")
-			fmt.Fprintf(&b, ".TP\n.B %s\n%s\n", roffText(code), roffText(strings.TrimSpace(text)))
-		}
-	}
+	b.WriteString(".SH EXIT STATUS\n")
+	roffExits(&b, traceExits)
+	fmt.Fprintf(&b, ".PP\n.B %s preflight\nexits with:\n", name)
+	roffExits(&b, preflightExits)
 	if root.Example != "" {
 		b.WriteString(".SH EXAMPLES\n.nf\n.RS\n")
 		for _, line := range strings.Split(root.Example, "\n") {
@@ -123,6 +120,14 @@ func roffFlags(b *strings.Builder, fs *pflag.FlagSet) {
 		}
 		b.WriteString("\n")
 	})
+}
+
+// roffExits lists exit codes as tagged paragraphs, from the table that
+// --help writes too.
+func roffExits(b *strings.Builder, table []exitStatus) {
+	for _, s := range table {
+		fmt.Fprintf(b, ".TP\n.B %d\n%s\n", s.code, roffText(s.text))
+	}
 }
 
 // roffParagraphs writes text: paragraphs apart, indented lines as they are.

@@ -19,19 +19,6 @@ import (
 	"github.com/nstrace/nstrace/trace/render"
 )
 
-// exitBreaks is the exit code of a preflight check that found something
-// the switch would break.
-const exitBreaks = 3
-
-const preflightExitCodes = `Exit codes:
-  0  nothing would break: the new servers serve what the current ones do
-     (differences of TTL, SOA or extra records may still be listed)
-  1  the check could not be made: no question could be resolved either way
-  2  usage or input error (bad flag, zone, nameserver, name, type or lab)
-  3  the switch would break something: a proposed server that does not
-     answer for the zone, an NS set at the new servers that is not the
-     proposed one, a record missing there, or a name that fails through them`
-
 // preflightOptions are the flags of the preflight command.
 type preflightOptions struct {
 	to        string
@@ -71,7 +58,7 @@ the apex) or fully qualified, each followed by any number of types (A by
 default). Without any, preflight asks the apex SOA, NS, MX and TXT, and www
 A and AAAA.
 
-` + preflightExitCodes,
+` + exitHelp(preflightExits),
 		Example: `  nstrace preflight example.com --to ns1.newdns.net,ns2.newdns.net
   nstrace preflight example.com --to ns1.example.com=192.0.2.1,ns2.example.com=198.51.100.2+2001:db8::2
   nstrace preflight example.com --to ns1.newdns.net,ns2.newdns.net @ MX TXT www A AAAA mail

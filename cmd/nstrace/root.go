@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -18,20 +17,6 @@ import (
 	"github.com/nstrace/nstrace/resolver"
 	"github.com/nstrace/nstrace/trace/render"
 )
-
-// Exit codes, documented in the help text and the README.
-const (
-	exitOK     = 0 // an authoritative outcome: answer, NXDOMAIN or NODATA
-	exitFailed = 1 // the walk failed
-	exitUsage  = 2 // bad flags, arguments or input files
-)
-
-const exitCodesHelp = `Exit codes:
-  0  an authoritative outcome was reached (answer, NXDOMAIN or NODATA)
-  1  the walk failed (every server of a zone failed, a limit was hit, ...)
-  2  usage or input error (bad flag, name, type, hints or lab file)
-  3  an authoritative outcome, but with findings at or above --fail-on
-     (error by default): something is wrong with a delegation crossed`
 
 // usageError marks an error as the user's: exit code 2, nothing on stdout.
 type usageError struct{ error }
@@ -70,21 +55,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	fmt.Fprintf(stderr, "nstrace: %v\n", oneLine(err))
-	var b batchError
-	if errors.As(err, &b) {
-		return b.code
-	}
-	if errors.As(err, new(findingsError)) {
-		return exitFindings
-	}
-	if errors.As(err, new(breaksError)) {
-		return exitBreaks // preflight.go
-	}
-	var u usageError
-	if errors.As(err, &u) {
-		return exitUsage
-	}
-	return exitFailed
+	return exitCode(err)
 }
 
 func newRootCmd(stdout io.Writer) *cobra.Command {
@@ -114,7 +85,7 @@ line. On a terminal, a progress bar on stderr says how far it is. The exit
 code is the worst of all the names' (0, then 3, 1, 2); Ctrl-C writes what is
 done, in order, and exits 130.
 
-` + exitCodesHelp,
+` + exitHelp(traceExits),
 		Example: `  nstrace www.example.com
   nstrace example.com MX --json | jq .
   nstrace MX example.com -o dig
