@@ -16,12 +16,10 @@ import (
 	"github.com/nstrace/nstrace/trace"
 )
 
-// Errors of Dial and of Guard's dial functions, wrapped in a *net.OpError.
+// Errors of Dial, wrapped in a *net.OpError.
 var (
 	// ErrNotServed means the lab has no server at the address asked.
 	ErrNotServed = errors.New("address not served by the lab")
-	// ErrNotLoopback means an address outside 127.0.0.0/8 and ::1 was refused.
-	ErrNotLoopback = errors.New("address is not loopback")
 	// ErrClosed means the lab was closed.
 	ErrClosed = errors.New("lab closed")
 )
@@ -156,24 +154,8 @@ func (l *Lab) Dial(ctx context.Context, network string, addr netip.AddrPort) (ne
 		return nil, opError(network, addr, ErrClosed)
 	default:
 	}
-	if !sv.port.Addr().IsLoopback() {
-		return nil, opError(network, addr, ErrNotLoopback) // cannot happen
-	}
 	var d net.Dialer
-	return d.DialContext(ctx, network, sv.port.String())
-}
-
-// Guard wraps a dial function so that it refuses, with ErrNotLoopback,
-// every address outside 127.0.0.0/8 and ::1 before dial sees it. Tests that
-// play servers with their own dial function use it to be sure they cannot
-// leak a packet. (Lab.Dial needs no guard: it dials only 127.0.0.1.)
-func Guard(dial func(ctx context.Context, network string, addr netip.AddrPort) (net.Conn, error)) func(ctx context.Context, network string, addr netip.AddrPort) (net.Conn, error) {
-	return func(ctx context.Context, network string, addr netip.AddrPort) (net.Conn, error) {
-		if !addr.Addr().Unmap().IsLoopback() {
-			return nil, opError(network, addr, ErrNotLoopback)
-		}
-		return dial(ctx, network, addr)
-	}
+	return d.DialContext(ctx, network, netip.AddrPortFrom(loopback, sv.port.Port()).String())
 }
 
 func opError(network string, addr netip.AddrPort, err error) error {
