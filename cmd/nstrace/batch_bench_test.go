@@ -107,7 +107,6 @@ func BenchmarkBatch(b *testing.B) {
 	if n, err := strconv.Atoi(os.Getenv("NSTRACE_BENCH_NAMES_PER_ZONE")); err == nil && n > 0 {
 		names = n // a longer list, to see that memory stays flat
 	}
-	b.Setenv("NSTRACE_LOOPBACK_ONLY", "1")
 	files, list := batchLab(zones, names, delay)
 	if _, err := lab.Parse("batch", files); err != nil {
 		b.Fatal(err)

@@ -67,7 +67,6 @@ func TestParseBatchLine(t *testing.T) {
 // list's path.
 func testLab(t *testing.T, zones, names int, conf string, list []string) (labDir, listFile string) {
 	t.Helper()
-	t.Setenv("NSTRACE_LOOPBACK_ONLY", "1")
 	files, _ := batchLab(zones, names, 0)
 	files["lab.conf"] = []byte(conf)
 	labDir = writeLab(t, files)

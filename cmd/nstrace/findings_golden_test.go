@@ -9,7 +9,6 @@ import (
 // and compares the whole output, timings hidden, with
 // testdata/golden/findings-NAME. Run with -update to rewrite.
 func TestFindingsGolden(t *testing.T) {
-	t.Setenv("NSTRACE_LOOPBACK_ONLY", "1")
 	tests := []struct {
 		name, scenario string
 		args           []string

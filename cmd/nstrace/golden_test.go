@@ -13,7 +13,6 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // TestGolden runs traces on the demo lab and compares the whole output,
 // timings hidden, with testdata/golden/NAME. Run with -update to rewrite.
 func TestGolden(t *testing.T) {
-	t.Setenv("NSTRACE_LOOPBACK_ONLY", "1")
 	tests := []struct {
 		name string
 		args []string

@@ -120,7 +120,6 @@ func (term *terminal) output() string {
 // example.com. are on screen while its only server is still silent, with a
 // status line saying what is waited on, which is erased before the answer.
 func TestLiveOnTerminal(t *testing.T) {
-	t.Setenv("NSTRACE_LOOPBACK_ONLY", "1")
 	const delay = 1500 * time.Millisecond
 	lab := slowLab(t, delay)
 	term := openTerminal(t)
@@ -242,7 +241,6 @@ func mustAddr(t *testing.T, s string) netip.Addr {
 // the whole tree, written at the end, with no escape codes, and nothing,
 // not even a status line, goes to the terminal while the server is slow.
 func TestPipedStdoutWithTerminalStderr(t *testing.T) {
-	t.Setenv("NSTRACE_LOOPBACK_ONLY", "1")
 	lab := slowLab(t, 700*time.Millisecond)
 	term := openTerminal(t)
 	var stdout bytes.Buffer

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,9 +12,19 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/nstrace/nstrace/resolver"
 )
 
+// TestMain guards every test of the package, and every script's nstrace
+// (testscript runs it in a copy of this binary, through TestMain too): a
+// trace outside a lab may dial only loopback addresses, and anything else
+// fails before a packet is sent.
 func TestMain(m *testing.M) {
+	netDial = resolver.LoopbackOnly(func(ctx context.Context, network string, addr netip.AddrPort) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, addr.String())
+	})
 	testscript.Main(m, map[string]func(){
 		"nstrace": func() { os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr)) },
 	})
@@ -19,13 +32,12 @@ func TestMain(m *testing.M) {
 
 // TestScripts runs the CLI end to end: each testdata/script/*.txtar is a
 // shell-like script of nstrace invocations and their expected output. Every
-// trace runs in a lab on loopback; NSTRACE_LOOPBACK_ONLY makes any other
+// trace runs in a lab on loopback, and TestMain's guard makes any other
 // destination an error, so a script can never reach the internet.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
-			env.Setenv("NSTRACE_LOOPBACK_ONLY", "1")
 			labs, err := filepath.Abs(filepath.Join("..", "..", "testdata", "lab"))
 			if err != nil {
 				return err

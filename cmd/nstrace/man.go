@@ -80,7 +80,6 @@ func writeMan(w io.Writer, root *cobra.Command) error {
 	}
 	b.WriteString(".SH ENVIRONMENT\n")
 	b.WriteString(".TP\n.B NO_COLOR\nWhen set, --color auto writes no colour (https://no-color.org).\n")
-	b.WriteString(".TP\n.B NSTRACE_LOOPBACK_ONLY\nWhen set, refuse to send a query to any address but a loopback one.\n")
 	b.WriteString(".SH SEE ALSO\n.BR dig (1),\n.BR drill (1)\n")
 	_, err := io.WriteString(w, b.String())
 	return err

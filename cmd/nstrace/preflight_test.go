@@ -10,7 +10,6 @@ import (
 // from the goldens of traces, which docs/schema.json describes). Run with
 // -update to rewrite.
 func TestGoldenPreflight(t *testing.T) {
-	t.Setenv("NSTRACE_LOOPBACK_ONLY", "1")
 	lab := filepath.Join("..", "..", "testdata", "lab", "migration.txtar")
 	tests := []struct {
 		name string
