@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -17,8 +16,6 @@ import (
 
 	"github.com/nstrace/nstrace/trace"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 var cases = []struct {
 	name  string
