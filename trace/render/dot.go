@@ -209,12 +209,11 @@ func serverID(n string) string { return "ns " + n }
 // walk adds the hops of t, and of its lookups, to the graph. outer is set
 // for the trace itself, whose outcome gets a node.
 func (g *dotGraph) walk(t *trace.Trace, outer bool) {
-	var prev *trace.Hop
 	for _, h := range t.Hops {
 		if h == nil || h.Purpose == trace.PurposeChildNS {
 			continue
 		}
-		g.hop(h, prev, outer)
+		g.hop(h, outer)
 		for _, l := range h.Lookups {
 			if l == nil {
 				continue
@@ -225,21 +224,41 @@ func (g *dotGraph) walk(t *trace.Trace, outer bool) {
 				g.node(serverID(name), name+"\nno "+trace.TypeString(l.Question.Qtype)+": "+string(l.Outcome), dotServerLost)
 			}
 		}
-		if h.Purpose == trace.PurposeWalk {
-			prev = h
-		}
 		if outer {
 			g.lastZone = h.Zone
 		}
 	}
 }
 
-func (g *dotGraph) hop(h *trace.Hop, prev *trace.Hop, outer bool) {
+// hop adds a query to the graph: its zone, the server asked and the
+// address it was asked at, and an edge from there to what it said.
+func (g *dotGraph) hop(h *trace.Hop, outer bool) {
 	zone := g.node(zoneID(h.Zone), h.Zone, dotZone)
 	if g.alias != "" && outer && h.Purpose == trace.PurposeWalk {
 		g.edge(g.alias, zone.id, "follow", dotEdgeFollow)
 		g.alias = ""
 	}
+	from := g.asked(h, zone)
+	rtt := ""
+	if !g.o.NoTimings && h.Rcode >= 0 {
+		rtt = formatDuration(h.RTT)
+	}
+	if h.Simulated {
+		rtt = "simulated"
+	}
+	switch {
+	case h.Purpose == trace.PurposePrime:
+		g.edge(from, zone.id, joinLabel("root NS", rtt), dotEdgeReferral)
+	case h.Outcome == trace.Referral && h.Referral != nil:
+		g.referral(h.Referral, from, rtt)
+	case h.Outcome.Authoritative() && outer && h.Purpose == trace.PurposeWalk:
+		g.answer(h, from, rtt)
+	}
+}
+
+// asked adds the server h asked, and the address it was asked at, and
+// gives the node of the one the reply comes from.
+func (g *dotGraph) asked(h *trace.Hop, zone *dotNode) string {
 	var server *dotNode
 	switch {
 	case h.Simulated:
@@ -260,62 +279,58 @@ func (g *dotGraph) hop(h *trace.Hop, prev *trace.Hop, outer bool) {
 		server = g.node(serverID(h.Server.Name), h.Server.Name, dotServer)
 		g.edge(zone.id, server.id, "", dotEdgeNS)
 	}
-	from := server.id
-	if server.style != dotUser {
-		kind := dotAddr
-		if !usableReply(h) && h.Outcome != trace.Abandoned {
-			kind = dotAddrFailed
-		}
-		label := addrString(h.Server.Addr)
-		if kind == dotAddrFailed {
-			label += "\n" + dotFailure(h)
-		}
-		addr := g.node("addr "+addrString(h.Server.Addr), label, kind)
-		// One edge per source, so that an address both glued and
-		// resolved shows both ways it was learned.
-		g.edgeKeyed(server.id+"\x00"+addr.id+"\x00"+string(h.Server.Source), server.id, addr.id,
-			string(h.Server.Source), sourceStyle(h.Server.Source))
-		from = addr.id
+	if server.style == dotUser {
+		return server.id
 	}
-	rtt := ""
-	if !g.o.NoTimings && h.Rcode >= 0 {
-		rtt = formatDuration(h.RTT)
+	kind := dotAddr
+	if !usableReply(h) && h.Outcome != trace.Abandoned {
+		kind = dotAddrFailed
 	}
-	if h.Simulated {
-		rtt = "simulated"
+	label := addrString(h.Server.Addr)
+	if kind == dotAddrFailed {
+		label += "\n" + dotFailure(h)
 	}
-	switch {
-	case h.Purpose == trace.PurposePrime:
-		g.edge(from, zone.id, joinLabel("root NS", rtt), dotEdgeReferral)
-	case h.Outcome == trace.Referral && h.Referral != nil:
-		child := g.node(zoneID(h.Referral.Zone), h.Referral.Zone, dotZone)
-		g.edge(from, child.id, rtt, dotEdgeReferral)
-		for _, ns := range h.Referral.NS {
-			n := g.node(serverID(ns.Name), ns.Name, dotServerIdle)
-			style := dotEdgeNS
-			if n.style == dotServerIdle {
-				style = dotEdgeNSIdle
-			}
-			g.edge(child.id, n.id, "", style)
+	addr := g.node("addr "+addrString(h.Server.Addr), label, kind)
+	// One edge per source, so that an address both glued and resolved
+	// shows both ways it was learned.
+	g.edgeKeyed(server.id+"\x00"+addr.id+"\x00"+string(h.Server.Source), server.id, addr.id,
+		string(h.Server.Source), sourceStyle(h.Server.Source))
+	return addr.id
+}
+
+// referral adds the edge from the server that gave d to the child zone,
+// and the child's nameservers.
+func (g *dotGraph) referral(d *trace.Delegation, from, rtt string) {
+	child := g.node(zoneID(d.Zone), d.Zone, dotZone)
+	g.edge(from, child.id, rtt, dotEdgeReferral)
+	for _, ns := range d.NS {
+		n := g.node(serverID(ns.Name), ns.Name, dotServerIdle)
+		style := dotEdgeNS
+		if n.style == dotServerIdle {
+			style = dotEdgeNSIdle
 		}
-	case h.Outcome.Authoritative() && outer && h.Purpose == trace.PurposeWalk:
-		g.answers++
-		kind, style := dotAnswer, dotEdgeAnswer
-		switch h.Outcome {
-		case trace.NXDomain, trace.NoData:
-			kind, style = dotNegative, dotEdgeNegative
-		case trace.CNAME:
-			kind = dotAlias
-		}
-		label := h.Question.String() + "\n" + string(h.Outcome)
-		if rrs := append(append([]dns.RR(nil), h.Answer...), h.Authority...); len(rrs) > 0 {
-			label = dotRecords(rrs)
-		}
-		n := g.node("answer "+strconv.Itoa(g.answers), label, kind)
-		g.edge(from, n.id, joinLabel(string(h.Outcome), rtt), style)
-		if h.Outcome == trace.CNAME {
-			g.alias = n.id
-		}
+		g.edge(child.id, n.id, "", style)
+	}
+}
+
+// answer adds the walk's final reply, its records in the node.
+func (g *dotGraph) answer(h *trace.Hop, from, rtt string) {
+	g.answers++
+	kind, style := dotAnswer, dotEdgeAnswer
+	switch h.Outcome {
+	case trace.NXDomain, trace.NoData:
+		kind, style = dotNegative, dotEdgeNegative
+	case trace.CNAME:
+		kind = dotAlias
+	}
+	label := h.Question.String() + "\n" + string(h.Outcome)
+	if rrs := append(append([]dns.RR(nil), h.Answer...), h.Authority...); len(rrs) > 0 {
+		label = dotRecords(rrs)
+	}
+	n := g.node("answer "+strconv.Itoa(g.answers), label, kind)
+	g.edge(from, n.id, joinLabel(string(h.Outcome), rtt), style)
+	if h.Outcome == trace.CNAME {
+		g.alias = n.id
 	}
 }
 

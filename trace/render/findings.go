@@ -41,42 +41,64 @@ func (r *treeRenderer) mark(s trace.Severity) (string, *color.Color) {
 	return markInfo, r.p.info
 }
 
-// hopFindings gives the lines of the findings that arise at hop h, or at
-// the child NS checks shown with it: "⚠ single-nameserver: …".
-func (r *treeRenderer) hopFindings(h *trace.Hop, checks []*trace.Hop) []string {
+// hopFindings gives the findings that arise at hop h, or at the child NS
+// checks shown with it.
+func (r *treeRenderer) hopFindings(h *trace.Hop, checks []*trace.Hop) []trace.Finding {
 	var fs []trace.Finding
-	if h.ID > 0 {
-		fs = append(fs, r.at[h.ID]...)
-	}
-	for _, c := range checks {
-		if c.ID > 0 {
-			fs = append(fs, r.at[c.ID]...)
+	for _, h := range append([]*trace.Hop{h}, checks...) {
+		if h.ID > 0 {
+			fs = append(fs, r.at[h.ID]...)
 		}
 	}
-	lines := make([]string, len(fs))
-	for i, f := range fs {
-		m, c := r.mark(f.Severity)
-		lines[i] = c.Sprint(m+" "+f.Code+":") + " " + f.Message
-	}
-	return lines
+	return fs
+}
+
+// finding writes a finding's line after indent: "⚠ single-nameserver: …".
+func (r *treeRenderer) finding(indent string, f trace.Finding) {
+	m, c := r.mark(f.Severity)
+	r.line(indent + c.Sprint(m+" "+f.Code+":") + " " + f.Message)
 }
 
 // findingsSummary writes the findings after the trace's summary line,
 // grouped by severity, one line each: code, zone and server.
 func (r *treeRenderer) findingsSummary(fs []trace.Finding) {
-	if len(fs) == 0 {
-		return
-	}
 	var codeW, zoneW int
 	for _, f := range fs {
 		codeW = max(codeW, len(f.Code))
 		zoneW = max(zoneW, len(f.Zone))
 	}
+	severity := func(f trace.Finding) trace.Severity {
+		if f.Severity.Rank() > 2 {
+			return trace.SeverityInfo // one unknown to this version
+		}
+		return f.Severity
+	}
+	bySeverity(r, fs, severity, func(f trace.Finding, c *color.Color) string {
+		var b strings.Builder
+		b.WriteString("  ")
+		b.WriteString(c.Sprint(f.Code))
+		b.WriteString(strings.Repeat(" ", codeW-len(f.Code)+2))
+		b.WriteString(f.Zone)
+		if s := f.Server; s != nil {
+			b.WriteString(strings.Repeat(" ", zoneW-len(f.Zone)+2))
+			b.WriteString(r.p.server.Sprint(s.Name))
+			if s.Addr.IsValid() {
+				b.WriteString(" " + r.p.addr.Sprint(s.Addr.String()))
+			}
+		}
+		return b.String()
+	})
+}
+
+// bySeverity writes items grouped by severity, the worst first, each group
+// under a line that counts it ("✗ 2 errors"); severity gives an item's
+// group, and line its line, written in the group's colour c.
+func bySeverity[T any](r *treeRenderer, items []T, severity func(T) trace.Severity, line func(it T, c *color.Color) string) {
 	for _, sev := range []trace.Severity{trace.SeverityError, trace.SeverityWarning, trace.SeverityInfo} {
-		var group []trace.Finding
-		for _, f := range fs {
-			if f.Severity == sev || sev == trace.SeverityInfo && f.Severity.Rank() > 2 {
-				group = append(group, f)
+		var group []T
+		for _, it := range items {
+			if severity(it) == sev {
+				group = append(group, it)
 			}
 		}
 		if len(group) == 0 {
@@ -88,20 +110,8 @@ func (r *treeRenderer) findingsSummary(fs []trace.Finding) {
 			head += "s"
 		}
 		r.line(c.Sprint(m + " " + head))
-		for _, f := range group {
-			var b strings.Builder
-			b.WriteString("  ")
-			b.WriteString(c.Sprint(f.Code))
-			b.WriteString(strings.Repeat(" ", codeW-len(f.Code)+2))
-			b.WriteString(f.Zone)
-			if s := f.Server; s != nil {
-				b.WriteString(strings.Repeat(" ", zoneW-len(f.Zone)+2))
-				b.WriteString(r.p.server.Sprint(s.Name))
-				if s.Addr.IsValid() {
-					b.WriteString(" " + r.p.addr.Sprint(s.Addr.String()))
-				}
-			}
-			r.line(b.String())
+		for _, it := range group {
+			r.line(line(it, c))
 		}
 	}
 }

@@ -23,14 +23,24 @@ func JSON(w io.Writer, t *trace.Trace, o Options) error {
 	if t == nil {
 		return errNilTrace
 	}
-	doc := jsonDocument{SchemaVersion: SchemaVersion, jsonTrace: newJSONTrace(t, o)}
-	doc.Findings = newJSONFindings(t.Findings)
+	return encodeJSON(w, newJSONDocument(t, o), "  ")
+}
+
+// encodeJSON writes doc, indented by indent ("" for one line), and a
+// newline.
+func encodeJSON(w io.Writer, doc any, indent string) error {
 	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
+	enc.SetIndent("", indent)
 	// Records hold '<', '>' and '&' often enough (TXT, CAA) that escaping
 	// them for HTML would only make the document harder to read.
 	enc.SetEscapeHTML(false)
 	return enc.Encode(doc)
+}
+
+func newJSONDocument(t *trace.Trace, o Options) jsonDocument {
+	doc := jsonDocument{SchemaVersion: SchemaVersion, jsonTrace: newJSONTrace(t, o)}
+	doc.Findings = newJSONFindings(t.Findings)
+	return doc
 }
 
 // The JSON document's types. Field order here is key order in the output.

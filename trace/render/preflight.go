@@ -1,13 +1,13 @@
 package render
 
 import (
-	"encoding/json"
 	"errors"
 	"io"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/fatih/color"
 	"github.com/miekg/dns"
 
 	"github.com/nstrace/nstrace/trace"
@@ -39,10 +39,7 @@ func Preflight(w io.Writer, r *preflight.Report, o Options) error {
 	sections := []func(*treeRenderer, *preflight.Report, string){preflightDelegation, preflightServers, preflightRecords, preflightTTL}
 	names := []string{"delegation", "servers", "records", "NS TTL"}
 	for i, s := range sections {
-		branch, cont := "├─ ", "│  "
-		if i == len(sections)-1 {
-			branch, cont = "└─ ", "   "
-		}
+		branch, cont := branches(i == len(sections)-1)
 		t.line(t.glyphs(branch) + names[i])
 		s(t, r, cont)
 	}
@@ -68,10 +65,7 @@ func (r *treeRenderer) rows(prefix string, labels []*span, texts []string, detai
 		w = max(w, l.w)
 	}
 	for i, l := range labels {
-		branch, cont := "├─ ", "│  "
-		if i == len(labels)-1 {
-			branch, cont = "└─ ", "   "
-		}
+		branch, cont := branches(i == len(labels)-1)
 		r.line(r.glyphs(prefix+branch) + pad(l, w) + "  " + texts[i])
 		for _, d := range details[i] {
 			r.line(r.glyphs(prefix+cont) + strings.Repeat(" ", w+2) + d)
@@ -335,26 +329,10 @@ func preflightProblems(t *treeRenderer, ps []preflight.Problem) {
 	for _, p := range ps {
 		codeW = max(codeW, len(p.Code))
 	}
-	for _, sev := range []trace.Severity{trace.SeverityError, trace.SeverityWarning, trace.SeverityInfo} {
-		var group []preflight.Problem
-		for _, p := range ps {
-			if p.Severity == sev {
-				group = append(group, p)
-			}
-		}
-		if len(group) == 0 {
-			continue
-		}
-		m, c := t.mark(sev)
-		head := strconv.Itoa(len(group)) + " " + string(sev)
-		if sev != trace.SeverityInfo && len(group) > 1 {
-			head += "s"
-		}
-		t.line(c.Sprint(m + " " + head))
-		for _, p := range group {
-			t.line("  " + c.Sprint(p.Code) + strings.Repeat(" ", codeW-len(p.Code)+2) + p.Message)
-		}
-	}
+	severity := func(p preflight.Problem) trace.Severity { return p.Severity }
+	bySeverity(t, ps, severity, func(p preflight.Problem, c *color.Color) string {
+		return "  " + c.Sprint(p.Code) + strings.Repeat(" ", codeW-len(p.Code)+2) + p.Message
+	})
 }
 
 func preflightSummary(t *treeRenderer, r *preflight.Report) {
@@ -450,10 +428,7 @@ func PreflightJSON(w io.Writer, r *preflight.Report, o Options) error {
 		us := r.Duration.Microseconds()
 		doc.DurationUS = &us
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(doc)
+	return encodeJSON(w, doc, "  ")
 }
 
 type jsonPreflight struct {

@@ -22,12 +22,12 @@ type TreeStream struct {
 	w       io.Writer
 	r       *treeRenderer
 	q       trace.Question
-	seg     trace.Question // the walk's question since a followed CNAME
 	started bool
 	// questions holds the question of the walk at each depth: the trace's
-	// at 0, and that of the innermost lookup open at each deeper one.
+	// at 0, and that of the innermost lookup open at each deeper one, each
+	// replaced by a followed CNAME's target.
 	questions []trace.Question
-	widths    map[int]*streamWidths
+	widths    map[int]*hopWidths // the widths at each depth, which only grow
 	// last is the last hop of the walk written at each depth, and detail
 	// the start of the lines under it, where a check of its zone's own NS
 	// set is written when it comes.
@@ -39,9 +39,6 @@ type TreeStream struct {
 	err    error
 }
 
-// streamWidths are the widths of the columns at one depth, which only grow.
-type streamWidths struct{ zone, server, rtt, proto int }
-
 // NewTreeStream returns a TreeStream for a walk of q writing to w. Nothing
 // is written until the first event, or Done.
 func NewTreeStream(w io.Writer, q trace.Question, o Options) *TreeStream {
@@ -50,7 +47,7 @@ func NewTreeStream(w io.Writer, q trace.Question, o Options) *TreeStream {
 		r:         &treeRenderer{o: o, p: newPalette(o.Color)},
 		q:         q,
 		questions: []trace.Question{q},
-		widths:    map[int]*streamWidths{},
+		widths:    map[int]*hopWidths{},
 		last:      map[int]*trace.Hop{},
 		detail:    map[int]string{},
 		checks:    map[int][]trace.Hop{},
@@ -73,61 +70,27 @@ func (s *TreeStream) Hop(h trace.Hop, depth int) error {
 	if wd == nil {
 		// Wide enough for the usual first columns, so that the lines of
 		// a walk seldom shift as longer names come.
-		wd = &streamWidths{zone: 16, server: 40, rtt: 5, proto: 3}
+		wd = &hopWidths{zone: 16, server: 40, rtt: 5, proto: 3}
 		s.widths[depth] = wd
 	}
-	zone := new(span).add(nil, h.Zone)
-	server := s.r.server(&h)
-	rtt := new(span)
-	if !s.r.o.NoTimings {
-		if h.Rcode < 0 {
-			rtt.add(s.r.p.dim, "—")
-		} else {
-			rtt.add(nil, formatDuration(h.RTT))
-		}
-	}
-	proto := s.r.proto(&h)
-	wd.zone, wd.server = max(wd.zone, zone.w), max(wd.server, server.w)
-	wd.rtt, wd.proto = max(wd.rtt, rtt.w), max(wd.proto, proto.w)
+	row := s.r.row(&h)
+	wd.fit(row)
 
-	prefix := strings.Repeat("│  ", 2*depth)
-	branch, cont := "├─ ", "│  "
-	if h.Purpose == trace.PurposeWalk && h.Outcome != trace.CNAME && h.Outcome.Authoritative() {
-		branch, cont = "└─ ", "   "
-	}
-	if prev := s.last[depth]; prev != nil && prev.Outcome == trace.CNAME && h.Purpose == trace.PurposeWalk && !h.Simulated {
-		s.r.line(s.r.glyphs(prefix+"│") + " " + s.r.p.outcome(trace.CNAME).Sprint("↪ following the CNAME to "+h.Question.String()))
-		if depth == 0 {
-			s.seg = h.Question
-		} else if depth < len(s.questions) {
+	prefix := strings.Repeat(contMid, 2*depth)
+	branch, cont := branches(h.Purpose == trace.PurposeWalk && h.Outcome != trace.CNAME && h.Outcome.Authoritative())
+	if followsCNAME(s.last[depth], &h) {
+		s.r.followCNAME(prefix, h.Question)
+		if depth < len(s.questions) {
 			s.questions[depth] = h.Question
 		}
 	}
-	var b strings.Builder
-	b.WriteString(s.r.glyphs(prefix + branch))
-	b.WriteString(pad(zone, wd.zone))
-	b.WriteString("  ")
-	b.WriteString(pad(server, wd.server))
-	b.WriteString("  ")
-	if !s.r.o.NoTimings {
-		b.WriteString(padLeft(rtt, wd.rtt))
-		b.WriteString(" ")
-	}
-	b.WriteString(pad(proto, wd.proto))
-	b.WriteString("  ")
-	b.WriteString(s.r.outcome(&h).String())
-	s.r.line(b.String())
+	s.r.hopLine(prefix+branch, row, *wd)
 	q := s.q
-	if s.seg.Name != "" {
-		q = s.seg
-	}
-	if depth > 0 && depth < len(s.questions) {
+	if depth < len(s.questions) {
 		q = s.questions[depth]
 	}
-	detail := s.r.glyphs(prefix+cont) + strings.Repeat(" ", wd.zone+2)
-	for _, d := range s.r.details(&trace.Trace{Question: q}, &h, nil) {
-		s.r.line(detail + d)
-	}
+	detail := s.r.detailIndent(prefix+cont, false, wd.zone+2)
+	s.r.hopDetails(detail, q, &h, nil)
 	s.last[depth], s.detail[depth] = &h, detail
 	s.writeChecks(depth, false)
 	return s.flush()
@@ -141,7 +104,7 @@ func (s *TreeStream) LookupStarted(q trace.Question, depth int) error {
 		s.questions = append(s.questions, trace.Question{})
 	}
 	s.questions[depth] = q
-	s.r.line(s.r.glyphs(strings.Repeat("│  ", max(0, 2*depth-1))+"├─ ") + lookupQuestion(q))
+	s.r.line(s.r.glyphs(strings.Repeat(contMid, max(0, 2*depth-1))+branchMid) + lookupQuestion(q))
 	return s.flush()
 }
 
@@ -153,7 +116,7 @@ func (s *TreeStream) LookupDone(l *trace.Trace, depth int) error {
 		return s.err
 	}
 	s.writeChecks(depth, true)
-	s.r.line(s.r.glyphs(strings.Repeat("│  ", 2*depth)) + s.r.lookupResult(l).String())
+	s.r.line(s.r.glyphs(strings.Repeat(contMid, 2*depth)) + s.r.lookupResult(l).String())
 	delete(s.last, depth)
 	return s.flush()
 }
@@ -169,8 +132,7 @@ func (s *TreeStream) Done(t *trace.Trace) error {
 			s.r.records("   ", rrs)
 		}
 		for _, f := range t.Findings {
-			m, c := s.r.mark(f.Severity)
-			s.r.line("   " + c.Sprint(m+" "+f.Code+":") + " " + f.Message)
+			s.r.finding("   ", f)
 		}
 		s.r.summary(t)
 		s.r.findingsSummary(t.Findings)

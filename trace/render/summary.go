@@ -2,7 +2,6 @@ package render
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -29,11 +28,7 @@ func JSONLine(w io.Writer, t *trace.Trace, o Options) error {
 	if t == nil {
 		return errNilTrace
 	}
-	doc := jsonDocument{SchemaVersion: SchemaVersion, jsonTrace: newJSONTrace(t, o)}
-	doc.Findings = newJSONFindings(t.Findings)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false) // as JSON does
-	return enc.Encode(doc)
+	return encodeJSON(w, newJSONDocument(t, o), "")
 }
 
 // Summary writes the table of a batch of traces, for people: a header, then

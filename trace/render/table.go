@@ -145,12 +145,71 @@ func (r *treeRenderer) body(t *trace.Trace) {
 func (r *treeRenderer) tables(t *trace.Trace, prefix string) {
 	ls := levels(t)
 	for i, l := range ls {
-		branch, cont := "├─ ", "│  "
-		if i == len(ls)-1 {
-			branch, cont = "└─ ", "   "
-		}
-		r.table(t, l, prefix, branch, cont)
+		branch, cont := branches(i == len(ls)-1)
+		v := newLevelView(l)
+		r.line(r.glyphs(prefix+branch) + r.levelHead(v).String())
+		indent := r.detailIndent(prefix+cont, len(v.lookups) > 0, 3)
+		r.cells(indent, r.tableCells(v), [nCols]bool{true, true, true, !r.o.NoTimings, true, true, v.hasSOA, v.hasNS})
+		r.levelSaid(indent, t.Question, v)
+		r.levelFindings(indent, l)
+		r.lookups(v.lookups, prefix+cont)
 	}
+}
+
+// levelView is what a level's table shows, worked out from its hops: a
+// row per server address, the last walk query and NS check of each with
+// the distinct replies among them, and the newest SOA serial.
+type levelView struct {
+	*level
+	rows               []*tableRow
+	walks, nss         []*trace.Hop // the last of each row, nil where none
+	walkTags, nsTags   map[*trace.Hop]string
+	walkFirst, nsFirst []*trace.Hop
+	newest             uint32
+	haveNewest         bool
+	hasSOA, hasNS      bool
+	names              map[string]bool // the servers' names
+	lookups            []*trace.Trace
+}
+
+func newLevelView(l *level) *levelView {
+	v := &levelView{level: l, rows: rowsOf(l), names: map[string]bool{}}
+	for _, row := range v.rows {
+		v.walks = append(v.walks, last(row.walk))
+		v.nss = append(v.nss, last(row.nss))
+		v.names[row.srv.Name] = true
+		v.hasSOA = v.hasSOA || len(row.soa) > 0
+		v.hasNS = v.hasNS || len(row.nss) > 0
+		if s, ok := soaSerial(last(row.soa)); ok && (!v.haveNewest || serialBefore(v.newest, s)) {
+			v.newest, v.haveNewest = s, true
+		}
+	}
+	for _, h := range l.hops {
+		v.lookups = append(v.lookups, h.Lookups...)
+	}
+	v.walkTags, v.walkFirst = replyVariants(v.walks)
+	v.nsTags, v.nsFirst = replyVariants(v.nss)
+	return v
+}
+
+// levelHead gives the line that opens a level's table: "example.com.  2
+// servers, 4 addresses · 1 failed · 2 different replies".
+func (r *treeRenderer) levelHead(v *levelView) *span {
+	head := new(span).add(nil, v.zone+"  ")
+	head.add(r.p.dim, plural(len(v.names), "server", "servers")+", "+plural(len(v.rows), "address", "addresses"))
+	failed := 0
+	for _, h := range v.walks {
+		if h == nil || h.Err != nil || h.Rcode < 0 {
+			failed++
+		}
+	}
+	if failed > 0 {
+		head.add(r.p.dim, " · ").add(r.p.bad, strconv.Itoa(failed)+" failed")
+	}
+	if n := len(v.walkFirst); n > 1 {
+		head.add(r.p.dim, " · ").add(r.p.warn, strconv.Itoa(n)+" different replies")
+	}
+	return head
 }
 
 // The columns of a level's table.
@@ -166,61 +225,16 @@ const (
 	nCols
 )
 
-func (r *treeRenderer) table(t *trace.Trace, l *level, prefix, branch, cont string) {
-	rows := rowsOf(l)
-	var walks, nss []*trace.Hop
-	names := map[string]bool{}
-	var lookups []*trace.Trace
-	hasSOA, hasNS := false, false
-	for _, row := range rows {
-		walks = append(walks, last(row.walk))
-		nss = append(nss, last(row.nss))
-		names[row.srv.Name] = true
-		hasSOA = hasSOA || len(row.soa) > 0
-		hasNS = hasNS || len(row.nss) > 0
-	}
-	for _, h := range l.hops {
-		lookups = append(lookups, h.Lookups...)
-	}
-	walkTags, walkFirst := replyVariants(walks)
-	nsTags, nsFirst := replyVariants(nss)
-	var newest uint32
-	haveNewest := false
-	for _, row := range rows {
-		if s, ok := soaSerial(last(row.soa)); ok && (!haveNewest || serialBefore(newest, s)) {
-			newest, haveNewest = s, true
-		}
-	}
-
-	head := new(span).add(nil, l.zone+"  ")
-	head.add(r.p.dim, plural(len(names), "server", "servers")+", "+plural(len(rows), "address", "addresses"))
-	failed := 0
-	for _, h := range walks {
-		if h == nil || h.Err != nil || h.Rcode < 0 {
-			failed++
-		}
-	}
-	if failed > 0 {
-		head.add(r.p.dim, " · ").add(r.p.bad, strconv.Itoa(failed)+" failed")
-	}
-	if n := len(walkFirst); n > 1 {
-		head.add(r.p.dim, " · ").add(r.p.warn, strconv.Itoa(n)+" different replies")
-	}
-	r.line(r.glyphs(prefix+branch) + head.String())
-
-	bar := ""
-	if len(lookups) > 0 {
-		bar = "│"
-	}
-	indent := r.glyphs(prefix+cont+bar) + strings.Repeat(" ", 3-len([]rune(bar)))
-
-	cells := make([][nCols]*span, 0, len(rows)+1)
+// tableCells gives a level's table: a header row, then a row per server
+// address.
+func (r *treeRenderer) tableCells(v *levelView) [][nCols]*span {
+	cells := make([][nCols]*span, 0, len(v.rows)+1)
 	var hdr [nCols]*span
 	for i, text := range [nCols]string{"server", "address", "from", "rtt", "", "reply", "serial", "zone NS"} {
 		hdr[i] = new(span).add(r.p.dim, text)
 	}
 	cells = append(cells, hdr)
-	for _, row := range rows {
+	for _, row := range v.rows {
 		var c [nCols]*span
 		c[colName] = new(span).add(r.p.server, row.srv.Name)
 		addr := addrString(row.srv.Addr)
@@ -229,48 +243,69 @@ func (r *treeRenderer) table(t *trace.Trace, l *level, prefix, branch, cont stri
 		}
 		c[colAddr] = new(span).add(r.p.addr, addr)
 		c[colSource] = new(span).add(r.p.dim, string(row.srv.Source))
-		c[colRTT], c[colProto], c[colReply] = new(span), new(span), new(span)
-		if h := last(row.walk); h != nil {
-			if h.Rcode < 0 {
-				c[colRTT].add(r.p.dim, "—")
-			} else {
-				c[colRTT].add(nil, formatDuration(h.RTT))
-			}
-			c[colProto] = r.proto(h)
-			c[colReply] = r.outcome(h)
-			if tag := walkTags[h]; tag != "" {
-				c[colReply].add(nil, " ").add(r.p.warn, tag)
-			}
-			if n := len(row.walk); n > 1 {
-				c[colReply].add(r.p.dim, " ("+strconv.Itoa(n)+" tries)")
-			}
-		}
-		c[colSerial] = new(span)
-		if h := last(row.soa); h != nil {
-			if s, ok := soaSerial(h); ok {
-				cl := r.p.answer
-				if serialBefore(s, newest) {
-					cl = r.p.warn
-				}
-				c[colSerial].add(cl, strconv.FormatUint(uint64(s), 10))
-			} else {
-				c[colSerial].add(r.p.bad, failWord(h))
-			}
-		}
-		c[colNS] = new(span)
-		if h := last(row.nss); h != nil {
-			if n := countNS(h); n > 0 {
-				c[colNS].add(nil, plural(n, "NS", "NS"))
-				if tag := nsTags[h]; tag != "" {
-					c[colNS].add(nil, " ").add(r.p.warn, tag)
-				}
-			} else {
-				c[colNS].add(r.p.bad, failWord(h))
-			}
-		}
+		c[colRTT], c[colProto], c[colReply] = r.walkCells(row, v.walkTags)
+		c[colSerial] = r.serialCell(last(row.soa), v.newest)
+		c[colNS] = r.nsCell(last(row.nss), v.nsTags)
 		cells = append(cells, c)
 	}
-	show := [nCols]bool{true, true, true, !r.o.NoTimings, true, true, hasSOA, hasNS}
+	return cells
+}
+
+// walkCells give a row's RTT, protocol and reply, tagged with the number
+// of the distinct reply when the servers disagree.
+func (r *treeRenderer) walkCells(row *tableRow, tags map[*trace.Hop]string) (rtt, proto, reply *span) {
+	h := last(row.walk)
+	if h == nil {
+		return new(span), new(span), new(span)
+	}
+	rtt, proto, reply = r.rtt(h), r.proto(h), r.outcome(h)
+	if tag := tags[h]; tag != "" {
+		reply.add(nil, " ").add(r.p.warn, tag)
+	}
+	if n := len(row.walk); n > 1 {
+		reply.add(r.p.dim, " ("+strconv.Itoa(n)+" tries)")
+	}
+	return rtt, proto, reply
+}
+
+// serialCell gives the serial of the SOA in h, warning when it is older
+// than the newest of the level.
+func (r *treeRenderer) serialCell(h *trace.Hop, newest uint32) *span {
+	c := new(span)
+	if h == nil {
+		return c
+	}
+	s, ok := soaSerial(h)
+	if !ok {
+		return c.add(r.p.bad, failWord(h))
+	}
+	cl := r.p.answer
+	if serialBefore(s, newest) {
+		cl = r.p.warn
+	}
+	return c.add(cl, strconv.FormatUint(uint64(s), 10))
+}
+
+// nsCell gives the size of the zone's own NS set in the check h, tagged
+// with the number of the distinct reply when the servers disagree.
+func (r *treeRenderer) nsCell(h *trace.Hop, tags map[*trace.Hop]string) *span {
+	c := new(span)
+	if h == nil {
+		return c
+	}
+	n := countNS(h)
+	if n == 0 {
+		return c.add(r.p.bad, failWord(h))
+	}
+	c.add(nil, plural(n, "NS", "NS"))
+	if tag := tags[h]; tag != "" {
+		c.add(nil, " ").add(r.p.warn, tag)
+	}
+	return c
+}
+
+// cells writes a table after indent, its shown columns aligned.
+func (r *treeRenderer) cells(indent string, cells [][nCols]*span, show [nCols]bool) {
 	var width [nCols]int
 	for _, c := range cells {
 		for i := range c {
@@ -299,27 +334,30 @@ func (r *treeRenderer) table(t *trace.Trace, l *level, prefix, branch, cont stri
 		}
 		r.line(b.String())
 	}
+}
 
-	// What the level said, once: the referral's NS set, or each distinct
-	// reply when the servers disagree; then the zone's own NS set.
-	if !sameQuestion(l.q, t.Question) && l.q.Name != "" {
-		r.line(indent + r.p.dim.Sprint("asked "+l.q.String()))
+// levelSaid writes what the level said, once: the referral's NS set, or
+// each distinct reply when the servers disagree; then the zone's own NS
+// set, each distinct one.
+func (r *treeRenderer) levelSaid(indent string, q trace.Question, v *levelView) {
+	if !sameQuestion(v.q, q) && v.q.Name != "" {
+		r.line(indent + r.p.dim.Sprint("asked "+v.q.String()))
 	}
 	switch {
-	case len(walkFirst) == 1:
-		if h := walkFirst[0]; h.Referral != nil {
-			for _, d := range r.referralDetails(&trace.Trace{Question: h.Question}, h) {
+	case len(v.walkFirst) == 1:
+		if h := v.walkFirst[0]; h.Referral != nil {
+			for _, d := range r.referralDetails(h.Question, h) {
 				r.line(indent + d)
 			}
 		}
-	case len(walkFirst) > 1:
-		for i, h := range walkFirst {
+	case len(v.walkFirst) > 1:
+		for i, h := range v.walkFirst {
 			r.line(indent + r.p.warn.Sprint("["+strconv.Itoa(i+1)+"]") + " " + r.said(h))
 		}
 	}
-	for i, h := range nsFirst {
+	for i, h := range v.nsFirst {
 		tag := ""
-		if len(nsFirst) > 1 {
+		if len(v.nsFirst) > 1 {
 			tag = " " + r.p.warn.Sprint("["+strconv.Itoa(i+1)+"]")
 		}
 		what := string(h.Outcome) + ", no NS records"
@@ -328,7 +366,11 @@ func (r *treeRenderer) table(t *trace.Trace, l *level, prefix, branch, cont stri
 		}
 		r.line(indent + r.p.dim.Sprint("apex NS of "+h.Zone) + tag + r.p.dim.Sprint(": "+what))
 	}
-	// The findings filed at the level's hops, the worst first.
+}
+
+// levelFindings writes the findings filed at the level's hops, the worst
+// first.
+func (r *treeRenderer) levelFindings(indent string, l *level) {
 	var fs []trace.Finding
 	for _, h := range l.hops {
 		if h.ID > 0 {
@@ -337,15 +379,7 @@ func (r *treeRenderer) table(t *trace.Trace, l *level, prefix, branch, cont stri
 	}
 	slices.SortStableFunc(fs, func(a, b trace.Finding) int { return a.Severity.Rank() - b.Severity.Rank() })
 	for _, f := range fs {
-		m, c := r.mark(f.Severity)
-		r.line(indent + c.Sprint(m+" "+f.Code+":") + " " + f.Message)
-	}
-	for j, lk := range lookups {
-		lb, lc := "├─ ", "│  "
-		if j == len(lookups)-1 {
-			lb, lc = "└─ ", "   "
-		}
-		r.lookup(lk, prefix+cont, lb, lc)
+		r.finding(indent, f)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"net/netip"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -136,16 +135,34 @@ func (r *treeRenderer) glyphs(s string) string {
 	return r.p.glyph.Sprint(s)
 }
 
-// hopRow is one hop's line, cut into its columns.
-type hopRow struct {
-	zone, server, rtt, proto, outcome *span
-}
-
 // hops writes t's hops, each line starting with prefix.
 func (r *treeRenderer) hops(t *trace.Trace, prefix string) {
-	// A child NS check is shown as a detail of the walk's hop it went with.
-	var hops []*trace.Hop
-	checks := map[*trace.Hop][]*trace.Hop{}
+	hops, checks := walkHops(t)
+	rows := make([]hopRow, len(hops))
+	var w hopWidths
+	for i, h := range hops {
+		rows[i] = r.row(h)
+		w.fit(rows[i])
+	}
+	seg := t.Question // the question of the current segment
+	for i, h := range hops {
+		branch, cont := branches(i == len(hops)-1)
+		if i > 0 && followsCNAME(hops[i-1], h) {
+			seg = h.Question
+			r.followCNAME(prefix, seg)
+		}
+		r.hopLine(prefix+branch, rows[i], w)
+		// Detail lines start under the server column; a bar runs down the
+		// zone column to this hop's lookups, which come after them.
+		r.hopDetails(r.detailIndent(prefix+cont, len(h.Lookups) > 0, w.zone+2), seg, h, checks[h])
+		r.lookups(h.Lookups, prefix+cont)
+	}
+}
+
+// walkHops gives t's hops but the child NS checks, and those checks by the
+// walk's hop they went with, under which they are shown.
+func walkHops(t *trace.Trace) (hops []*trace.Hop, checks map[*trace.Hop][]*trace.Hop) {
+	checks = map[*trace.Hop][]*trace.Hop{}
 	for _, h := range t.Hops {
 		switch {
 		case h == nil:
@@ -156,180 +173,7 @@ func (r *treeRenderer) hops(t *trace.Trace, prefix string) {
 			hops = append(hops, h)
 		}
 	}
-	rows := make([]hopRow, len(hops))
-	var zoneW, serverW, rttW, protoW int
-	for i, h := range hops {
-		row := hopRow{
-			zone:    new(span).add(nil, h.Zone),
-			server:  r.server(h),
-			rtt:     new(span),
-			proto:   r.proto(h),
-			outcome: r.outcome(h),
-		}
-		if !r.o.NoTimings {
-			if h.Rcode < 0 {
-				row.rtt.add(r.p.dim, "—")
-			} else {
-				row.rtt.add(nil, formatDuration(h.RTT))
-			}
-		}
-		zoneW = max(zoneW, row.zone.w)
-		serverW = max(serverW, row.server.w)
-		rttW = max(rttW, row.rtt.w)
-		protoW = max(protoW, row.proto.w)
-		rows[i] = row
-	}
-	seg := t.Question // the question of the current segment
-	for i, h := range hops {
-		row := rows[i]
-		branch, cont := "├─ ", "│  "
-		if i == len(hops)-1 {
-			branch, cont = "└─ ", "   "
-		}
-		// A followed CNAME starts a new segment: the walk for its target,
-		// from the root. Its hops then ask the target, said once here.
-		if i > 0 && hops[i-1].Outcome == trace.CNAME && h.Purpose == trace.PurposeWalk && !h.Simulated {
-			seg = h.Question
-			r.line(r.glyphs(prefix+"│") + " " + r.p.outcome(trace.CNAME).Sprint("↪ following the CNAME to "+seg.String()))
-		}
-		var b strings.Builder
-		b.WriteString(r.glyphs(prefix + branch))
-		b.WriteString(pad(row.zone, zoneW))
-		b.WriteString("  ")
-		b.WriteString(pad(row.server, serverW))
-		if r.o.NoTimings {
-			b.WriteString("  ")
-		} else {
-			// The RTT sits right-aligned against its protocol: "12ms udp".
-			b.WriteString("  ")
-			b.WriteString(padLeft(row.rtt, rttW))
-			b.WriteString(" ")
-		}
-		b.WriteString(pad(row.proto, protoW))
-		b.WriteString("  ")
-		b.WriteString(row.outcome.String())
-		r.line(b.String())
-
-		// Detail lines start under the server column; a bar runs down the
-		// zone column to this hop's lookups, which come after them.
-		bar := ""
-		if len(h.Lookups) > 0 {
-			bar = "│"
-		}
-		detail := r.glyphs(prefix+cont+bar) + strings.Repeat(" ", zoneW+2-utf8.RuneCountInString(bar))
-		for _, d := range r.details(&trace.Trace{Question: seg}, h, checks[h]) {
-			r.line(detail + d)
-		}
-		for _, f := range r.hopFindings(h, checks[h]) {
-			r.line(detail + f)
-		}
-		for j, lk := range h.Lookups {
-			lb, lc := "├─ ", "│  "
-			if j == len(h.Lookups)-1 {
-				lb, lc = "└─ ", "   "
-			}
-			r.lookup(lk, prefix+cont, lb, lc)
-		}
-	}
-}
-
-// server gives the server column: name, address (with the port when it is
-// not 53) and where the address came from.
-func (r *treeRenderer) server(h *trace.Hop) *span {
-	s := new(span)
-	s.add(r.p.server, h.Server.Name)
-	if h.Server.Addr.IsValid() {
-		addr := h.Server.Addr.String()
-		if h.Port != 0 && h.Port != 53 {
-			addr = netip.AddrPortFrom(h.Server.Addr, h.Port).String()
-		}
-		if s.w > 0 {
-			s.add(nil, " ")
-		}
-		s.add(r.p.addr, addr)
-	}
-	if h.Server.Source != "" {
-		if s.w > 0 {
-			s.add(nil, " ")
-		}
-		s.add(r.p.dim, "("+string(h.Server.Source)+")")
-	}
-	return s
-}
-
-// proto gives the transport; "udp→tcp" says the UDP reply was truncated and
-// the query repeated over TCP.
-func (r *treeRenderer) proto(h *trace.Hop) *span {
-	if h.Cached {
-		return new(span).add(r.p.dim, "cache")
-	}
-	if h.Simulated {
-		return new(span).add(r.p.warn, "simulated")
-	}
-	if h.Truncated {
-		return new(span).add(r.p.warn, "udp→tcp")
-	}
-	return new(span).add(nil, h.Protocol)
-}
-
-// outcome gives the last column: what the reply meant, in a few words.
-func (r *treeRenderer) outcome(h *trace.Hop) *span {
-	s := new(span)
-	c := r.p.outcome(h.Outcome)
-	word := string(h.Outcome)
-	if word == "" {
-		word = "?"
-	}
-	switch h.Outcome {
-	case trace.Referral:
-		s.add(c, word)
-		if d := h.Referral; d != nil {
-			s.add(nil, " → ")
-			s.add(r.p.server, d.Zone)
-			s.add(nil, " ("+delegationCounts(d)+")")
-		}
-	case trace.Answer:
-		s.add(c, word)
-		if v := answerValues(h.Question.Qtype, h.Answer, 60); v != "" {
-			s.add(nil, " "+v)
-		}
-	case trace.CNAME:
-		s.add(c, word)
-		if target := cnameTarget(h.Answer); target != "" {
-			s.add(nil, " → "+target)
-		}
-	case trace.Abandoned:
-		if h.RTT > 0 && !r.o.NoTimings {
-			word += " after " + formatDuration(h.RTT)
-		}
-		s.add(c, word+": no reply yet when another server answered")
-	case trace.Lame, trace.Error:
-		// The RCODE, unless the error already names it.
-		if rc := rcodeString(h.Rcode); h.Rcode > 0 && (h.Err == nil || !strings.Contains(h.Err.Error(), rc)) {
-			word += " " + rc
-		}
-		if h.Err != nil {
-			word += ": " + h.Err.Error()
-		}
-		if h.Rcode < 0 && h.RTT > 0 && !r.o.NoTimings {
-			word += " (after " + formatDuration(h.RTT) + ")"
-		}
-		s.add(c, word)
-	default:
-		s.add(c, word)
-	}
-	var notes []string
-	if h.Outcome.Authoritative() && !h.AA {
-		notes = append(notes, "no AA")
-	}
-	if h.TC {
-		notes = append(notes, "TC")
-	}
-	if len(notes) > 0 {
-		s.add(nil, " ")
-		s.add(r.p.warn, "("+strings.Join(notes, ", ")+")")
-	}
-	return s
+	return hops, checks
 }
 
 // delegationCounts says how big a referral was: "2 NS, 2 glue",
@@ -412,21 +256,11 @@ func plural(n int, one, many string) string {
 	return strconv.Itoa(n) + " " + many
 }
 
-// details gives the lines under a hop: a question that differs from the
-// trace's, the referral's NS set, and glue the walk would not use.
-func (r *treeRenderer) details(t *trace.Trace, h *trace.Hop, checks []*trace.Hop) []string {
-	lines := r.referralDetails(t, h)
-	for _, c := range checks {
-		lines = append(lines, r.childNS(h, c))
-	}
-	return lines
-}
-
 // referralDetails gives the lines under a hop about what it asked and the
 // delegation it got.
-func (r *treeRenderer) referralDetails(t *trace.Trace, h *trace.Hop) []string {
+func (r *treeRenderer) referralDetails(q trace.Question, h *trace.Hop) []string {
 	var lines []string
-	if !sameQuestion(h.Question, t.Question) {
+	if !sameQuestion(h.Question, q) {
 		lines = append(lines, r.p.dim.Sprint("asked "+h.Question.String()))
 	}
 	d := h.Referral
@@ -454,12 +288,7 @@ func (r *treeRenderer) childNS(h, c *trace.Hop) string {
 	if c.Err != nil {
 		return r.p.warn.Sprint(fmt.Sprintf("apex NS of %s%s: %v", c.Zone, from, c.Err))
 	}
-	var ns []trace.NS
-	for _, rr := range c.Answer {
-		if n, ok := rr.(*dns.NS); ok {
-			ns = append(ns, trace.NS{Name: n.Ns, TTL: n.Hdr.Ttl})
-		}
-	}
+	ns := apexNS(c)
 	if len(ns) == 0 {
 		return r.p.warn.Sprint(fmt.Sprintf("apex NS of %s%s: %s, no NS records", c.Zone, from, c.Outcome))
 	}
@@ -492,20 +321,17 @@ func nsList(ns []trace.NS) string {
 	return s
 }
 
-// lookup writes a nested walk for a nameserver's address: a header line with
-// its result, then its hops.
-func (r *treeRenderer) lookup(t *trace.Trace, prefix, branch, cont string) {
-	if t == nil {
-		return
+// lookups writes the nested walks for nameservers' addresses, each a
+// header line with its result, then its hops.
+func (r *treeRenderer) lookups(ls []*trace.Trace, prefix string) {
+	for i, l := range ls {
+		branch, cont := branches(i == len(ls)-1)
+		if l == nil {
+			continue
+		}
+		r.line(r.glyphs(prefix+branch) + lookupQuestion(l.Question) + " " + r.lookupResult(l).String())
+		r.hops(l, prefix+cont)
 	}
-	s := new(span)
-	s.add(nil, "lookup "+t.Question.Name+" ")
-	if c := classString(t.Question.Qclass); c != "IN" {
-		s.add(nil, c+" ")
-	}
-	s.add(nil, trace.TypeString(t.Question.Qtype)+" ")
-	r.line(r.glyphs(prefix+branch) + s.String() + r.lookupResult(t).String())
-	r.hops(t, prefix+cont)
 }
 
 // failure gives "failed: <Err>".
