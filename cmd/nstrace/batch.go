@@ -197,7 +197,7 @@ func runBatch(ctx context.Context, o options, args []string, stdin io.Reader, st
 	// beforehand.
 	if one == nil {
 		total := 0
-		if onTerminal(stderr) && o.batch.file != "-" {
+		if isTerminal(stderr) && o.batch.file != "-" {
 			total = countNames(o.batch.file)
 		}
 		b.p = newProgress(stdout, stderr, total)
@@ -410,7 +410,7 @@ func (b *batch) run(ctx context.Context, src jobSource, out *bufio.Writer) (batc
 		tot.worse(exitUsage)
 	}
 	if st.err != nil {
-		b.p.line(b.stderr, fmt.Sprintf("nstrace: %s: %v", b.source, st.err))
+		b.p.println(b.stderr, fmt.Sprintf("nstrace: %s: %v", b.source, st.err))
 		tot.readErr = true
 		tot.worse(exitUsage)
 	}
@@ -513,7 +513,7 @@ func (b *batch) read(r io.Reader, qtype uint16) jobSource {
 			q, ok, err := parseBatchLine(text, qtype)
 			if err != nil {
 				b.bad.Add(1)
-				b.p.line(b.stderr, fmt.Sprintf("nstrace: %s:%d: %v", b.source, line, err))
+				b.p.println(b.stderr, fmt.Sprintf("nstrace: %s:%d: %v", b.source, line, err))
 				b.p.add(false)
 				continue
 			}

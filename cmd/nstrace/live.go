@@ -8,10 +8,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
-
-	"github.com/mattn/go-isatty"
-	"golang.org/x/term"
 
 	"github.com/nstrace/nstrace/resolver"
 	"github.com/nstrace/nstrace/trace"
@@ -27,12 +23,6 @@ const (
 	statusAfter = 300 * time.Millisecond
 	statusTick  = 100 * time.Millisecond
 )
-
-// isTerminal reports whether w is a terminal.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
-}
 
 // wantLive decides whether to write the walk as it happens: "auto" does
 // when stdout is a terminal and the format can.
@@ -53,15 +43,11 @@ func wantLive(mode string, out output, stdout io.Writer) (bool, error) {
 type live struct {
 	mu     sync.Mutex
 	out    stream
-	status io.Writer // nil when no status line is drawn
-	width  func() int
+	status *statusLine // nil when no status line is drawn
 	now    func() time.Time
 	// pending are the queries sent and not yet answered.
 	pending map[pendingKey]pendingQuery
-	shown   bool // a status line is on screen
 	err     error
-	stop    chan struct{}
-	stopped chan struct{}
 }
 
 type pendingKey struct {
@@ -83,20 +69,11 @@ func newLive(out output, q trace.Question, stdout, stderr io.Writer) *live {
 		out:     out.stream(stdout, q),
 		now:     time.Now,
 		pending: map[pendingKey]pendingQuery{},
-		stop:    make(chan struct{}),
-		stopped: make(chan struct{}),
 	}
 	if isTerminal(stderr) {
-		l.status = stderr
-		fd := int(stderr.(*os.File).Fd())
-		l.width = func() int {
-			if w, _, err := term.GetSize(fd); err == nil && w > 0 {
-				return w
-			}
-			return 80
-		}
+		l.status = newStatusLine(&l.mu, stderr.(*os.File))
+		l.status.start(statusTick, l.waiting)
 	}
-	go l.tick()
 	return l
 }
 
@@ -133,7 +110,9 @@ func keyOf(h trace.Hop) pendingKey {
 
 // write erases the status line, then writes to stdout; l.mu is held.
 func (l *live) write(f func() error) {
-	l.clear()
+	if l.status != nil {
+		l.status.clear()
+	}
 	if err := f(); err != nil && l.err == nil {
 		l.err = err
 	}
@@ -141,47 +120,23 @@ func (l *live) write(f func() error) {
 
 // done stops the status line and writes the end of the output.
 func (l *live) done(t *trace.Trace) error {
-	close(l.stop)
-	<-l.stopped
+	l.cancel()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.write(func() error { return l.out.Done(t) })
 	return l.err
 }
 
-// cancel stops the status line when the walk never began.
+// cancel stops the status line, as done does, when the walk never began.
 func (l *live) cancel() {
-	close(l.stop)
-	<-l.stopped
-}
-
-// tick redraws the status line until done.
-func (l *live) tick() {
-	defer close(l.stopped)
-	if l.status == nil {
-		<-l.stop
-		return
-	}
-	tk := time.NewTicker(statusTick)
-	defer tk.Stop()
-	for {
-		select {
-		case <-l.stop:
-			l.mu.Lock()
-			l.clear()
-			l.mu.Unlock()
-			return
-		case <-tk.C:
-			l.mu.Lock()
-			l.draw()
-			l.mu.Unlock()
-		}
+	if l.status != nil {
+		l.status.stop()
 	}
 }
 
-// draw writes the status line for the query waited on longest, if it has
-// waited longer than statusAfter; l.mu is held.
-func (l *live) draw() {
+// waiting gives the status line for the query waited on longest, if it has
+// waited longer than statusAfter, and "" otherwise; l.mu is held.
+func (l *live) waiting(int) string {
 	var oldest *pendingQuery
 	for _, p := range l.pending {
 		if oldest == nil || p.sent.Before(oldest.sent) {
@@ -189,33 +144,18 @@ func (l *live) draw() {
 		}
 	}
 	if oldest == nil {
-		l.clear()
-		return
+		return ""
 	}
 	waited := l.now().Sub(oldest.sent)
 	if waited < statusAfter {
-		l.clear()
-		return
+		return ""
 	}
-	text := statusLine(oldest.h, waited, len(l.pending)-1)
-	if w := l.width() - 1; utf8.RuneCountInString(text) > w {
-		text = string([]rune(text)[:max(0, w-1)]) + "…"
-	}
-	io.WriteString(l.status, "\r\x1b[K"+text)
-	l.shown = true
+	return waitingLine(oldest.h, waited, len(l.pending)-1)
 }
 
-// clear erases the status line if one is on screen; l.mu is held.
-func (l *live) clear() {
-	if l.shown {
-		io.WriteString(l.status, "\r\x1b[K")
-		l.shown = false
-	}
-}
-
-// statusLine says what is being waited on: "waiting for ns1.example.com.
+// waitingLine says what is being waited on: "waiting for ns1.example.com.
 // (192.0.2.1) for example.com. … 1.2s".
-func statusLine(h trace.Hop, waited time.Duration, others int) string {
+func waitingLine(h trace.Hop, waited time.Duration, others int) string {
 	server := h.Server.Addr.String()
 	if h.Server.Name != "" {
 		server = h.Server.Name + " (" + server + ")"

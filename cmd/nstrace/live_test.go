@@ -150,7 +150,7 @@ func TestLiveOnTerminal(t *testing.T) {
 	if k := strings.LastIndex(out[:j], "\r\x1b[K"); k < i {
 		t.Errorf("the status line is not erased before the answer:\n%q", out)
 	}
-	if !strings.Contains(out, "\r\x1b[Kwaiting for ") {
+	if !strings.Contains(out, "\rwaiting for ") {
 		t.Errorf("the status line is not drawn in place with \\r:\n%q", out)
 	}
 	if tail := out[j:]; strings.Contains(tail, "waiting for") {
@@ -163,23 +163,23 @@ func TestLiveOnTerminal(t *testing.T) {
 func TestStatusLine(t *testing.T) {
 	h := trace.Hop{Zone: "example.com.", Server: trace.Server{Name: "ns1.example.com."}}
 	h.Server.Addr = mustAddr(t, "192.0.2.1")
-	if got, want := statusLine(h, 1240*time.Millisecond, 0), "waiting for ns1.example.com. (192.0.2.1) for example.com. … 1.2s"; got != want {
-		t.Errorf("statusLine = %q, want %q", got, want)
+	if got, want := waitingLine(h, 1240*time.Millisecond, 0), "waiting for ns1.example.com. (192.0.2.1) for example.com. … 1.2s"; got != want {
+		t.Errorf("waitingLine = %q, want %q", got, want)
 	}
-	if got, want := statusLine(h, 300*time.Millisecond, 2), "waiting for ns1.example.com. (192.0.2.1) for example.com. … 0.3s (and 2 more)"; got != want {
-		t.Errorf("statusLine = %q, want %q", got, want)
+	if got, want := waitingLine(h, 300*time.Millisecond, 2), "waiting for ns1.example.com. (192.0.2.1) for example.com. … 0.3s (and 2 more)"; got != want {
+		t.Errorf("waitingLine = %q, want %q", got, want)
 	}
 
 	var buf bytes.Buffer
-	l := &live{out: nopStream{}, status: &buf, width: func() int { return 20 }, now: time.Now,
-		pending: map[pendingKey]pendingQuery{}, stop: make(chan struct{}), stopped: make(chan struct{})}
+	l := &live{out: nopStream{}, now: time.Now, pending: map[pendingKey]pendingQuery{}}
+	l.status = &statusLine{mu: &l.mu, w: &buf, width: func() int { return 20 }}
 	l.pending[keyOf(h)] = pendingQuery{h: h, sent: time.Now().Add(-time.Second)}
-	l.draw()
-	if got, want := buf.String(), "\r\x1b[Kwaiting for ns1.ex…"; got != want {
+	l.status.redraw(l.waiting)
+	if got, want := buf.String(), "\rwaiting for ns1.ex…\x1b[K"; got != want {
 		t.Errorf("draw at width 20 wrote %q, want %q", got, want)
 	}
 	buf.Reset()
-	l.clear()
+	l.status.stop()
 	if got := buf.String(); got != "\r\x1b[K" {
 		t.Errorf("clear wrote %q, want \\r and erase-line", got)
 	}
@@ -191,15 +191,15 @@ func TestLiveClearsBeforeWriting(t *testing.T) {
 	var order []string
 	out := recordStream{write: func(s string) { order = append(order, "stdout:"+s); screen.WriteString(s) }}
 	st := writerFunc(func(p []byte) (int, error) { order = append(order, "stderr:"+string(p)); return len(p), nil })
-	l := &live{out: out, status: st, width: func() int { return 80 }, now: time.Now,
-		pending: map[pendingKey]pendingQuery{}, stop: make(chan struct{}), stopped: make(chan struct{})}
+	l := &live{out: out, now: time.Now, pending: map[pendingKey]pendingQuery{}}
+	l.status = &statusLine{mu: &l.mu, w: st, width: func() int { return 80 }}
 	h := trace.Hop{Zone: "example.com.", Server: trace.Server{Name: "ns1.example.com.", Addr: mustAddr(t, "192.0.2.1")}}
 	obs := l.observer()
 	obs.QueryStarted(h, 0)
 	l.pending[keyOf(h)] = pendingQuery{h: h, sent: time.Now().Add(-time.Second)}
-	l.draw()
+	l.status.redraw(l.waiting)
 	obs.HopDone(h, 0)
-	want := []string{"stderr:\r\x1b[Kwaiting for ns1.example.com. (192.0.2.1) for example.com. … 1.0s", "stderr:\r\x1b[K", "stdout:hop"}
+	want := []string{"stderr:\rwaiting for ns1.example.com. (192.0.2.1) for example.com. … 1.0s\x1b[K", "stderr:\r\x1b[K", "stdout:hop"}
 	if strings.Join(order, "|") != strings.Join(want, "|") {
 		t.Errorf("writes = %q, want %q", order, want)
 	}

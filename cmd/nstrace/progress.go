@@ -9,9 +9,6 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
-
-	"github.com/mattn/go-isatty"
-	"golang.org/x/term"
 )
 
 // progressTick is how often the progress bar is redrawn.
@@ -19,14 +16,12 @@ const progressTick = 200 * time.Millisecond
 
 // progress draws a batch's progress bar on stderr, a terminal: names done
 // out of the total (or, for a list read from a pipe, names done), the rate
-// and the time left. It is redrawn in place with "\r" and erased before
-// anything else is written to the terminal, so it never stays on screen.
-// A nil *progress draws nothing, and its methods still write what they are
-// given; its methods are safe for concurrent use.
+// and the time left, on a statusLine. A nil *progress draws nothing, and
+// its methods still write what they are given; its methods are safe for
+// concurrent use.
 type progress struct {
 	mu     sync.Mutex
-	w      io.Writer // stderr
-	width  func() int
+	bar    *statusLine
 	now    func() time.Time
 	start  time.Time
 	total  int // 0 when unknown
@@ -35,54 +30,30 @@ type progress struct {
 	// erase is set when stdout is a terminal too: the bar is erased before
 	// each write to stdout, which would otherwise land after it on its line.
 	erase bool
-	shown bool
-
-	stop, stopped chan struct{}
 }
 
 // newProgress starts a progress bar on stderr when stderr is a terminal,
 // and returns nil otherwise. total is the number of names, 0 when unknown.
 func newProgress(stdout, stderr io.Writer, total int) *progress {
-	if !onTerminal(stderr) {
+	if !isTerminal(stderr) {
 		return nil
 	}
-	fd := int(stderr.(*os.File).Fd())
-	width := func() int {
-		if w, _, err := term.GetSize(fd); err == nil && w > 0 {
-			return w
-		}
-		return 80
-	}
-	p := startProgress(stderr, width, time.Now, total, onTerminal(stdout))
-	go p.tick(progressTick)
+	f := stderr.(*os.File)
+	p := startProgress(f, terminalWidth(f), time.Now, total, isTerminal(stdout))
+	p.bar.start(progressTick, p.line)
 	return p
 }
 
-// onTerminal reports whether w is a terminal.
-func onTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
-}
-
-// startProgress returns a progress bar that draws on w when told to; tick
-// draws it at intervals.
+// startProgress returns a progress bar that draws on w when told to.
 func startProgress(w io.Writer, width func() int, now func() time.Time, total int, erase bool) *progress {
-	return &progress{w: w, width: width, now: now, start: now(), total: total, erase: erase,
-		stop: make(chan struct{}), stopped: make(chan struct{})}
+	p := &progress{now: now, start: now(), total: total, erase: erase}
+	p.bar = &statusLine{mu: &p.mu, w: w, width: width}
+	return p
 }
 
-func (p *progress) tick(every time.Duration) {
-	defer close(p.stopped)
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-p.stop:
-			return
-		case <-t.C:
-			p.draw()
-		}
-	}
+// line gives the bar for a terminal width columns wide; p.mu is held.
+func (p *progress) line(width int) string {
+	return progressLine(p.done, p.total, p.failed, p.now().Sub(p.start), width)
 }
 
 // add counts a name done, failed or not.
@@ -107,49 +78,27 @@ func (p *progress) stdout(f func() error) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.erase {
-		p.clear()
+		p.bar.clear()
 	}
 	return f()
 }
 
-// line writes one line to stderr, above the bar.
-func (p *progress) line(w io.Writer, s string) {
+// println writes one line to stderr, above the bar.
+func (p *progress) println(w io.Writer, s string) {
 	if p == nil {
 		fmt.Fprintln(w, s)
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.clear()
-	fmt.Fprintln(p.w, s)
+	p.bar.clear()
+	fmt.Fprintln(p.bar.w, s)
 }
 
 // finish stops the bar and erases it.
 func (p *progress) finish() {
-	if p == nil {
-		return
-	}
-	close(p.stop)
-	<-p.stopped
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.clear()
-}
-
-// draw redraws the bar.
-func (p *progress) draw() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	s := progressLine(p.done, p.total, p.failed, p.now().Sub(p.start), p.width())
-	io.WriteString(p.w, "\r"+s+"\x1b[K")
-	p.shown = true
-}
-
-// clear erases the bar; p.mu is held.
-func (p *progress) clear() {
-	if p.shown {
-		io.WriteString(p.w, "\r\x1b[K")
-		p.shown = false
+	if p != nil {
+		p.bar.stop()
 	}
 }
 

@@ -42,11 +42,10 @@ func TestProgressDraw(t *testing.T) {
 	var term bytes.Buffer
 	now := time.Unix(0, 0)
 	p := startProgress(&term, func() int { return 60 }, func() time.Time { return now }, 4, true)
-	go p.tick(time.Hour)
 	p.add(false)
 	p.add(true)
 	now = now.Add(time.Second)
-	p.draw()
+	p.bar.redraw(p.line)
 	bar := "\r 2/4 ███████▌░░░░░░░  50% · 2.0 names/s · ETA 1s · 1 failed\x1b[K"
 	if term.String() != bar {
 		t.Fatalf("drawn %q, want %q", term.String(), bar)
@@ -61,13 +60,13 @@ func TestProgressDraw(t *testing.T) {
 	if want := "more\n"; term.String() != want {
 		t.Errorf("stdout with no bar shown wrote %q, want %q", term.String(), want)
 	}
-	p.draw()
+	p.bar.redraw(p.line)
 	term.Reset()
-	p.line(nil, "nstrace: names.txt:3: bad")
+	p.println(nil, "nstrace: names.txt:3: bad")
 	if want := "\r\x1b[Knstrace: names.txt:3: bad\n"; term.String() != want {
-		t.Errorf("line wrote %q, want %q", term.String(), want)
+		t.Errorf("println wrote %q, want %q", term.String(), want)
 	}
-	p.draw()
+	p.bar.redraw(p.line)
 	term.Reset()
 	p.finish()
 	if want := "\r\x1b[K"; term.String() != want {
@@ -85,7 +84,7 @@ func TestProgressNil(t *testing.T) {
 	}
 	p.add(true)
 	p.stdout(func() error { stdout.WriteString("out\n"); return nil })
-	p.line(&stderr, "err")
+	p.println(&stderr, "err")
 	p.finish()
 	if stdout.String() != "out\n" || stderr.String() != "err\n" {
 		t.Errorf("stdout %q, stderr %q; want \"out\\n\", \"err\\n\"", stdout.String(), stderr.String())

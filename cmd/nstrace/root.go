@@ -8,7 +8,6 @@ import (
 	"os/signal"
 	"strings"
 
-	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
 	"github.com/nstrace/nstrace/lab"
@@ -243,8 +242,7 @@ func wantColor(mode string, w io.Writer) (bool, error) {
 		if _, ok := os.LookupEnv("NO_COLOR"); ok {
 			return false, nil
 		}
-		f, ok := w.(*os.File)
-		return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())), nil
+		return isTerminal(w), nil
 	}
 	return false, fmt.Errorf("unknown --color %q (want auto, always or never)", mode)
 }
