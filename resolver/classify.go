@@ -3,7 +3,6 @@ package resolver
 import (
 	"errors"
 	"fmt"
-	"net/netip"
 	"slices"
 	"strings"
 
@@ -28,8 +27,31 @@ type Classification struct {
 	// leads to them); Authority the SOA of a negative answer.
 	Answer    []dns.RR
 	Authority []dns.RR
-	// Err says why the reply cannot be used, for trace.Lame and trace.Error.
-	Err error
+	// Err says why the reply cannot be used, for trace.Lame and trace.Error;
+	// Reason says the same as a value, and ReferredTo names the zone of a
+	// referral that is not followed.
+	Err        error
+	Reason     trace.Reason
+	ReferredTo string
+}
+
+// fill records c in the hop whose reply it classifies.
+func (c Classification) fill(hop *trace.Hop) {
+	hop.Outcome, hop.Referral, hop.Answer, hop.Authority = c.Outcome, c.Referral, c.Answer, c.Authority
+	hop.Err, hop.Reason, hop.ReferredTo = c.Err, c.Reason, c.ReferredTo
+}
+
+// lame is the classification of a reply from a server that does not serve
+// the zone it was asked as an authority for.
+func lame(reason trace.Reason, err error) Classification {
+	return Classification{Outcome: trace.Lame, Reason: reason, Err: err}
+}
+
+// badReferral is the classification of a referral that is not followed.
+func badReferral(reason trace.Reason, sentinel error, format, child string) Classification {
+	c := lame(reason, fmt.Errorf(format, sentinel, child))
+	c.ReferredTo = child
+	return c
 }
 
 // Classify sorts the reply m, from a server asked as an authority for zone,
@@ -42,13 +64,13 @@ func Classify(zone string, q trace.Question, m *dns.Msg) Classification {
 	switch m.Rcode {
 	case dns.RcodeSuccess, dns.RcodeNameError:
 	default:
-		return Classification{Outcome: trace.Error, Err: RcodeError(m.Rcode)}
+		return Classification{Outcome: trace.Error, Err: RcodeError(m.Rcode), Reason: rcodeReason(m.Rcode)}
 	}
 
 	chain, final := answerChain(qname, q.Qtype, m.Answer)
 	if len(chain) > 0 {
 		if !m.Authoritative {
-			return Classification{Outcome: trace.Lame, Err: fmt.Errorf("%w: answer without AA", ErrLame)}
+			return lame(trace.ReasonNotAuthoritative, fmt.Errorf("%w: answer without AA", ErrLame))
 		}
 		c := Classification{Outcome: trace.CNAME, Answer: chain}
 		if final {
@@ -64,13 +86,13 @@ func Classify(zone string, q trace.Question, m *dns.Msg) Classification {
 	// asked as an authority for (a lame delegation).
 	for _, rr := range soaOf(m.Ns) {
 		if owner := dns.CanonicalName(rr.Header().Name); owner != zone && dns.IsSubDomain(owner, zone) {
-			return Classification{Outcome: trace.Lame, Err: fmt.Errorf("%w: answers from %s, not %s", ErrLame, owner, zone)}
+			return lame(trace.ReasonParentZone, fmt.Errorf("%w: answers from %s, not %s", ErrLame, owner, zone))
 		}
 	}
 
 	if m.Rcode == dns.RcodeNameError {
 		if !m.Authoritative {
-			return Classification{Outcome: trace.Lame, Err: fmt.Errorf("%w: NXDOMAIN without AA", ErrLame)}
+			return lame(trace.ReasonNotAuthoritative, fmt.Errorf("%w: NXDOMAIN without AA", ErrLame))
 		}
 		return Classification{Outcome: trace.NXDomain, Authority: soaOf(m.Ns)}
 	}
@@ -84,20 +106,20 @@ func Classify(zone string, q trace.Question, m *dns.Msg) Classification {
 		if m.Authoritative {
 			return Classification{Outcome: trace.NoData}
 		}
-		return Classification{Outcome: trace.Lame, Err: fmt.Errorf("%w: no answer, no referral and no AA", ErrLame)}
+		return lame(trace.ReasonNotAuthoritative, fmt.Errorf("%w: no answer, no referral and no AA", ErrLame))
 	}
 	switch {
 	case child == zone:
-		return Classification{Outcome: trace.Lame, Err: fmt.Errorf("%w %s", ErrHorizontal, child)}
+		return badReferral(trace.ReasonHorizontalReferral, ErrHorizontal, "%w %s", child)
 	case dns.IsSubDomain(child, zone):
-		return Classification{Outcome: trace.Lame, Err: fmt.Errorf("%w to %s", ErrUpward, child)}
+		return badReferral(trace.ReasonUpwardReferral, ErrUpward, "%w to %s", child)
 	case !dns.IsSubDomain(zone, child) || !dns.IsSubDomain(child, qname):
-		return Classification{Outcome: trace.Lame, Err: fmt.Errorf("%w to %s", ErrSideways, child)}
+		return badReferral(trace.ReasonSidewaysReferral, ErrSideways, "%w to %s", child)
 	}
 	return Classification{Outcome: trace.Referral, Referral: &trace.Delegation{
 		Zone: child,
 		NS:   ns,
-		Glue: glue(zone, child, ns, m.Extra),
+		Glue: glue(zone, ns, m.Extra),
 	}}
 }
 
@@ -163,28 +185,20 @@ func nsSet(authority []dns.RR) (owner string, ns []trace.NS) {
 // the NS names and lies within zone, the bailiwick of the server that sent it
 // (in-domain glue under child, or sibling glue elsewhere in zone, as BIND and
 // Unbound accept). Every other address is kept, marked with why it was ignored.
-func glue(zone, child string, ns []trace.NS, extra []dns.RR) []trace.Glue {
+func glue(zone string, ns []trace.NS, extra []dns.RR) []trace.Glue {
 	var out []trace.Glue
 	for _, rr := range extra {
-		var a netip.Addr
-		switch rr := rr.(type) {
-		case *dns.A:
-			a, _ = netip.AddrFromSlice(rr.A.To4())
-		case *dns.AAAA:
-			a, _ = netip.AddrFromSlice(rr.AAAA.To16())
-		default:
-			continue
-		}
+		a := trace.AddrOf(rr)
 		if !a.IsValid() {
 			continue
 		}
 		name := dns.CanonicalName(rr.Header().Name)
-		g := trace.Glue{Name: name, Addr: a.Unmap(), TTL: rr.Header().Ttl}
+		g := trace.Glue{Name: name, Addr: a, TTL: rr.Header().Ttl}
 		switch {
 		case !slices.ContainsFunc(ns, func(n trace.NS) bool { return n.Name == name }):
-			g.Ignored = "not a nameserver of " + child
+			g.Ignored = trace.ReasonNotNameserver
 		case !dns.IsSubDomain(zone, name):
-			g.Ignored = "out of bailiwick (" + zone + ")"
+			g.Ignored = trace.ReasonOutOfBailiwick
 		}
 		out = append(out, g)
 	}
@@ -211,6 +225,18 @@ func soaOf(rrs []dns.RR) []dns.RR {
 		}
 	}
 	return out
+}
+
+// rcodeReason gives the reason of a reply whose RCODE is neither NOERROR
+// nor NXDOMAIN.
+func rcodeReason(rcode int) trace.Reason {
+	switch rcode {
+	case dns.RcodeRefused:
+		return trace.ReasonRefused
+	case dns.RcodeServerFailure:
+		return trace.ReasonServfail
+	}
+	return trace.ReasonRcode
 }
 
 // RcodeError is the error of a reply whose RCODE is neither NOERROR nor

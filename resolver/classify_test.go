@@ -2,6 +2,7 @@ package resolver
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -47,10 +48,12 @@ func TestClassify(t *testing.T) {
 		q       trace.Question
 		reply   fakeReply
 		outcome trace.Outcome
-		err     error  // wrapped by Classification.Err, when set
-		child   string // the referral's zone
-		used    int    // glue records used
-		ignored int    // glue records ignored
+		err     error        // wrapped by Classification.Err, when set
+		reason  trace.Reason // Classification.Reason
+		to      string       // Classification.ReferredTo
+		child   string       // the referral's zone
+		used    int          // glue records used
+		ignored []trace.Reason
 		answer  int
 	}{
 		{
@@ -69,7 +72,7 @@ func TestClassify(t *testing.T) {
 				ns: []string{"example.com. 172800 IN NS ns.other.com.", "example.com. 172800 IN NS ns.provider.eu."},
 				x:  []string{"ns.other.com. 172800 IN A 192.0.2.1", "ns.provider.eu. 172800 IN A 203.0.113.9", "www.victim.test. 1 IN A 192.0.2.66"},
 			},
-			outcome: trace.Referral, child: "example.com.", used: 1, ignored: 2,
+			outcome: trace.Referral, child: "example.com.", used: 1, ignored: []trace.Reason{trace.ReasonOutOfBailiwick, trace.ReasonNotNameserver},
 		},
 		{
 			name: "referral from the root straight to the name asked",
@@ -81,25 +84,25 @@ func TestClassify(t *testing.T) {
 			name: "upward referral is lame",
 			zone: "example.com.", q: www,
 			reply:   fakeReply{ns: []string{". 518400 IN NS a.root-servers.net."}},
-			outcome: trace.Lame, err: ErrUpward,
+			outcome: trace.Lame, err: ErrUpward, reason: trace.ReasonUpwardReferral, to: ".",
 		},
 		{
 			name: "horizontal referral is lame",
 			zone: "example.com.", q: www,
 			reply:   fakeReply{ns: []string{"example.com. 3600 IN NS ns1.example.com."}},
-			outcome: trace.Lame, err: ErrHorizontal,
+			outcome: trace.Lame, err: ErrHorizontal, reason: trace.ReasonHorizontalReferral, to: "example.com.",
 		},
 		{
 			name: "sideways referral is lame",
 			zone: "com.", q: www,
 			reply:   fakeReply{ns: []string{"example.net. 3600 IN NS ns1.example.net."}},
-			outcome: trace.Lame, err: ErrSideways,
+			outcome: trace.Lame, err: ErrSideways, reason: trace.ReasonSidewaysReferral, to: "example.net.",
 		},
 		{
 			name: "referral below the name asked is sideways",
 			zone: "com.", q: trace.Question{Name: "example.com.", Qtype: dns.TypeA},
 			reply:   fakeReply{ns: []string{"www.example.com. 3600 IN NS ns1.example.net."}},
-			outcome: trace.Lame, err: ErrSideways,
+			outcome: trace.Lame, err: ErrSideways, reason: trace.ReasonSidewaysReferral, to: "www.example.com.",
 		},
 		{
 			name: "authoritative answer",
@@ -111,7 +114,7 @@ func TestClassify(t *testing.T) {
 			name: "answer without AA is lame",
 			zone: "example.com.", q: www,
 			reply:   fakeReply{answer: []string{"www.example.com. 3600 IN A 192.0.2.80"}},
-			outcome: trace.Lame, err: ErrLame,
+			outcome: trace.Lame, err: ErrLame, reason: trace.ReasonNotAuthoritative,
 		},
 		{
 			name: "unrelated answer records are no answer",
@@ -160,7 +163,7 @@ func TestClassify(t *testing.T) {
 			name: "NXDOMAIN from the parent's zone is lame",
 			zone: "new.example.com.", q: trace.Question{Name: "www.new.example.com.", Qtype: dns.TypeA},
 			reply:   fakeReply{rcode: dns.RcodeNameError, aa: true, ns: []string{"example.com. 300 IN SOA ns1.example.com. h.example.com. 1 2 3 4 5"}},
-			outcome: trace.Lame, err: ErrLame,
+			outcome: trace.Lame, err: ErrLame, reason: trace.ReasonParentZone,
 		},
 		{
 			name: "NODATA from a child zone the server also serves",
@@ -172,7 +175,7 @@ func TestClassify(t *testing.T) {
 			name: "NXDOMAIN without AA is lame",
 			zone: "example.com.", q: www,
 			reply:   fakeReply{rcode: dns.RcodeNameError},
-			outcome: trace.Lame, err: ErrLame,
+			outcome: trace.Lame, err: ErrLame, reason: trace.ReasonNotAuthoritative,
 		},
 		{
 			name: "NODATA",
@@ -190,19 +193,19 @@ func TestClassify(t *testing.T) {
 			name: "empty reply without AA is lame",
 			zone: "example.com.", q: www,
 			reply:   fakeReply{},
-			outcome: trace.Lame, err: ErrLame,
+			outcome: trace.Lame, err: ErrLame, reason: trace.ReasonNotAuthoritative,
 		},
 		{
 			name: "REFUSED",
 			zone: "example.com.", q: www,
 			reply:   fakeReply{rcode: dns.RcodeRefused},
-			outcome: trace.Error, err: RcodeError(dns.RcodeRefused),
+			outcome: trace.Error, err: RcodeError(dns.RcodeRefused), reason: trace.ReasonRefused,
 		},
 		{
 			name: "SERVFAIL",
 			zone: "example.com.", q: www,
 			reply:   fakeReply{rcode: dns.RcodeServerFailure, aa: true},
-			outcome: trace.Error, err: RcodeError(dns.RcodeServerFailure),
+			outcome: trace.Error, err: RcodeError(dns.RcodeServerFailure), reason: trace.ReasonServfail,
 		},
 		{
 			name: "case does not matter",
@@ -220,6 +223,9 @@ func TestClassify(t *testing.T) {
 			if (c.Err != nil) != (tt.err != nil) || (tt.err != nil && !errors.Is(c.Err, tt.err)) {
 				t.Errorf("Classify err = %v, want %v", c.Err, tt.err)
 			}
+			if c.Reason != tt.reason || c.ReferredTo != tt.to {
+				t.Errorf("Classify reason = %q (to %q), want %q (to %q)", c.Reason, c.ReferredTo, tt.reason, tt.to)
+			}
 			if len(c.Answer) != tt.answer {
 				t.Errorf("Classify answer = %v, want %d records", c.Answer, tt.answer)
 			}
@@ -232,16 +238,16 @@ func TestClassify(t *testing.T) {
 			if c.Referral.Zone != tt.child {
 				t.Errorf("Classify referral zone = %q, want %q", c.Referral.Zone, tt.child)
 			}
-			used, ignored := 0, 0
+			used, ignored := 0, []trace.Reason(nil)
 			for _, g := range c.Referral.Glue {
-				if g.Ignored == "" {
+				if g.Ignored == trace.ReasonNone {
 					used++
 				} else {
-					ignored++
+					ignored = append(ignored, g.Ignored)
 				}
 			}
-			if used != tt.used || ignored != tt.ignored {
-				t.Errorf("Classify glue = %+v, want %d used and %d ignored", c.Referral.Glue, tt.used, tt.ignored)
+			if used != tt.used || !slices.Equal(ignored, tt.ignored) {
+				t.Errorf("Classify glue = %+v, want %d used and ignored %q", c.Referral.Glue, tt.used, tt.ignored)
 			}
 			for i := 1; i < len(c.Referral.NS); i++ {
 				if strings.Compare(c.Referral.NS[i-1].Name, c.Referral.NS[i].Name) >= 0 {
@@ -289,7 +295,7 @@ func FuzzClassify(f *testing.F) {
 				t.Fatalf("referral from %s to %s is not downward", zone, c.Referral.Zone)
 			}
 			for _, g := range c.Referral.Glue {
-				if g.Ignored == "" && !dns.IsSubDomain(dns.CanonicalName(zone), g.Name) {
+				if g.Ignored == trace.ReasonNone && !dns.IsSubDomain(dns.CanonicalName(zone), g.Name) {
 					t.Fatalf("glue %s used outside %s", g.Name, zone)
 				}
 			}

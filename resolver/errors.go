@@ -1,10 +1,12 @@
 package resolver
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/nstrace/nstrace/trace"
 )
@@ -113,6 +115,106 @@ func (e *ZoneError) Unwrap() []error {
 	}
 	return errs
 }
+
+// errNetwork is wrapped by the error of an exchange that failed on the network.
+var errNetwork = errors.New("network error")
+
+// badReply is the error of a TCP exchange whose reply did not parse or did
+// not match the query.
+type badReply struct{ error }
+
+func (e badReply) Unwrap() error { return e.error }
+
+// loopChain is the error, wrapped with ErrLoop, of a lookup of a
+// nameserver name that its own lookup needs: the names whose lookups need
+// each other, from the first to the one needed again.
+type loopChain []string
+
+func (c loopChain) Error() string { return strings.Join(c, " needs ") }
+
+// noRoute reports whether err says that this host cannot send to the
+// address at all: no route, no address of its family, family not supported.
+func noRoute(err error) bool {
+	return errors.Is(err, syscall.ENETUNREACH) || errors.Is(err, syscall.EADDRNOTAVAIL) || errors.Is(err, syscall.EAFNOSUPPORT)
+}
+
+// reasonOf gives the reason of an error the walk made, for a hop or a
+// whole trace. nstrace's own limits come first, wherever they are in err
+// (a lookup stopped by one fails the zone that needed it): a walk they
+// stopped says nothing about the zone. A reply's own reasons (RCODE, lame)
+// are set by Classify, where they are known.
+func reasonOf(err error) trace.Reason {
+	var rc RcodeError
+	switch {
+	case err == nil:
+		return trace.ReasonNone
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return trace.ReasonCancelled
+	case errors.Is(err, ErrDeadline):
+		return trace.ReasonDeadline
+	case errors.Is(err, ErrMaxQueries):
+		return trace.ReasonQueryLimit
+	case errors.Is(err, ErrMaxDepth):
+		return trace.ReasonReferralLimit
+	case errors.As(err, new(*ZoneError)):
+		return trace.ReasonAllServersFailed
+	case errors.Is(err, ErrMaxNesting):
+		return trace.ReasonNestingLimit
+	case errors.Is(err, ErrMaxCNAME):
+		return trace.ReasonCNAMELimit
+	case errors.Is(err, ErrLoop):
+		return trace.ReasonLoop
+	case errors.Is(err, ErrAbandoned):
+		return trace.ReasonAbandoned
+	case errors.Is(err, ErrTimeout):
+		return trace.ReasonTimeout
+	case noRoute(err):
+		return trace.ReasonNoRoute
+	case errors.Is(err, errNetwork):
+		return trace.ReasonNetwork
+	case errors.Is(err, ErrTruncatedTCP):
+		return trace.ReasonTruncated
+	case errors.As(err, new(badReply)):
+		return trace.ReasonBadReply
+	case errors.As(err, &rc):
+		return rcodeReason(int(rc))
+	case errors.Is(err, ErrNoServers):
+		return trace.ReasonNoServers
+	}
+	return trace.ReasonNone
+}
+
+// loopsIn gives the delegation loops anywhere in err, each once, in the
+// order found.
+func loopsIn(err error) [][]string {
+	var loops [][]string
+	var find func(error)
+	find = func(err error) {
+		switch e := err.(type) {
+		case loopChain:
+			if !slices.ContainsFunc(loops, func(l []string) bool { return slices.Equal(l, e) }) {
+				loops = append(loops, e)
+			}
+		case interface{ Unwrap() error }:
+			find(e.Unwrap())
+		case interface{ Unwrap() []error }:
+			for _, x := range e.Unwrap() {
+				find(x)
+			}
+		}
+	}
+	find(err)
+	return loops
+}
+
+// markFailed records err as the hop's failure: outcome, error and reason.
+func markFailed(hop *trace.Hop, outcome trace.Outcome, err error) {
+	hop.Outcome, hop.Err, hop.Reason = outcome, err, reasonOf(err)
+}
+
+// abandon marks a hop, or a lookup, cut off because another server of its
+// zone answered first.
+func abandon(hop *trace.Hop) { markFailed(hop, trace.Abandoned, ErrAbandoned) }
 
 func errorf(sentinel error, format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{sentinel}, args...)...)

@@ -141,7 +141,7 @@ func (r *Resolver) exchangeOn(ctx context.Context, network string, m *dns.Msg, s
 			return rep, nil
 		}
 		if network == "tcp" {
-			return rep, ignored
+			return rep, badReply{ignored}
 		}
 	}
 }
@@ -181,7 +181,7 @@ func (r *Resolver) netError(ctx context.Context, err error) error {
 	if errors.As(err, &oe) && oe.Err != nil {
 		err = oe.Err
 	}
-	return fmt.Errorf("network error: %w", err)
+	return fmt.Errorf("%w: %w", errNetwork, err)
 }
 
 // ended returns the cause of ctx's end, or nil while it goes on. A context

@@ -40,12 +40,8 @@ func ParseRootHints(file string, r io.Reader) ([]trace.Server, error) {
 				return nil, fmt.Errorf("%s: NS record for %s, want the root (.)", file, owner)
 			}
 			names = append(names, strings.ToLower(rr.Ns))
-		case *dns.A:
-			if a, ok := netip.AddrFromSlice(rr.A.To4()); ok {
-				addrs[owner] = append(addrs[owner], a)
-			}
-		case *dns.AAAA:
-			if a, ok := netip.AddrFromSlice(rr.AAAA.To16()); ok {
+		case *dns.A, *dns.AAAA:
+			if a := trace.AddrOf(rr); a.IsValid() {
 				addrs[owner] = append(addrs[owner], a)
 			}
 		}

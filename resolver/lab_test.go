@@ -195,7 +195,7 @@ func TestTraceLab(t *testing.T) {
 				var ignored []string
 				for _, h := range hopsWith(tr, func(h *trace.Hop) bool { return h.Referral != nil }) {
 					for _, g := range h.Referral.Glue {
-						if g.Ignored != "" {
+						if g.Ignored != trace.ReasonNone {
 							ignored = append(ignored, g.Name)
 						}
 					}

@@ -45,7 +45,8 @@ func (r *Resolver) Trace(ctx context.Context, name string, qtype uint16) (*trace
 	if r.opts.Prime.IsValid() {
 		var err error
 		if prime, err = w.prime(ctx); err != nil {
-			t := &trace.Trace{Question: q, Hops: []*trace.Hop{prime}, Outcome: trace.Failed, Err: err, Queries: 1, Duration: time.Since(w.start)}
+			t := &trace.Trace{Question: q, Hops: []*trace.Hop{prime}, Outcome: trace.Failed, Err: err, Reason: prime.Reason,
+				Queries: 1, Duration: time.Since(w.start), Mode: w.mode(0)}
 			t.Number()
 			return t, err
 		}
@@ -59,6 +60,13 @@ func (r *Resolver) Trace(ctx context.Context, name string, qtype uint16) (*trace
 	t.Number()
 	t.Findings = trace.Diagnose(t)
 	return t, t.Err
+}
+
+// mode is how a walk nest lookups deep is made: only the outermost walk
+// asks every server (askCached).
+func (w *run) mode(nest int) trace.Mode {
+	o := w.r.opts
+	return trace.Mode{All: o.All && nest == 0, Primed: o.Prime.IsValid(), Simulated: len(o.Delegate) > 0}
 }
 
 // run is the state of one Trace, shared by its nested lookups.
@@ -84,7 +92,7 @@ type nameserver struct {
 // walk resolves q from the root. nest counts the glueless lookups this walk
 // is nested in; chain holds the NS names they are resolving, outermost first.
 func (w *run) walk(ctx context.Context, q trace.Question, nest int, chain []string) *trace.Trace {
-	t := &trace.Trace{Question: q}
+	t := &trace.Trace{Question: q, Mode: w.mode(nest)}
 	begin := time.Now()
 	checks := &childChecks{w: w}
 	defer func() {
@@ -101,7 +109,7 @@ func (w *run) walk(ctx context.Context, q trace.Question, nest int, chain []stri
 		}
 	}()
 	fail := func(err error) *trace.Trace {
-		t.Outcome, t.Err = trace.Failed, err
+		t.Outcome, t.Err, t.Reason, t.Loops = trace.Failed, err, reasonOf(err), loopsIn(err)
 		return t
 	}
 
@@ -266,7 +274,7 @@ func (w *run) resolveNS(ctx context.Context, name string, qtype uint16, nest int
 		return nil, servers(name, cached, trace.SourceCache), nil
 	}
 	if i := slices.Index(chain, name); i >= 0 {
-		return nil, nil, fmt.Errorf("%w: %s", ErrLoop, strings.Join(append(chain[i:], name), " needs "))
+		return nil, nil, fmt.Errorf("%w: %w", ErrLoop, loopChain(append(slices.Clone(chain[i:]), name)))
 	}
 	if nest >= w.r.opts.MaxNesting {
 		return nil, nil, fmt.Errorf("%w: more than %d", ErrMaxNesting, w.r.opts.MaxNesting)
@@ -285,7 +293,7 @@ func (w *run) resolveNS(ctx context.Context, name string, qtype uint16, nest int
 		}
 		return l, nil, fmt.Errorf("%s: %w", key, l.Err)
 	}
-	addrs := addressesOf(l.Answer)
+	addrs := trace.AddrsOf(l.Answer)
 	if len(addrs) == 0 {
 		return l, nil, fmt.Errorf("%s: %s", key, strings.ToUpper(string(l.Outcome)))
 	}
@@ -312,7 +320,7 @@ func (w *run) prime(ctx context.Context) (*trace.Hop, error) {
 	q := trace.Question{Name: ".", Qtype: dns.TypeNS, Qclass: dns.ClassINET}
 	hop, err := w.newHop(ctx, ".", q, trace.Server{Addr: p.Addr(), Source: trace.SourceUser}, trace.PurposePrime)
 	if err != nil {
-		return &trace.Hop{Zone: ".", Question: q, Purpose: trace.PurposePrime, Outcome: trace.Error, Err: err, Rcode: -1}, err
+		return &trace.Hop{Zone: ".", Question: q, Purpose: trace.PurposePrime, Outcome: trace.Error, Err: err, Reason: reasonOf(err), Rcode: -1}, err
 	}
 	hop.Port = p.Port()
 	rep, err := w.r.exchange(ctx, q, p, true)
@@ -334,7 +342,7 @@ func (w *run) prime(ctx context.Context) (*trace.Hop, error) {
 			var as []netip.Addr
 			for _, rr := range rep.msg.Extra {
 				if dns.CanonicalName(rr.Header().Name) == n {
-					as = append(as, addressesOf([]dns.RR{rr})...)
+					as = append(as, trace.AddrsOf([]dns.RR{rr})...)
 				}
 			}
 			sortAddrs(as)
@@ -345,7 +353,7 @@ func (w *run) prime(ctx context.Context) (*trace.Hop, error) {
 		}
 	}
 	if err != nil {
-		hop.Outcome, hop.Err = trace.Error, err
+		markFailed(hop, trace.Error, err)
 		return hop, fmt.Errorf("priming query to %s: %w", p, err)
 	}
 	hop.Outcome = trace.Answer
@@ -409,23 +417,6 @@ func servers(name string, addrs []netip.Addr, src trace.Source) []trace.Server {
 	out := make([]trace.Server, len(addrs))
 	for i, a := range addrs {
 		out[i] = trace.Server{Name: name, Addr: a, Source: src}
-	}
-	return out
-}
-
-func addressesOf(rrs []dns.RR) []netip.Addr {
-	var out []netip.Addr
-	for _, rr := range rrs {
-		var a netip.Addr
-		switch rr := rr.(type) {
-		case *dns.A:
-			a, _ = netip.AddrFromSlice(rr.A.To4())
-		case *dns.AAAA:
-			a, _ = netip.AddrFromSlice(rr.AAAA.To16())
-		}
-		if a.IsValid() {
-			out = append(out, a.Unmap())
-		}
 	}
 	return out
 }

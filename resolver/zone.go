@@ -204,13 +204,13 @@ func (w *run) drain(ctx context.Context, events <-chan event, n int, via *trace.
 		abandoned := ctx.Err() == nil
 		switch {
 		case ev.hop != nil && abandoned && errors.Is(ev.hop.Err, context.Canceled):
-			ev.hop.Outcome, ev.hop.Err = trace.Abandoned, ErrAbandoned
+			abandon(ev.hop)
 		case ev.lookup != nil:
 			if abandoned && errors.Is(ev.lookup.Err, context.Canceled) {
-				ev.lookup.Outcome, ev.lookup.Err = trace.Abandoned, ErrAbandoned
+				ev.lookup.Outcome, ev.lookup.Err, ev.lookup.Reason = trace.Abandoned, ErrAbandoned, trace.ReasonAbandoned
 				ev.lookup.Walk(func(h *trace.Hop) {
 					if errors.Is(h.Err, context.Canceled) {
-						h.Outcome, h.Err = trace.Abandoned, ErrAbandoned
+						abandon(h)
 					}
 				})
 			}
@@ -250,7 +250,7 @@ func (w *run) send(ctx context.Context, hop *trace.Hop, nest int) Classification
 	var c Classification
 	if err == nil {
 		c = Classify(hop.Zone, hop.Question, rep.msg)
-		hop.Outcome, hop.Referral, hop.Answer, hop.Authority, hop.Err = c.Outcome, c.Referral, c.Answer, c.Authority, c.Err
+		c.fill(hop)
 		if c.Err == nil {
 			w.sawRTT(rep.rtt)
 		}
@@ -268,7 +268,7 @@ func fillHop(hop *trace.Hop, rep reply, err error) {
 		hop.Size, hop.Rcode, hop.AA, hop.TC = rep.size, rep.msg.Rcode, rep.msg.Authoritative, rep.msg.Truncated
 	}
 	if err != nil {
-		hop.Outcome, hop.Err = trace.Error, err
+		markFailed(hop, trace.Error, err)
 	}
 }
 
@@ -400,7 +400,7 @@ func (cs *childChecks) join(t *trace.Trace) {
 	for _, c := range cs.list {
 		c.cancel()
 		if errors.Is(c.hop.Err, context.Canceled) {
-			c.hop.Outcome, c.hop.Err = trace.Abandoned, ErrAbandoned
+			abandon(c.hop)
 		}
 		if i := slices.Index(t.Hops, c.after); i >= 0 {
 			t.Hops = slices.Insert(t.Hops, i+1, c.hop)

@@ -2,11 +2,8 @@ package trace
 
 import (
 	"cmp"
-	"context"
-	"errors"
 	"fmt"
 	"net/netip"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -215,7 +212,7 @@ func (d *diagnosis) collect(t *Trace, via *Hop) {
 			}
 			z.refHops = append(z.refHops, h.ID)
 			for _, g := range h.Referral.Glue {
-				if g.Ignored == "" && hasNS(h.Referral.NS, g.Name) {
+				if g.Ignored == ReasonNone && hasNS(h.Referral.NS, g.Name) {
 					d.nsAddrs = append(d.nsAddrs, nsAddr{zone: h.Referral.Zone, name: g.Name, addr: g.Addr.Unmap(), hop: h.ID, glue: true})
 				}
 			}
@@ -285,23 +282,13 @@ func addressesOf(t *Trace) []netip.Addr {
 	if t.Outcome != Answer {
 		return nil
 	}
-	var out []netip.Addr
+	var own []dns.RR
 	for _, rr := range t.Answer {
-		if canon(rr.Header().Name) != canon(t.Question.Name) {
-			continue
-		}
-		var a netip.Addr
-		switch rr := rr.(type) {
-		case *dns.A:
-			a, _ = netip.AddrFromSlice(rr.A.To4())
-		case *dns.AAAA:
-			a, _ = netip.AddrFromSlice(rr.AAAA.To16())
-		}
-		if a.IsValid() {
-			out = append(out, a.Unmap())
+		if canon(rr.Header().Name) == canon(t.Question.Name) {
+			own = append(own, rr)
 		}
 	}
-	return out
+	return AddrsOf(own)
 }
 
 // serverHops groups the hops that asked a server as an authority by zone
@@ -319,7 +306,7 @@ func (d *diagnosis) servers() {
 	var groups []*serverHops
 	at := map[string]*serverHops{}
 	for _, h := range d.hops {
-		if !isAuthorityHop(h) || h.Simulated || h.Outcome == Abandoned || cancelled(h.Err) {
+		if !isAuthorityHop(h) || h.Simulated || h.Outcome == Abandoned || h.Reason == ReasonCancelled {
 			continue
 		}
 		key := canon(h.Zone) + " " + h.Server.Addr.String()
@@ -382,20 +369,6 @@ func (d *diagnosis) servers() {
 	}
 }
 
-func cancelled(err error) bool {
-	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
-}
-
-// The beginnings of the resolver's errors for referrals that do not lead
-// down (resolver/classify.go: ErrUpward, ErrHorizontal, ErrSideways). The
-// trace package cannot import the resolver, so it reads the error's text;
-// the lab tests of Diagnose keep the two in step.
-const (
-	upwardPrefix     = "upward referral to "
-	horizontalPrefix = "referral to the same zone "
-	sidewaysPrefix   = "sideways referral to "
-)
-
 // lame records a lame-server finding for a reply h that was not usable, and
 // the referral codes when the reply was a referral that did not lead down.
 func (d *diagnosis) lame(zone string, srv *Server, h *Hop) {
@@ -412,17 +385,17 @@ func (d *diagnosis) lame(zone string, srv *Server, h *Hop) {
 		why = "answers SERVFAIL: it is meant to serve the zone but cannot (zone not loaded, expired secondary, or a DNSSEC failure)"
 	case h.Outcome == Error:
 		why = "answers " + rcodeText(h.Rcode) + ": it does not serve the zone"
-	case strings.HasPrefix(msg, upwardPrefix):
-		to := strings.TrimPrefix(msg, upwardPrefix)
+	case h.Reason == ReasonUpwardReferral:
+		to := h.ReferredTo
 		why = "refers queries up to " + to + " instead of answering: it does not serve the zone"
 		d.add(who, Finding{Code: CodeUpwardReferral, Zone: zone, Server: srv, Hops: []int{h.ID},
 			Message: fmt.Sprintf("%s referred a query for %s up to %s; ignored, as a referral must lead down toward the name (RFC 1034 §4.3.2), and the next server was asked", who, zone, to)})
-	case strings.HasPrefix(msg, horizontalPrefix):
+	case h.Reason == ReasonHorizontalReferral:
 		why = "refers queries to the zone itself instead of answering: it does not serve the zone"
 		d.add(who, Finding{Code: CodeReferralLoop, Zone: zone, Server: srv, Hops: []int{h.ID},
 			Message: fmt.Sprintf("%s referred a query for %s back to %s itself; ignored, as following it would loop, and the next server was asked", who, zone, zone)})
-	case strings.HasPrefix(msg, sidewaysPrefix):
-		to := strings.TrimPrefix(msg, sidewaysPrefix)
+	case h.Reason == ReasonSidewaysReferral:
+		to := h.ReferredTo
 		why = "refers queries to the unrelated zone " + to + " instead of answering: it does not serve the zone"
 		d.add(who, Finding{Code: CodeSidewaysReferral, Zone: zone, Server: srv, Hops: []int{h.ID},
 			Message: fmt.Sprintf("%s referred a query for %s to %s, which is not below it; ignored, as a server may only speak for its own zone (RFC 2181 §5.4.1), and the next server was asked", who, zone, to)})
@@ -464,7 +437,7 @@ func (d *diagnosis) delegations() {
 		}
 		ref := z.ref
 		for _, ns := range ref.NS {
-			if dns.IsSubDomain(z.zone, canon(ns.Name)) && !slices.ContainsFunc(ref.Glue, func(g Glue) bool { return g.Ignored == "" && canon(g.Name) == canon(ns.Name) }) {
+			if dns.IsSubDomain(z.zone, canon(ns.Name)) && !slices.ContainsFunc(ref.Glue, func(g Glue) bool { return g.Ignored == ReasonNone && canon(g.Name) == canon(ns.Name) }) {
 				d.add(ns.Name, Finding{Code: CodeMissingGlue, Zone: z.zone, Server: &Server{Name: ns.Name}, Hops: z.refHops,
 					Message: fmt.Sprintf("%s is inside %s, but the referral from %s carries no glue (address) for it: a resolver must already know the zone to find it, so the zone cannot be reached through it (RFC 9471)",
 						ns.Name, z.zone, z.parent)})
@@ -483,7 +456,7 @@ func (d *diagnosis) delegations() {
 			}
 		}
 		for _, g := range ref.Glue {
-			if strings.HasPrefix(g.Ignored, "out of bailiwick") {
+			if g.Ignored == ReasonOutOfBailiwick {
 				d.add(g.Name+" "+g.Addr.String(), Finding{Code: CodeOutOfBailiwickGlue, Zone: z.zone, Server: &Server{Name: g.Name, Addr: g.Addr}, Hops: z.refHops,
 					Message: fmt.Sprintf("the referral from %s carried an address for %s (%s), a name outside %s; ignored, as RFC 2181 §5.4.1 requires: a server may not speak for names outside its zone (it is how caches are poisoned)",
 						z.parent, g.Name, addrText(g.Addr), z.parent)})
@@ -653,7 +626,7 @@ func (d *diagnosis) glue() {
 			}
 			var glue []netip.Addr
 			for _, g := range z.ref.Glue {
-				if g.Ignored == "" && canon(g.Name) == name {
+				if g.Ignored == ReasonNone && canon(g.Name) == name {
 					glue = append(glue, g.Addr.Unmap())
 				}
 			}
@@ -815,38 +788,20 @@ func (d *diagnosis) private() {
 	}
 }
 
-// loopNames finds the chain of names in a delegation loop error, as the
-// resolver writes it (resolver.ErrLoop): "delegation loop: a. needs b.
-// needs a.".
-var loopNames = regexp.MustCompile(`delegation loop: ([^\s;]+(?: needs [^\s;]+)+)`)
-
 // failures finds what made walks fail: all-servers-failed, for the walk and
 // for each lookup, and circular-delegation.
 func (d *diagnosis) failures() {
 	for _, tr := range d.traces {
-		if tr.Outcome != Failed || tr.Err == nil || cancelled(tr.Err) || limitHit(tr.Err) {
+		if tr.Outcome != Failed || tr.Err == nil || tr.Reason.Ours() {
 			continue
 		}
 		d.allFailed(tr)
 	}
 	for _, tr := range d.traces {
-		if tr.Err == nil {
-			continue
-		}
-		for _, m := range loopNames.FindAllStringSubmatch(tr.Err.Error(), -1) {
-			d.circular(strings.Split(m[1], " needs "))
+		for _, chain := range tr.Loops {
+			d.circular(chain)
 		}
 	}
-}
-
-// The texts of the resolver's limits (resolver.ErrMaxQueries, ErrMaxDepth,
-// ErrDeadline): a walk that hit one failed for nstrace's sake, not the
-// zone's.
-var limits = []string{"query budget exhausted", "too many referrals", "trace deadline exceeded"}
-
-func limitHit(err error) bool {
-	s := err.Error()
-	return slices.ContainsFunc(limits, func(l string) bool { return strings.Contains(s, l) })
 }
 
 // allFailed flags the zone where a failed walk stopped when no server of it

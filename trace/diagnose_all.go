@@ -341,7 +341,7 @@ func delegationSets(r *Delegation) (zone string, ns, glue []string) {
 	}
 	var gs []g
 	for _, gl := range r.Glue {
-		if gl.Ignored == "" {
+		if gl.Ignored == ReasonNone {
 			gs = append(gs, g{canon(gl.Name), gl.Addr.Unmap()})
 		}
 	}

@@ -96,7 +96,7 @@ func TestDiagnoseConsistency(t *testing.T) {
 			{CodeInconsistentAnswer, "example.com.", "ns2.example.com.", "93.184.20.2", []int{4, 6}}}},
 		{"failures are not replies", walkAll(agreeing,
 			wwwA(ns1, "192.0.2.10"), timeout("example.com.", ns2), rcode("example.com.", ns3, dns.RcodeRefused),
-			lame("example.com.", ns1v6, "no AA")), nil},
+			lame("example.com.", ns1v6, ReasonNotAuthoritative, "")), nil},
 		{"the last reply of a retried address counts", walkAll(agreeing,
 			wwwA(ns1, "192.0.2.10"), timeout("example.com.", ns2), wwwA(ns2, "192.0.2.10")), nil},
 		{"a simulated referral is not a server's", walkAll(append(slices.Clone(agreeing), simulated), wwwA(ns1, "192.0.2.10")), nil},

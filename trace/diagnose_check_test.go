@@ -11,7 +11,7 @@ import (
 // walk had moved on), but it counts with the walk's own timeouts.
 func TestUnreachableNeedsTheWalk(t *testing.T) {
 	abandoned := timeout("example.com.", ns1)
-	abandoned.Outcome, abandoned.Err = Abandoned, errors.New("abandoned: another server answered first")
+	abandoned.Outcome, abandoned.Err, abandoned.Reason = Abandoned, errors.New("abandoned"), ReasonAbandoned
 	check := timeout("example.com.", ns1)
 	check.Purpose, check.Question = PurposeChildNS, Question{Name: "example.com.", Qtype: 2}
 

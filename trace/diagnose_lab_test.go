@@ -17,8 +17,8 @@ import (
 )
 
 // These tests run the engine on lab scenarios, on loopback, and check what
-// Diagnose makes of the real traces. They also keep Diagnose in step with
-// the texts of the resolver's errors, which it reads.
+// Diagnose makes of the real traces. They also check that Diagnose reads the
+// reasons the resolver sets as the resolver means them.
 
 // runLab traces name in a scenario of testdata/lab ("demo" for the demo
 // lab) and returns the trace, with its findings.

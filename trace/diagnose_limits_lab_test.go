@@ -10,8 +10,8 @@ import (
 )
 
 // A walk stopped by one of nstrace's own limits failed for nstrace's sake,
-// not the zone's: no all-servers-failed. This also keeps Diagnose in step
-// with the texts of the resolver's limit errors, which it reads.
+// not the zone's: no all-servers-failed. This also checks that the
+// resolver gives such a walk a reason of its own (Reason.Ours).
 func TestDiagnoseLimits(t *testing.T) {
 	tests := []struct {
 		scenario, name string
@@ -26,6 +26,9 @@ func TestDiagnoseLimits(t *testing.T) {
 			tr := runLab(t, tt.scenario, tt.name, dns.TypeA, tt.opts)
 			if tr.Outcome != trace.Failed {
 				t.Fatalf("Trace(%q): %s, want a walk stopped by a limit", tt.name, tr.Outcome)
+			}
+			if !tr.Reason.Ours() {
+				t.Errorf("Trace(%q).Reason = %q, want one of nstrace's own limits", tt.name, tr.Reason)
 			}
 			for _, f := range tr.Findings {
 				if f.Code == trace.CodeAllServersFailed {

@@ -1,6 +1,7 @@
 package trace
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -41,7 +42,7 @@ func ref(zone string, s Server, child string, ns []string, glue ...string) *Hop 
 		name, addr, _ := strings.Cut(g, " ")
 		gl := Glue{Name: name, Addr: netip.MustParseAddr(addr), TTL: 172800}
 		if !dns.IsSubDomain(zone, name) {
-			gl.Ignored = "out of bailiwick (" + zone + ")"
+			gl.Ignored = ReasonOutOfBailiwick
 		}
 		d.Glue = append(d.Glue, gl)
 	}
@@ -71,16 +72,20 @@ func childNS(zone string, s Server, ns ...string) *Hop {
 
 func timeout(zone string, s Server) *Hop {
 	return &Hop{Zone: zone, Server: s, Port: 53, Question: www, Protocol: "udp", Rcode: -1, Outcome: Error,
-		Err: errors.New("timeout after 2s"), RTT: 2 * time.Second}
+		Err: errors.New("timeout after 2s"), Reason: ReasonTimeout, RTT: 2 * time.Second}
 }
 
 func rcode(zone string, s Server, rc int) *Hop {
+	r := map[int]Reason{dns.RcodeRefused: ReasonRefused, dns.RcodeServerFailure: ReasonServfail}[rc]
 	return &Hop{Zone: zone, Server: s, Port: 53, Question: www, Protocol: "udp", Rcode: rc, Outcome: Error,
-		Err: errors.New(dns.RcodeToString[rc])}
+		Err: errors.New(dns.RcodeToString[rc]), Reason: cmp.Or(r, ReasonRcode)}
 }
 
-func lame(zone string, s Server, err string) *Hop {
-	return &Hop{Zone: zone, Server: s, Port: 53, Question: www, Protocol: "udp", Rcode: 0, Outcome: Lame, Err: errors.New(err)}
+// lame is a reply from s that does not serve zone, for reason r; to is the
+// zone a referral that is not followed names.
+func lame(zone string, s Server, r Reason, to string) *Hop {
+	return &Hop{Zone: zone, Server: s, Port: 53, Question: www, Protocol: "udp", Rcode: 0, Outcome: Lame,
+		Err: errors.New(string(r)), Reason: r, ReferredTo: to}
 }
 
 func lookup(q Question, outcome Outcome, hops []*Hop, answer ...string) *Trace {
@@ -89,7 +94,7 @@ func lookup(q Question, outcome Outcome, hops []*Hop, answer ...string) *Trace {
 		t.Answer = append(t.Answer, rr(r))
 	}
 	if outcome == Failed {
-		t.Err = errors.New("all 1 servers failed")
+		t.Err, t.Reason = errors.New("all 1 servers failed"), ReasonAllServersFailed
 	}
 	return t
 }
@@ -161,19 +166,19 @@ func TestDiagnose(t *testing.T) {
 			t.Hops = slices.Insert(t.Hops, 3, rcode("example.com.", ns1, dns.RcodeServerFailure))
 		}), want: []want{{code: CodeLameServer, zone: "example.com.", name: "ns1.example.com.", addr: "45.33.10.1"}}},
 		{name: "lame-server without AA", trace: edit(func(t *Trace) {
-			t.Hops = slices.Insert(t.Hops, 3, lame("example.com.", ns1, "lame: answer without AA"))
+			t.Hops = slices.Insert(t.Hops, 3, lame("example.com.", ns1, ReasonNotAuthoritative, ""))
 		}), want: []want{{code: CodeLameServer, zone: "example.com.", name: "ns1.example.com.", addr: "45.33.10.1"}}},
 		{name: "upward-referral", trace: edit(func(t *Trace) {
-			t.Hops = slices.Insert(t.Hops, 3, lame("example.com.", ns1, "upward referral to ."))
+			t.Hops = slices.Insert(t.Hops, 3, lame("example.com.", ns1, ReasonUpwardReferral, "."))
 		}), want: []want{
 			{code: CodeLameServer, zone: "example.com.", name: "ns1.example.com.", addr: "45.33.10.1", hops: []int{4}},
 			{code: CodeUpwardReferral, zone: "example.com.", name: "ns1.example.com.", addr: "45.33.10.1", hops: []int{4}},
 		}},
 		{name: "referral-loop", trace: edit(func(t *Trace) {
-			t.Hops = slices.Insert(t.Hops, 3, lame("example.com.", ns1, "referral to the same zone example.com."))
+			t.Hops = slices.Insert(t.Hops, 3, lame("example.com.", ns1, ReasonHorizontalReferral, "example.com."))
 		}), want: []want{{code: CodeReferralLoop, zone: "example.com.", name: "ns1.example.com.", addr: "45.33.10.1"}}},
 		{name: "sideways-referral", trace: edit(func(t *Trace) {
-			t.Hops = slices.Insert(t.Hops, 3, lame("example.com.", ns1, "sideways referral to sideways.invalid."))
+			t.Hops = slices.Insert(t.Hops, 3, lame("example.com.", ns1, ReasonSidewaysReferral, "sideways.invalid."))
 		}), want: []want{{code: CodeSidewaysReferral, zone: "example.com.", name: "ns1.example.com.", addr: "45.33.10.1"}}},
 		{name: "unreachable-server after retries", trace: edit(func(t *Trace) {
 			t.Hops = slices.Insert(t.Hops, 3, timeout("example.com.", ns1), timeout("example.com.", ns1))
@@ -184,18 +189,18 @@ func TestDiagnose(t *testing.T) {
 		})},
 		{name: "abandoned queries say nothing", only: true, trace: edit(func(t *Trace) {
 			h := timeout("example.com.", ns2)
-			h.Outcome, h.Err = Abandoned, errors.New("abandoned: another server answered first")
+			h.Outcome, h.Err, h.Reason = Abandoned, errors.New("abandoned"), ReasonAbandoned
 			t.Hops = slices.Insert(t.Hops, 4, h)
 		})},
 		{name: "cancelled queries say nothing", only: true, trace: edit(func(t *Trace) {
 			h := timeout("example.com.", ns2)
-			h.Err = fmt.Errorf("walk: %w", context.Canceled)
+			h.Err, h.Reason = context.Canceled, ReasonCancelled
 			t.Hops = slices.Insert(t.Hops, 4, h)
 		})},
 		{name: "all-servers-failed", trace: func() *Trace {
 			t := healthy()
 			t.Hops = append(t.Hops[:3], rcode("example.com.", ns1, dns.RcodeRefused), timeout("example.com.", ns2))
-			t.Outcome, t.Err = Failed, errors.New("all 2 servers for example.com. failed")
+			t.Outcome, t.Err, t.Reason = Failed, errors.New("all servers failed"), ReasonAllServersFailed
 			return t
 		}, want: []want{
 			{code: CodeAllServersFailed, zone: "example.com.", hops: []int{4, 5}},
@@ -207,13 +212,13 @@ func TestDiagnose(t *testing.T) {
 			r := ref("com.", gtldA, "example.com.", []string{"ns1.example.net."})
 			r.Lookups = []*Trace{lookup(Question{Name: "ns1.example.net.", Qtype: dns.TypeA}, Failed, []*Hop{timeout(".", rootA)})}
 			t.Hops = []*Hop{t.Hops[0], r}
-			t.Outcome, t.Err = Failed, errors.New("the only server for example.com. failed")
+			t.Outcome, t.Err, t.Reason = Failed, errors.New("all servers failed"), ReasonAllServersFailed
 			return t
 		}, want: []want{{code: CodeAllServersFailed, zone: "example.com.", hops: []int{2}}}},
 		{name: "a limit of nstrace is not the zone's failure", trace: func() *Trace {
 			t := healthy()
 			t.Hops = append(t.Hops[:3], timeout("example.com.", ns1))
-			t.Outcome, t.Err = Failed, errors.New("query budget exhausted: 200 queries")
+			t.Outcome, t.Err, t.Reason = Failed, errors.New("query budget exhausted"), ReasonQueryLimit
 			return t
 		}, want: []want{{code: CodeUnreachableServer, zone: "example.com.", name: "ns1.example.com.", addr: "45.33.10.1"}}},
 		{name: "ns-mismatch", trace: edit(func(t *Trace) {
@@ -292,12 +297,13 @@ func TestDiagnose(t *testing.T) {
 				ref(".", rootA, "com.", gtlds, gtldGlu...),
 				ref("com.", gtldA, "a.com.", []string{"ns.b.com."}),
 			})
-			innermost.Err = errors.New("the only server for a.com. failed: ns.b.com. delegation loop: ns.b.com. needs ns.a.com. needs ns.b.com.")
+			loop := [][]string{{"ns.b.com.", "ns.a.com.", "ns.b.com."}}
+			innermost.Loops = loop
 			inner.Hops[1].Lookups = []*Trace{innermost}
-			inner.Err = errors.New("all 2 servers for b.com. failed: ns.a.com. ns.a.com. A: the only server for a.com. failed: ns.b.com. delegation loop: ns.b.com. needs ns.a.com. needs ns.b.com.; ns.a.com. AAAA: ...")
+			inner.Loops = loop
 			t.Hops[1].Lookups = []*Trace{inner}
 			t.Hops = t.Hops[:2]
-			t.Outcome, t.Err = Failed, errors.New("the only server for a.com. failed: "+inner.Err.Error())
+			t.Outcome, t.Err, t.Reason, t.Loops = Failed, errors.New("all servers failed"), ReasonAllServersFailed, loop
 			return t
 		}, want: []want{
 			{code: CodeCircularDelegation, zone: "a.com.", hops: []int{2, 4}},
@@ -308,10 +314,10 @@ func TestDiagnose(t *testing.T) {
 			t := healthy()
 			t.Hops[1] = ref("com.", gtldA, "example.com.", exNS[:1])
 			l := lookup(Question{Name: "ns1.example.com.", Qtype: dns.TypeA}, Failed, []*Hop{ref(".", rootA, "com.", gtlds, gtldGlu...), ref("com.", gtldA, "example.com.", exNS[:1])})
-			l.Err = errors.New("the only server for example.com. failed: ns1.example.com. delegation loop: ns1.example.com. needs ns1.example.com.")
+			l.Loops = [][]string{{"ns1.example.com.", "ns1.example.com."}}
 			t.Hops[1].Lookups = []*Trace{l}
 			t.Hops = t.Hops[:2]
-			t.Outcome, t.Err = Failed, l.Err
+			t.Outcome, t.Err, t.Reason, t.Loops = Failed, l.Err, l.Reason, l.Loops
 			return t
 		}, want: []want{{code: CodeMissingGlue, zone: "example.com.", name: "ns1.example.com."}}},
 		{name: "out-of-bailiwick-glue", trace: edit(func(t *Trace) {
@@ -331,7 +337,7 @@ func TestDiagnose(t *testing.T) {
 		}},
 		{name: "tcp-failed", trace: edit(func(t *Trace) {
 			h := timeout("example.com.", ns1)
-			h.Truncated, h.Protocol, h.Err = true, "tcp", errors.New("network error: connection reset by peer")
+			h.Truncated, h.Protocol, h.Err, h.Reason = true, "tcp", errors.New("connection reset by peer"), ReasonNetwork
 			t.Hops = slices.Insert(t.Hops, 3, h)
 		}), want: []want{{code: CodeTCPFailed, zone: "example.com.", name: "ns1.example.com.", addr: "45.33.10.1", hops: []int{4}}}},
 		{name: "slow-server", only: true, trace: edit(func(t *Trace) {

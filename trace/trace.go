@@ -97,9 +97,10 @@ type Glue struct {
 	Name string
 	Addr netip.Addr
 	TTL  uint32
-	// Ignored, when not empty, says why the engine did not use this record,
-	// e.g. "out of bailiwick" (RFC 2181 §5.4.1).
-	Ignored string
+	// Ignored says why the engine did not use this record:
+	// ReasonNotNameserver or ReasonOutOfBailiwick (RFC 2181 §5.4.1);
+	// ReasonNone for a record it used.
+	Ignored Reason
 }
 
 // Delegation is what a referral handed down: the child zone, its NS set and
@@ -165,8 +166,12 @@ type Hop struct {
 	// the answer (or CNAME) RRset, and the SOA of a negative answer.
 	Answer    []dns.RR
 	Authority []dns.RR
-	// Err says why the hop failed or was lame; nil for a usable reply.
-	Err error
+	// Err says why the hop failed or was lame, in words; nil for a usable
+	// reply. Reason says the same as a value, ReferredTo the zone a
+	// referral that was not followed named (the referral reasons only).
+	Err        error
+	Reason     Reason
+	ReferredTo string
 	// Lookups are the walks that resolved this referral's nameserver names
 	// that came without usable glue, in the order they were started.
 	Lookups []*Trace
@@ -182,12 +187,41 @@ type Trace struct {
 	Answer    []dns.RR
 	Authority []dns.RR
 	// Err says why the walk failed; nil when Outcome is authoritative.
-	Err      error
+	// Reason says the same as a value: when one of nstrace's own limits
+	// (Reason.Ours) stopped the walk, or a lookup it needed, Reason is
+	// that, whatever else failed.
+	Err    error
+	Reason Reason
+	// Loops are the delegation loops behind Err, each the chain of
+	// nameserver names whose lookups needed each other, from the first to
+	// the one needed again: [ns.b. ns.a. ns.b.].
+	Loops [][]string
+	// Mode is how the walk was made.
+	Mode     Mode
 	Queries  int           // queries sent, including those of nested lookups; cached hops are not queries
 	Duration time.Duration // wall time of the walk
 	// Findings are what is wrong, or worth knowing, about the delegations
 	// crossed; set on the outermost trace only.
 	Findings []Finding
+}
+
+// Mode is how a walk was asked to go, as the resolver's options set it,
+// for renderers that lay out what such a walk gives. The zero value is the
+// default walk: one server at a time, from the root hints.
+type Mode struct {
+	// All: every address of every nameserver of each zone was asked, with
+	// the zone's SOA and NS RRset (nstrace --all). Lookups of nameserver
+	// addresses within such a walk are not: their Mode.All is false.
+	All bool
+	// PathOnly: only the servers the walk needed were asked, as dig +trace
+	// does (nstrace --path-only), where the default would check others.
+	PathOnly bool
+	// Primed: the walk started from the roots a server named when asked
+	// for the root NS set (nstrace @server), not from the root hints.
+	Primed bool
+	// Simulated: proposed delegations (nstrace --delegate) were put in
+	// place of what their parents say; such hops are marked Simulated.
+	Simulated bool
 }
 
 // Severity ranks a finding.

@@ -15,7 +15,7 @@ func delegationText(d *trace.Delegation) string {
 		ns = append(ns, fmt.Sprintf("%s/%d", n.Name, n.TTL))
 	}
 	for _, g := range d.Glue {
-		glue = append(glue, g.Name+"="+g.Addr.String()+g.Ignored)
+		glue = append(glue, g.Name+"="+g.Addr.String()+string(g.Ignored))
 	}
 	return d.Zone + " " + strings.Join(ns, ",") + " " + strings.Join(glue, ",")
 }

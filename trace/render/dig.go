@@ -1,9 +1,11 @@
 package render
 
 import (
+	"errors"
 	"io"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/miekg/dns"
 
@@ -181,7 +183,7 @@ func digHop(b *strings.Builder, h *trace.Hop, o DigOptions) {
 	case h.Outcome == trace.Abandoned:
 		b.WriteString(";; stopped waiting for " + addr + "(" + digName(h) + "): another server of " + h.Zone + " answered first\n")
 	case h.Rcode < 0:
-		b.WriteString(";; communications error to " + addr + ": " + commsError(h.Err) + "\n")
+		b.WriteString(";; communications error to " + addr + ": " + commsError(h) + "\n")
 	default:
 		word := rcodeString(h.Rcode)
 		if h.Outcome == trace.Lame {
@@ -222,18 +224,16 @@ func digName(h *trace.Hop) string {
 
 // commsError words a query's failure as BIND's isc_result_totext does for
 // the common cases; other errors keep their own words.
-func commsError(err error) string {
-	if err == nil {
-		return "no reply"
-	}
-	s := flatLine(err.Error())
+func commsError(h *trace.Hop) string {
 	switch {
-	case strings.HasPrefix(s, "timeout"), strings.Contains(s, "i/o timeout"):
+	case h.Err == nil:
+		return "no reply"
+	case h.Reason == trace.ReasonTimeout:
 		return "timed out"
-	case strings.Contains(s, "connection refused"):
+	case errors.Is(h.Err, syscall.ECONNREFUSED):
 		return "connection refused"
 	}
-	return s
+	return flatLine(h.Err.Error())
 }
 
 // digRR writes a record in dig's columns.

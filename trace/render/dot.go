@@ -338,7 +338,7 @@ func (g *dotGraph) answer(h *trace.Hop, from, rtt string) {
 func dotFailure(h *trace.Hop) string {
 	switch {
 	case h.Rcode < 0:
-		return commsError(h.Err)
+		return commsError(h)
 	case h.Outcome == trace.Lame:
 		return "lame"
 	}

@@ -41,7 +41,7 @@ func findingsTrace() *trace.Trace {
 			},
 			{
 				Zone: "example.com.", Server: ns1, Port: 53, Question: q, Protocol: "udp", Start: ms(0.9), RTT: ms(0.2),
-				Size: 40, Rcode: dns.RcodeRefused, Outcome: trace.Error, Err: errors.New("REFUSED"),
+				Size: 40, Rcode: dns.RcodeRefused, Outcome: trace.Error, Err: errors.New("REFUSED"), Reason: trace.ReasonRefused,
 			},
 			{
 				Zone: "example.com.", Server: ns2, Port: 53, Question: q, Protocol: "udp", Start: ms(1.2), RTT: ms(0.3),

@@ -65,7 +65,7 @@ func primedCNAMETrace() *trace.Trace {
 			{
 				Zone: ".", Server: rootA, Port: 53, Question: target, Protocol: "udp",
 				Start: ms(30.4), RTT: time.Second, Rcode: -1, Outcome: trace.Error,
-				Err: errors.New("timeout after 1s"),
+				Err: errors.New("timeout after 1s"), Reason: trace.ReasonTimeout,
 			},
 			{
 				Zone: ".", Server: rootB, Port: 53, Question: target, Protocol: "udp",

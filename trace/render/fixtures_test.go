@@ -165,19 +165,19 @@ func failoverTrace() *trace.Trace {
 						{Name: "ns1.example.net.", Addr: netip.MustParseAddr("192.0.2.53"), TTL: 3600},
 						{Name: "ns1.example.net.", Addr: netip.MustParseAddr("2001:db8::53"), TTL: 3600},
 						{Name: "ns2.example.net.", Addr: netip.MustParseAddr("198.51.100.54"), TTL: 3600},
-						{Name: "ns.attacker.example.", Addr: netip.MustParseAddr("192.0.2.66"), TTL: 3600, Ignored: "out of bailiwick"},
+						{Name: "ns.attacker.example.", Addr: netip.MustParseAddr("192.0.2.66"), TTL: 3600, Ignored: trace.ReasonOutOfBailiwick},
 					},
 				},
 			},
 			{
 				Zone: "example.net.", Server: srv("ns1.example.net.", "192.0.2.53", trace.SourceGlue), Port: 53, Question: q,
 				Protocol: "udp", Start: ms(20.2), RTT: 2 * time.Second, Rcode: -1, Outcome: trace.Error,
-				Err: errors.New("read udp 192.0.2.53:53: i/o timeout"),
+				Err: errors.New("read udp 192.0.2.53:53: i/o timeout"), Reason: trace.ReasonTimeout,
 			},
 			{
 				Zone: "example.net.", Server: srv("ns1.example.net.", "2001:db8::53", trace.SourceGlue), Port: 53, Question: q,
 				Protocol: "udp", Start: ms(2020.3), RTT: ms(10.2), Size: 33, Rcode: dns.RcodeRefused, Outcome: trace.Error,
-				Err: errors.New("query refused"),
+				Err: errors.New("query refused"), Reason: trace.ReasonRefused,
 			},
 			{
 				Zone: "example.net.", Server: srv("ns2.example.net.", "198.51.100.54", trace.SourceGlue), Port: 53, Question: q,
@@ -313,6 +313,7 @@ func failedTrace() *trace.Trace {
 		Question: lq,
 		Outcome:  trace.Failed,
 		Err:      errors.New("no usable servers for test."),
+		Reason:   trace.ReasonAllServersFailed,
 		Queries:  2,
 		Duration: ms(2013),
 		Hops: []*trace.Hop{
@@ -328,7 +329,7 @@ func failedTrace() *trace.Trace {
 			{
 				Zone: "test.", Server: srv("ns.test.", "192.0.2.50", trace.SourceGlue), Port: 53, Question: lq,
 				Protocol: "udp", Start: ms(33.6), RTT: 2 * time.Second, Rcode: -1, Outcome: trace.Error,
-				Err: errors.New("read udp 192.0.2.50:53: i/o timeout"),
+				Err: errors.New("read udp 192.0.2.50:53: i/o timeout"), Reason: trace.ReasonTimeout,
 			},
 		},
 	}
@@ -336,6 +337,7 @@ func failedTrace() *trace.Trace {
 		Question: q,
 		Outcome:  trace.Failed,
 		Err:      errors.New("no usable servers for broken.example."),
+		Reason:   trace.ReasonAllServersFailed,
 		Queries:  6,
 		Duration: ms(2061),
 		Hops: []*trace.Hop{
@@ -364,12 +366,12 @@ func failedTrace() *trace.Trace {
 			{
 				Zone: "broken.example.", Server: srv("ns1.broken.example.", "192.0.2.40", trace.SourceGlue), Port: 53,
 				Question: q, Protocol: "udp", Start: ms(2034.1), RTT: ms(11.0), Size: 80, Rcode: dns.RcodeSuccess,
-				Outcome: trace.Lame, Err: errors.New("not authoritative for broken.example."),
+				Outcome: trace.Lame, Err: errors.New("not authoritative for broken.example."), Reason: trace.ReasonNotAuthoritative,
 			},
 			{
 				Zone: "broken.example.", Server: srv("ns1.broken.example.", "2001:db8::40", trace.SourceGlue), Port: 53,
 				Question: q, Protocol: "udp", Start: ms(2045.3), RTT: ms(15.2), Size: 33, Rcode: dns.RcodeServerFailure,
-				Outcome: trace.Error, Err: errors.New("server failure"),
+				Outcome: trace.Error, Err: errors.New("server failure"), Reason: trace.ReasonServfail,
 			},
 		},
 	})
@@ -397,14 +399,14 @@ func docTrace() *trace.Trace {
 					Glue: []trace.Glue{
 						{Name: "a.nic.example.", Addr: netip.MustParseAddr("45.33.20.30"), TTL: 172800},
 						{Name: "a.nic.example.", Addr: netip.MustParseAddr("2a01:4f8:20::30"), TTL: 172800},
-						{Name: "ns.other.test.", Addr: netip.MustParseAddr("192.0.2.66"), TTL: 172800, Ignored: "not in the NS set"},
+						{Name: "ns.other.test.", Addr: netip.MustParseAddr("192.0.2.66"), TTL: 172800, Ignored: trace.ReasonNotNameserver},
 					},
 				},
 			},
 			{
 				Zone: "example.", Server: srv("a.nic.example.", "45.33.20.30", trace.SourceGlue), Port: 53, Question: q,
 				Protocol: "udp", Start: ms(12.0), RTT: 2 * time.Second, Rcode: -1, Outcome: trace.Error,
-				Err: errors.New("read udp 45.33.20.30:53: i/o timeout"),
+				Err: errors.New("read udp 45.33.20.30:53: i/o timeout"), Reason: trace.ReasonTimeout,
 			},
 			{
 				Zone: "example.", Server: srv("a.nic.example.", "2a01:4f8:20::30", trace.SourceGlue), Port: 53, Question: q,

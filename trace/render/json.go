@@ -177,7 +177,7 @@ func newJSONHop(h *trace.Hop, o Options) jsonHop {
 			ref.NS[i] = jsonNS{Name: n.Name, TTL: n.TTL}
 		}
 		for i, g := range d.Glue {
-			ref.Glue[i] = jsonGlue{Name: g.Name, Address: addrString(g.Addr), TTL: g.TTL, Ignored: g.Ignored}
+			ref.Glue[i] = jsonGlue{Name: g.Name, Address: addrString(g.Addr), TTL: g.TTL, Ignored: ignoredText(h, g)}
 		}
 		jh.Referral = ref
 	}

@@ -47,7 +47,7 @@ func preflightReport(t *testing.T) *preflight.Report {
 			Answer: []dns.RR{rr("example.com. 3600 IN SOA ns1.new.example. h.example.com. 7 1 1 1 1")}},
 		{Zone: "example.com.", Server: ns1, Purpose: trace.PurposeChildNS, Rcode: 0, AA: true, Outcome: trace.Answer,
 			Answer: []dns.RR{rr("example.com. 3600 IN NS ns1.new.example."), rr("example.com. 3600 IN NS ns2.new.example.")}},
-		{Zone: "example.com.", Server: ns2, Question: soa, Rcode: dns.RcodeRefused, Outcome: trace.Error, Err: errors.New("REFUSED")},
+		{Zone: "example.com.", Server: ns2, Question: soa, Rcode: dns.RcodeRefused, Outcome: trace.Error, Err: errors.New("REFUSED"), Reason: trace.ReasonRefused},
 	}}
 	r := preflight.Compare(preflight.Input{Zone: "example.com.", Proposed: proposed,
 		Current: []*trace.Trace{cur}, New: []*trace.Trace{nxt}, Servers: servers})

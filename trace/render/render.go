@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/nstrace/nstrace/trace"
 )
 
 // Options says how to render. The zero value is plain text with timings.
@@ -107,4 +109,15 @@ func addrString(a netip.Addr) string {
 		return ""
 	}
 	return a.String()
+}
+
+// ignoredText says why the glue record g of h's referral was not used.
+func ignoredText(h *trace.Hop, g trace.Glue) string {
+	switch g.Ignored {
+	case trace.ReasonNotNameserver:
+		return "not a nameserver of " + h.Referral.Zone
+	case trace.ReasonOutOfBailiwick:
+		return "out of bailiwick (" + dns.CanonicalName(h.Zone) + ")"
+	}
+	return string(g.Ignored)
 }

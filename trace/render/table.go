@@ -396,7 +396,7 @@ func (r *treeRenderer) said(h *trace.Hop) string {
 		}
 		var glue []string
 		for _, g := range d.Glue {
-			if g.Ignored == "" {
+			if g.Ignored == trace.ReasonNone {
 				glue = append(glue, g.Name+" "+addrString(g.Addr))
 			}
 		}

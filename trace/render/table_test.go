@@ -51,7 +51,7 @@ func allTrace() *trace.Trace {
 		return h
 	}
 	timeout := func(h *trace.Hop) *trace.Hop {
-		h.Outcome, h.Rcode, h.Size, h.Err = trace.Error, -1, 0, errors.New("timeout after 2s")
+		h.Outcome, h.Rcode, h.Size, h.Err, h.Reason = trace.Error, -1, 0, errors.New("timeout after 2s"), trace.ReasonTimeout
 		return h
 	}
 	soa := func(zone string, serial string) string {

@@ -181,7 +181,7 @@ func walkHops(t *trace.Trace) (hops []*trace.Hop, checks map[*trace.Hop][]*trace
 func delegationCounts(d *trace.Delegation) string {
 	used, ignored := 0, 0
 	for _, g := range d.Glue {
-		if g.Ignored == "" {
+		if g.Ignored == trace.ReasonNone {
 			used++
 		} else {
 			ignored++
@@ -271,10 +271,10 @@ func (r *treeRenderer) referralDetails(q trace.Question, h *trace.Hop) []string 
 		lines = append(lines, "NS "+nsList(d.NS))
 	}
 	for _, g := range d.Glue {
-		if g.Ignored == "" {
+		if g.Ignored == trace.ReasonNone {
 			continue
 		}
-		lines = append(lines, r.p.warn.Sprint(fmt.Sprintf("glue %s %s ignored: %s", g.Name, addrString(g.Addr), g.Ignored)))
+		lines = append(lines, r.p.warn.Sprint(fmt.Sprintf("glue %s %s ignored: %s", g.Name, addrString(g.Addr), ignoredText(h, g))))
 	}
 	return lines
 }
