@@ -142,3 +142,34 @@ func TestGlueIgnored(t *testing.T) {
 		t.Errorf("ignored glue reasons = %q, want out-of-bailiwick or not-nameserver", got)
 	}
 }
+
+// TestMode: the trace says how it was walked; only the outermost walk asks
+// every server with All, not the lookups of nameserver addresses in it.
+func TestMode(t *testing.T) {
+	l := startLab(t, "glueless")
+	proposed := &trace.Delegation{Zone: "example.com.", NS: []trace.NS{{Name: "ns1.provider.net."}}}
+	tests := []struct {
+		opts       resolver.Options
+		want, look trace.Mode
+	}{
+		{resolver.Options{}, trace.Mode{}, trace.Mode{}},
+		{resolver.Options{All: true}, trace.Mode{All: true}, trace.Mode{}},
+		{resolver.Options{Delegate: []*trace.Delegation{proposed}}, trace.Mode{Simulated: true}, trace.Mode{Simulated: true}},
+	}
+	for _, tt := range tests {
+		tr, err := newResolver(t, l, tt.opts).Trace(context.Background(), "www.example.com", dns.TypeA)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tr.Mode != tt.want {
+			t.Errorf("Trace with %+v: Mode = %+v, want %+v", tt.opts, tr.Mode, tt.want)
+		}
+		tr.Walk(func(h *trace.Hop) {
+			for _, l := range h.Lookups {
+				if l.Mode != tt.look {
+					t.Errorf("Trace with %+v: lookup Mode = %+v, want %+v", tt.opts, l.Mode, tt.look)
+				}
+			}
+		})
+	}
+}

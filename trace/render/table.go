@@ -11,18 +11,6 @@ import (
 	"github.com/nstrace/nstrace/trace"
 )
 
-// asksAll reports whether t was walked asking every server of each zone
-// (resolver.Options.All, nstrace --all): only such a walk asks the zones
-// it reaches for their SOA. Tree then writes each zone as a table.
-func asksAll(t *trace.Trace) bool {
-	for _, h := range t.Hops {
-		if h != nil && h.Purpose == trace.PurposeSOA {
-			return true
-		}
-	}
-	return false
-}
-
 // level is the hops that asked one zone one question in a row: the walk's
 // queries to every address of every nameserver, with the zone's SOA and NS
 // queries to the same servers.
@@ -131,9 +119,9 @@ func soaSerial(h *trace.Hop) (uint32, bool) {
 }
 
 // body writes t's hops: a table per zone for a walk that asked every
-// server, one line per hop otherwise.
+// server (Mode.All), one line per hop otherwise.
 func (r *treeRenderer) body(t *trace.Trace) {
-	if asksAll(t) {
+	if t.Mode.All {
 		r.tables(t, "")
 		return
 	}
