@@ -173,11 +173,12 @@ func opError(network string, addr netip.AddrPort, err error) error {
 // the scenario has no root zone.
 func (l *Lab) RootHints() []trace.Server {
 	s := l.s
-	if len(s.zones) == 0 || s.zones[0].origin != "." {
+	root := s.root()
+	if root == nil {
 		return nil
 	}
 	var names []string
-	for _, rr := range s.zones[0].rrset(".", dns.TypeNS) {
+	for _, rr := range root.rrset(".", dns.TypeNS) {
 		names = append(names, rr.(*dns.NS).Ns)
 	}
 	slices.Sort(names)
@@ -249,7 +250,7 @@ func (l *Lab) serveTCP(sv *served) {
 			}
 			continue
 		}
-		if sv.faults["no-tcp"] {
+		if sv.faults[FaultNoTCP] {
 			c.SetLinger(0) // a reset, as close to "connection refused" as an accepted socket gets
 			c.Close()
 			continue
@@ -267,7 +268,7 @@ func (l *Lab) serveTCP(sv *served) {
 func (l *Lab) serveConn(sv *served, c net.Conn) {
 	defer l.wg.Done()
 	defer l.untrack(c)
-	if sv.faults["down"] || sv.faults["tcp-hang"] {
+	if sv.faults[FaultDown] || sv.faults[FaultTCPHang] {
 		io.Copy(io.Discard, c) // until the client or Close gives up
 		return
 	}

@@ -15,29 +15,9 @@
 //	serve NAME ZONE [ZONE...]      # NAME also serves these zones
 //	fault NAME[@ADDR] FAULT [ARG]  # a fault of a server, or of one address; NAME may be *
 //
-// The faults, each for a server or one of its addresses:
-//
-//	down            never answers, over UDP or TCP (TCP is accepted, then silent)
-//	refused         answers REFUSED
-//	servfail        answers SERVFAIL
-//	lame            answers as usual, but never sets AA
-//	delay DURATION  waits that long before every reply, e.g. "delay 10ms"
-//	truncate        over UDP, replies TC=1 with empty sections; TCP works
-//	no-tcp          resets every TCP connection at once
-//	wrong-id        replies with an ID that is not the query's
-//	wrong-question  replies for wrong-question.invalid. instead of the name asked
-//	garbage         replies with bytes that do not parse as a DNS message
-//	upward          refers every query to the root, with the root servers' glue
-//	horizontal      refers every query to the zone it serves itself
-//	sideways        refers every query to sideways.invalid., an unrelated zone
-//	poison-glue     adds www.victim.test. A 192.0.2.66, and the same address for
-//	                each NS name outside its zone, to every NOERROR reply
-//	tc-always       replies TC=1 with empty sections, over TCP too
-//	tcp-hang        accepts TCP connections and never answers on them
-//	no-edns         answers FORMERR to a query with EDNS0, as a server from
-//	                before RFC 2671 does; a query without it is answered
-//	loss PERCENT    drops that share of UDP queries, in a fixed pattern that
-//	                drops the first
+// FAULT is the value of a FaultKind constant, with its argument if it takes
+// one ("down", "delay 10ms", ...); the comment of the constant says what it
+// does, and FaultDown heads the list.
 //
 // The servers answer as BIND 9.18 does for non-recursive queries: referrals
 // with the glue the parent zone holds, authoritative answers with the apex
@@ -61,9 +41,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/miekg/dns"
 	"github.com/rogpeppe/go-internal/txtar"
@@ -91,50 +69,6 @@ type Server struct {
 	// Faults are the faults that name this server, or every server (*), in
 	// manifest order.
 	Faults []Fault
-}
-
-// Fault is one misbehaviour set by the manifest.
-type Fault struct {
-	Kind string     // a fault of the package comment, e.g. "down"
-	Addr netip.Addr // the only address it applies to; the zero value means all
-	// Delay is the argument of "delay".
-	Delay time.Duration
-	// Percent is the argument of "loss": the share of UDP queries dropped.
-	Percent float64
-}
-
-// String gives the fault as the manifest writes it, without its target.
-func (f Fault) String() string {
-	switch f.Kind {
-	case "delay":
-		return f.Kind + " " + f.Delay.String()
-	case "loss":
-		return f.Kind + " " + strconv.FormatFloat(f.Percent, 'g', -1, 64)
-	}
-	return f.Kind
-}
-
-// faultArgs lists the faults a manifest may set, with the number of
-// arguments each takes; the package comment says what each does.
-var faultArgs = map[string]int{
-	"down":           0, // never answers, over UDP or TCP
-	"refused":        0, // answers REFUSED
-	"servfail":       0, // answers SERVFAIL
-	"lame":           0, // answers as usual, but never sets AA
-	"delay":          1, // delays every reply by a duration
-	"truncate":       0, // over UDP, TC=1 and empty sections; TCP works
-	"no-tcp":         0, // closes TCP connections at once
-	"wrong-id":       0, // the reply's ID is not the query's
-	"wrong-question": 0, // the reply's question is another name
-	"garbage":        0, // replies with bytes that are not a DNS message
-	"upward":         0, // a referral to the root
-	"horizontal":     0, // a referral to the zone it serves
-	"sideways":       0, // a referral to an unrelated zone
-	"poison-glue":    0, // adds out-of-bailiwick addresses to the additional section
-	"tc-always":      0, // TC=1 and empty sections, over TCP too
-	"tcp-hang":       0, // accepts TCP connections and never answers
-	"no-edns":        0, // answers a query with EDNS0 FORMERR, as servers from before RFC 2671 do
-	"loss":           1, // drops a share of UDP queries, in a fixed pattern
 }
 
 // server is a Server while it is being built.
@@ -244,88 +178,134 @@ func Parse(name string, files map[string][]byte) (*Scenario, error) {
 
 func parse(name string, files map[string][]byte) (*Scenario, error) {
 	s := &Scenario{name: name, servers: make(map[string]*server)}
-	var fileNames []string
-	for f := range files {
-		if strings.HasSuffix(f, ".zone") {
-			fileNames = append(fileNames, f)
+	var err error
+	if s.zones, err = readZones(files); err != nil {
+		return nil, err
+	}
+	m := new(manifest)
+	if conf, ok := files[ManifestName]; ok {
+		if m, err = parseManifest(conf); err != nil {
+			return nil, err
 		}
 	}
-	slices.Sort(fileNames)
-	byOrigin := make(map[string]*zone) // the first copy of each zone
-	copies := make(map[string][]*zone) // every copy, in file name order
-	for _, f := range fileNames {
+	s.notes = m.notes
+	if err := s.addServers(m); err != nil {
+		return nil, err
+	}
+	s.addAddrs()
+	if err := s.checkCopies(); err != nil {
+		return nil, err
+	}
+	for n, sv := range s.servers {
+		slices.SortFunc(sv.addrs, netip.Addr.Compare)
+		sv.addrs = slices.Compact(sv.addrs)
+		slices.SortFunc(sv.zones, func(a, b *zone) int { return compareNames(a.origin, b.origin) })
+		s.names = append(s.names, n)
+	}
+	slices.Sort(s.names)
+	for _, d := range m.faults {
+		if err := s.addFault(d); err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", ManifestName, d.line, err)
+		}
+	}
+	return s, nil
+}
+
+// readZones parses the zone files (*.zone) and sorts the zones by origin in
+// canonical order, the copies of a zone in the order of their file names.
+// The root may have one copy only.
+func readZones(files map[string][]byte) ([]*zone, error) {
+	var names []string
+	for f := range files {
+		if strings.HasSuffix(f, ".zone") {
+			names = append(names, f)
+		}
+	}
+	slices.Sort(names)
+	var zones []*zone
+	for _, f := range names {
 		z, err := parseZone(f, files[f])
 		if err != nil {
 			return nil, err
 		}
-		if other, dup := byOrigin[z.origin]; dup {
-			if z.origin == "." {
-				return nil, fmt.Errorf("%s: zone %s is also in %s", f, z.origin, other.file)
-			}
-			// Another copy, as two providers each have one during a
-			// migration: each is served by the names in its own apex NS set.
-			copies[z.origin] = append(copies[z.origin], z)
-			s.zones = append(s.zones, z)
-			continue
+		// A zone may come in several copies, as two providers each have one
+		// during a migration; each is served by its own apex NS set.
+		if i := slices.IndexFunc(zones, func(o *zone) bool { return o.origin == z.origin }); i >= 0 && z.origin == "." {
+			return nil, fmt.Errorf("%s: zone %s is also in %s", f, z.origin, zones[i].file)
 		}
-		byOrigin[z.origin] = z
-		copies[z.origin] = []*zone{z}
-		s.zones = append(s.zones, z)
+		zones = append(zones, z)
 	}
-	slices.SortStableFunc(s.zones, func(a, b *zone) int { return compareNames(a.origin, b.origin) })
+	slices.SortStableFunc(zones, func(a, b *zone) int { return compareNames(a.origin, b.origin) })
+	return zones, nil
+}
 
-	var m *manifest
-	if conf, ok := files[ManifestName]; ok {
-		var err error
-		if m, err = parseManifest(conf); err != nil {
-			return nil, err
+// copies gives every copy of the zone origin, in the order of their files.
+func (s *Scenario) copies(origin string) []*zone {
+	var out []*zone
+	for _, z := range s.zones {
+		if z.origin == origin {
+			out = append(out, z)
 		}
-		s.notes = m.notes
-	} else {
-		m = new(manifest)
 	}
+	return out
+}
 
-	// Every NS target in any zone file is a server; so is every name in the
-	// manifest.
-	get := func(n string) *server {
-		sv := s.servers[n]
-		if sv == nil {
-			sv = &server{name: n}
-			s.servers[n] = sv
-		}
-		return sv
+// root is the scenario's root zone, or nil.
+func (s *Scenario) root() *zone {
+	if len(s.zones) == 0 || s.zones[0].origin != "." {
+		return nil
 	}
+	return s.zones[0]
+}
+
+// serverNamed gives the server named n, made on first use.
+func (s *Scenario) serverNamed(n string) *server {
+	sv := s.servers[n]
+	if sv == nil {
+		sv = &server{name: n}
+		s.servers[n] = sv
+	}
+	return sv
+}
+
+// addServers makes a server of every NS target in any zone file and of
+// every name in the manifest, and gives each the zones whose apex NS set
+// names it, the zones the manifest has it serve and the addresses the
+// manifest writes for it.
+func (s *Scenario) addServers(m *manifest) error {
 	for _, z := range s.zones {
 		for _, n := range z.nsTargets() {
-			get(n)
+			s.serverNamed(n)
 		}
-	}
-	for _, z := range s.zones {
 		for _, rr := range z.rrs[z.origin] {
 			if ns, ok := rr.(*dns.NS); ok {
-				addZone(get(ns.Ns), z)
+				addZone(s.serverNamed(ns.Ns), z)
 			}
 		}
 	}
 	for _, d := range m.servers {
-		sv := get(d.name)
+		sv := s.serverNamed(d.name)
 		sv.addrs = append(sv.addrs, d.addrs...)
 	}
 	for _, d := range m.serves {
-		sv := get(d.name)
+		sv := s.serverNamed(d.name)
 		for _, o := range d.zones {
-			z := byOrigin[o]
-			if z == nil {
-				return nil, fmt.Errorf("%s:%d: no zone file for %s", ManifestName, d.line, o)
+			switch cs := s.copies(o); len(cs) {
+			case 0:
+				return fmt.Errorf("%s:%d: no zone file for %s", ManifestName, d.line, o)
+			case 1:
+				addZone(sv, cs[0])
+			default:
+				return fmt.Errorf("%s:%d: %s is in %s and %s: serve cannot say which copy", ManifestName, d.line, o, cs[0].file, cs[1].file)
 			}
-			if cs := copies[o]; len(cs) > 1 {
-				return nil, fmt.Errorf("%s:%d: %s is in %s and %s: serve cannot say which copy", ManifestName, d.line, o, cs[0].file, cs[1].file)
-			}
-			addZone(sv, z)
 		}
 	}
-	// A server's addresses are all the A and AAAA records of its name, in
-	// any zone file.
+	return nil
+}
+
+// addAddrs gives each server the A and AAAA records of its name, in any
+// zone file.
+func (s *Scenario) addAddrs() {
 	for _, z := range s.zones {
 		for _, sv := range s.servers {
 			for _, rr := range z.rrs[sv.name] {
@@ -338,6 +318,11 @@ func parse(name string, files map[string][]byte) (*Scenario, error) {
 			}
 		}
 	}
+}
+
+// checkCopies refuses a server that serves two copies of a zone: which
+// one would it answer from?
+func (s *Scenario) checkCopies() error {
 	for _, n := range s.sortedServers() {
 		zs := s.servers[n].zones
 		for i, a := range zs {
@@ -347,43 +332,39 @@ func parse(name string, files map[string][]byte) (*Scenario, error) {
 					if second.file < first.file {
 						first, second = second, first
 					}
-					return nil, fmt.Errorf("%s: zone %s is also in %s, and %s serves both: a server has one copy of a zone", second.file, second.origin, first.file, n)
+					return fmt.Errorf("%s: zone %s is also in %s, and %s serves both: a server has one copy of a zone", second.file, second.origin, first.file, n)
 				}
 			}
 		}
 	}
-	for n, sv := range s.servers {
-		slices.SortFunc(sv.addrs, netip.Addr.Compare)
-		sv.addrs = slices.Compact(sv.addrs)
-		slices.SortFunc(sv.zones, func(a, b *zone) int { return compareNames(a.origin, b.origin) })
-		s.names = append(s.names, n)
-	}
-	slices.Sort(s.names)
+	return nil
+}
 
-	for _, d := range m.faults {
-		f := d.fault
-		if f.Kind == "upward" && (byOrigin["."] == nil || len(byOrigin["."].rrset(".", dns.TypeNS)) == 0) {
-			return nil, fmt.Errorf("%s:%d: fault upward needs a root zone with NS records", ManifestName, d.line)
-		}
-		if d.name == "*" {
-			if f.Addr.IsValid() && !s.hasAddr(f.Addr) {
-				return nil, fmt.Errorf("%s:%d: no server has address %s", ManifestName, d.line, f.Addr)
-			}
-			for _, n := range s.names {
-				s.servers[n].faults = append(s.servers[n].faults, f)
-			}
-			continue
-		}
-		sv := s.servers[d.name]
-		if sv == nil {
-			return nil, fmt.Errorf("%s:%d: unknown server %s", ManifestName, d.line, d.name)
-		}
-		if f.Addr.IsValid() && !slices.Contains(sv.addrs, f.Addr) {
-			return nil, fmt.Errorf("%s:%d: server %s has no address %s", ManifestName, d.line, d.name, f.Addr)
-		}
-		sv.faults = append(sv.faults, f)
+// addFault gives the fault of a manifest line to its server, or to every
+// server for *.
+func (s *Scenario) addFault(d faultLine) error {
+	f := d.fault
+	if f.Kind == FaultUpward && (s.root() == nil || len(s.root().rrset(".", dns.TypeNS)) == 0) {
+		return errors.New("fault upward needs a root zone with NS records")
 	}
-	return s, nil
+	if d.name == "*" {
+		if f.Addr.IsValid() && !s.hasAddr(f.Addr) {
+			return fmt.Errorf("no server has address %s", f.Addr)
+		}
+		for _, n := range s.names {
+			s.servers[n].faults = append(s.servers[n].faults, f)
+		}
+		return nil
+	}
+	sv := s.servers[d.name]
+	if sv == nil {
+		return fmt.Errorf("unknown server %s", d.name)
+	}
+	if f.Addr.IsValid() && !slices.Contains(sv.addrs, f.Addr) {
+		return fmt.Errorf("server %s has no address %s", d.name, f.Addr)
+	}
+	sv.faults = append(sv.faults, f)
+	return nil
 }
 
 // sortedServers gives the names of the servers found so far, sorted.
@@ -456,163 +437,6 @@ func zoneOrigin(file string, data []byte) (string, error) {
 		return "", fmt.Errorf("%s: bad origin %q", file, origin)
 	}
 	return origin, nil
-}
-
-// manifest is a parsed lab.conf, not yet checked against the zones.
-type manifest struct {
-	notes   string
-	servers []serverLine
-	serves  []serveLine
-	faults  []faultLine
-}
-
-type serverLine struct {
-	line  int
-	name  string
-	addrs []netip.Addr
-}
-
-type serveLine struct {
-	line  int
-	name  string
-	zones []string
-}
-
-type faultLine struct {
-	line  int
-	name  string // canonical, or "*"
-	fault Fault
-}
-
-func parseManifest(data []byte) (*manifest, error) {
-	m := new(manifest)
-	var notes []string
-	inNotes := true
-	n := 0
-	for raw := range bytes.Lines(data) {
-		n++
-		line := strings.TrimRight(string(raw), "\r\n")
-		if inNotes {
-			t := strings.TrimSpace(line)
-			if c, ok := strings.CutPrefix(t, "#"); ok {
-				notes = append(notes, strings.TrimPrefix(c, " "))
-				continue
-			}
-			if t != "" || len(notes) > 0 {
-				inNotes = false
-			}
-		}
-		if i := strings.IndexByte(line, '#'); i >= 0 {
-			line = line[:i]
-		}
-		f := strings.Fields(line)
-		if len(f) == 0 {
-			continue
-		}
-		errf := func(format string, args ...any) error {
-			return fmt.Errorf("%s:%d: %s", ManifestName, n, fmt.Sprintf(format, args...))
-		}
-		switch f[0] {
-		case "server":
-			if len(f) < 3 {
-				return nil, errf("server needs a name and at least one address")
-			}
-			name, err := hostName(f[1])
-			if err != nil {
-				return nil, errf("%v", err)
-			}
-			d := serverLine{line: n, name: name}
-			for _, a := range f[2:] {
-				addr, err := netip.ParseAddr(a)
-				if err != nil || addr.Zone() != "" {
-					return nil, errf("bad address %q", a)
-				}
-				d.addrs = append(d.addrs, addr.Unmap())
-			}
-			m.servers = append(m.servers, d)
-		case "serve":
-			if len(f) < 3 {
-				return nil, errf("serve needs a server name and at least one zone")
-			}
-			name, err := hostName(f[1])
-			if err != nil {
-				return nil, errf("%v", err)
-			}
-			d := serveLine{line: n, name: name}
-			for _, z := range f[2:] {
-				o, err := hostName(z)
-				if err != nil {
-					return nil, errf("%v", err)
-				}
-				d.zones = append(d.zones, o)
-			}
-			m.serves = append(m.serves, d)
-		case "fault":
-			if len(f) < 3 {
-				return nil, errf("fault needs a server and a fault")
-			}
-			d := faultLine{line: n}
-			target, at, hasAt := strings.Cut(f[1], "@")
-			if hasAt {
-				addr, err := netip.ParseAddr(at)
-				if err != nil || addr.Zone() != "" {
-					return nil, errf("bad address %q", at)
-				}
-				d.fault.Addr = addr.Unmap()
-			}
-			if target == "*" {
-				d.name = "*"
-			} else {
-				name, err := hostName(target)
-				if err != nil {
-					return nil, errf("%v", err)
-				}
-				d.name = name
-			}
-			kind := f[2]
-			nargs, ok := faultArgs[kind]
-			if !ok {
-				return nil, errf("unknown fault %q", kind)
-			}
-			if len(f)-3 != nargs {
-				if nargs == 0 {
-					return nil, errf("fault %s takes no argument", kind)
-				}
-				return nil, errf("fault %s needs one argument", kind)
-			}
-			d.fault.Kind = kind
-			switch kind {
-			case "delay":
-				dur, err := time.ParseDuration(f[3])
-				if err != nil || dur < 0 || dur > time.Hour {
-					return nil, errf("bad duration %q", f[3])
-				}
-				d.fault.Delay = dur
-			case "loss":
-				p, err := strconv.ParseFloat(strings.TrimSuffix(f[3], "%"), 64)
-				if err != nil || !(p >= 0 && p <= 100) {
-					return nil, errf("bad percentage %q", f[3])
-				}
-				d.fault.Percent = p
-			}
-			m.faults = append(m.faults, d)
-		default:
-			return nil, errf("unknown directive %q", f[0])
-		}
-	}
-	m.notes = strings.TrimSpace(strings.Join(notes, "\n"))
-	if m.notes != "" {
-		m.notes += "\n"
-	}
-	return m, nil
-}
-
-// hostName checks a name from the manifest and makes it canonical.
-func hostName(s string) (string, error) {
-	if _, ok := dns.IsDomainName(s); !ok {
-		return "", fmt.Errorf("bad name %q", s)
-	}
-	return dns.CanonicalName(s), nil
 }
 
 // compareNames orders names canonically (RFC 4034 §6.1): by their labels

@@ -28,7 +28,7 @@ type host struct {
 	names  []string
 	zones  []*zone
 	root   *zone // the scenario's root zone, for the upward fault; may be nil
-	faults map[string]bool
+	faults map[FaultKind]bool
 	delay  time.Duration
 	loss   float64
 
@@ -40,10 +40,7 @@ type host struct {
 
 // hosts groups the scenario's servers by address.
 func (s *Scenario) hosts() map[netip.Addr]*host {
-	var root *zone
-	if len(s.zones) > 0 && s.zones[0].origin == "." {
-		root = s.zones[0]
-	}
+	root := s.root()
 	out := make(map[netip.Addr]*host)
 	for _, n := range s.names {
 		sv := s.servers[n]
@@ -52,7 +49,7 @@ func (s *Scenario) hosts() map[netip.Addr]*host {
 			if h == nil {
 				seed := fnv.New64a()
 				seed.Write(a.AsSlice())
-				h = &host{addr: a, root: root, faults: map[string]bool{}, rng: rand.New(rand.NewPCG(seed.Sum64(), 1))}
+				h = &host{addr: a, root: root, faults: map[FaultKind]bool{}, rng: rand.New(rand.NewPCG(seed.Sum64(), 1))}
 				out[a] = h
 			}
 			h.names = append(h.names, sv.name)
@@ -89,7 +86,7 @@ func (h *host) lose() bool {
 // ("udp" or "tcp"), or nil to send nothing. It waits out any delay fault,
 // giving up when done is closed.
 func (h *host) reply(done <-chan struct{}, pkt []byte, proto string) []byte {
-	if h.faults["down"] || (proto == "udp" && h.lose()) {
+	if h.faults[FaultDown] || (proto == "udp" && h.lose()) {
 		return nil
 	}
 	if h.delay > 0 {
@@ -108,20 +105,20 @@ func (h *host) reply(done <-chan struct{}, pkt []byte, proto string) []byte {
 	if q.Response {
 		return nil // never answer an answer
 	}
-	if h.faults["garbage"] {
+	if h.faults[FaultGarbage] {
 		return h.garbage(q.Id)
 	}
-	if h.faults["no-edns"] && q.IsEdns0() != nil {
+	if h.faults[FaultNoEDNS] && q.IsEdns0() != nil {
 		fail := new(dns.Msg)
 		fail.SetRcode(q, dns.RcodeFormatError)
 		out, _ := fail.Pack()
 		return out
 	}
 	m := h.respond(q, proto)
-	if h.faults["wrong-id"] {
+	if h.faults[FaultWrongID] {
 		m.Id = q.Id + 1
 	}
-	if h.faults["wrong-question"] {
+	if h.faults[FaultWrongQuestion] {
 		qtype := uint16(dns.TypeA)
 		if len(m.Question) > 0 {
 			qtype = m.Question[0].Qtype
@@ -205,10 +202,10 @@ func (h *host) respond(q *dns.Msg, proto string) *dns.Msg {
 		return finish()
 	}
 	switch {
-	case h.faults["refused"]:
+	case h.faults[FaultRefused]:
 		m.Rcode = dns.RcodeRefused
 		return finish()
-	case h.faults["servfail"]:
+	case h.faults[FaultServfail]:
 		m.Rcode = dns.RcodeServerFailure
 		return finish()
 	}
@@ -219,11 +216,11 @@ func (h *host) respond(q *dns.Msg, proto string) *dns.Msg {
 	}
 	var r result
 	switch {
-	case h.faults["upward"] && h.root != nil:
+	case h.faults[FaultUpward] && h.root != nil:
 		r = h.root.referral(".")
-	case h.faults["horizontal"]:
+	case h.faults[FaultHorizontal]:
 		r = z.referral(z.origin)
-	case h.faults["sideways"]:
+	case h.faults[FaultSideways]:
 		r = result{
 			ns:    []dns.RR{mustRR("sideways.invalid. 3600 IN NS ns.sideways.invalid.")},
 			extra: []dns.RR{mustRR("ns.sideways.invalid. 3600 IN A 192.0.2.254")},
@@ -232,9 +229,9 @@ func (h *host) respond(q *dns.Msg, proto string) *dns.Msg {
 		r = z.query(qname, qs.Qtype)
 	}
 	m.Rcode = r.rcode
-	m.Authoritative = r.aa && !h.faults["lame"]
+	m.Authoritative = r.aa && !h.faults[FaultLame]
 	m.Answer, m.Ns, m.Extra = r.answer, r.ns, r.extra
-	if h.faults["poison-glue"] && m.Rcode == dns.RcodeSuccess {
+	if h.faults[FaultPoisonGlue] && m.Rcode == dns.RcodeSuccess {
 		m.Extra = append(slices.Clip(m.Extra), poison(z, m.Ns)...)
 	}
 	return finish()
@@ -249,7 +246,7 @@ func (h *host) finish(m *dns.Msg, opt *dns.OPT, proto string) {
 		m.SetEdns0(ednsSize, opt.Do())
 		size = min(max(int(opt.UDPSize()), plainUDP), ednsSize)
 	}
-	if h.faults["tc-always"] || (proto == "udp" && h.faults["truncate"]) {
+	if h.faults[FaultTCAlways] || (proto == "udp" && h.faults[FaultTruncate]) {
 		m.Answer, m.Ns = nil, nil
 		m.Extra = slices.DeleteFunc(m.Extra, func(rr dns.RR) bool { return rr.Header().Rrtype != dns.TypeOPT })
 		m.Truncated = true

@@ -1,0 +1,97 @@
+package lab
+
+import (
+	"net/netip"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// FaultKind is a misbehaviour that lab.conf can give a server, or one of
+// its addresses, with "fault NAME[@ADDR] KIND [ARG]". Its value is the
+// word lab.conf writes. The constants below are the whole list, and their
+// comments the one description of each.
+type FaultKind string
+
+const (
+	// FaultDown never answers, over UDP or TCP (TCP is accepted, then silent).
+	FaultDown FaultKind = "down"
+	// FaultRefused answers REFUSED.
+	FaultRefused FaultKind = "refused"
+	// FaultServfail answers SERVFAIL.
+	FaultServfail FaultKind = "servfail"
+	// FaultLame answers as usual, but never sets AA.
+	FaultLame FaultKind = "lame"
+	// FaultDelay, "delay DURATION", waits that long before every reply,
+	// e.g. "delay 10ms"; at most an hour.
+	FaultDelay FaultKind = "delay"
+	// FaultTruncate replies, over UDP, TC=1 with empty sections; TCP works.
+	FaultTruncate FaultKind = "truncate"
+	// FaultNoTCP resets every TCP connection at once.
+	FaultNoTCP FaultKind = "no-tcp"
+	// FaultWrongID replies with an ID that is not the query's.
+	FaultWrongID FaultKind = "wrong-id"
+	// FaultWrongQuestion replies for wrong-question.invalid. instead of the
+	// name asked.
+	FaultWrongQuestion FaultKind = "wrong-question"
+	// FaultGarbage replies with bytes that do not parse as a DNS message.
+	FaultGarbage FaultKind = "garbage"
+	// FaultUpward refers every query to the root, with the root servers'
+	// glue. The scenario needs a root zone with NS records.
+	FaultUpward FaultKind = "upward"
+	// FaultHorizontal refers every query to the zone the server serves
+	// itself.
+	FaultHorizontal FaultKind = "horizontal"
+	// FaultSideways refers every query to sideways.invalid., an unrelated
+	// zone.
+	FaultSideways FaultKind = "sideways"
+	// FaultPoisonGlue adds www.victim.test. A 192.0.2.66, and the same
+	// address for each NS name outside its zone, to every NOERROR reply
+	// (out-of-bailiwick data, RFC 2181 §5.4.1).
+	FaultPoisonGlue FaultKind = "poison-glue"
+	// FaultTCAlways replies TC=1 with empty sections, over TCP too.
+	FaultTCAlways FaultKind = "tc-always"
+	// FaultTCPHang accepts TCP connections and never answers on them.
+	FaultTCPHang FaultKind = "tcp-hang"
+	// FaultNoEDNS answers FORMERR to a query with EDNS0, as a server from
+	// before RFC 2671 does; a query without it is answered.
+	FaultNoEDNS FaultKind = "no-edns"
+	// FaultLoss, "loss PERCENT", drops that share of UDP queries ("25" or
+	// "25%"), in a fixed pattern that drops the first.
+	FaultLoss FaultKind = "loss"
+)
+
+// faultKinds are the faults lab.conf knows, in the order above.
+var faultKinds = []FaultKind{
+	FaultDown, FaultRefused, FaultServfail, FaultLame, FaultDelay, FaultTruncate,
+	FaultNoTCP, FaultWrongID, FaultWrongQuestion, FaultGarbage, FaultUpward,
+	FaultHorizontal, FaultSideways, FaultPoisonGlue, FaultTCAlways, FaultTCPHang,
+	FaultNoEDNS, FaultLoss,
+}
+
+// known reports whether lab.conf may set the fault.
+func (k FaultKind) known() bool { return slices.Contains(faultKinds, k) }
+
+// hasArg reports whether the fault takes an argument in lab.conf.
+func (k FaultKind) hasArg() bool { return k == FaultDelay || k == FaultLoss }
+
+// Fault is one misbehaviour set by the manifest.
+type Fault struct {
+	Kind FaultKind
+	Addr netip.Addr // the only address it applies to; the zero value means all
+	// Delay is the argument of FaultDelay.
+	Delay time.Duration
+	// Percent is the argument of FaultLoss: the share of UDP queries dropped.
+	Percent float64
+}
+
+// String gives the fault as the manifest writes it, without its target.
+func (f Fault) String() string {
+	switch f.Kind {
+	case FaultDelay:
+		return string(f.Kind) + " " + f.Delay.String()
+	case FaultLoss:
+		return string(f.Kind) + " " + strconv.FormatFloat(f.Percent, 'g', -1, 64)
+	}
+	return string(f.Kind)
+}
