@@ -137,13 +137,17 @@ func (l *Lab) Listener(addr netip.Addr) (netip.AddrPort, bool) {
 
 // Dial connects to the listener of a written address (glue, hints, an A or
 // AAAA record), whatever port is asked; network is "udp" or "tcp". It
-// refuses at once, with ErrNotServed, an address the scenario does not
-// serve, and it never dials anything but 127.0.0.1, so a walk through the
-// lab cannot send a packet off the machine. Its signature is that of
-// resolver.DialFunc.
+// refuses at once an address of a family the scenario's host has no route
+// for, as the kernel does (see HostNetwork), and, with ErrNotServed, an
+// address the scenario does not serve. It never dials anything but
+// 127.0.0.1, so a walk through the lab cannot send a packet off the
+// machine. Its signature is that of resolver.DialFunc.
 func (l *Lab) Dial(ctx context.Context, network string, addr netip.AddrPort) (net.Conn, error) {
 	if network != "udp" && network != "tcp" {
 		return nil, opError(network, addr, fmt.Errorf("lab: unknown network %q", network))
+	}
+	if !l.s.Host().reaches(addr.Addr()) {
+		return nil, opError(network, addr, errNoRoute) // as connect(2) fails it
 	}
 	sv, ok := l.hosts[addr.Addr().Unmap()]
 	if !ok {

@@ -14,11 +14,11 @@ import (
 	"github.com/rogpeppe/go-internal/txtar"
 )
 
-// scenario parses a txtar archive written in a test.
 // aRoot is the address the scenarios write for a.root-servers.net. Like
 // every address in a lab, it is served on loopback: nothing is sent to it.
 var aRoot = netip.AddrFrom4([4]byte{198, 41, 0, 4})
 
+// scenario parses a txtar archive written in a test.
 func scenario(t testing.TB, archive string) *Scenario {
 	t.Helper()
 	a := txtar.Parse([]byte(archive))

@@ -15,6 +15,7 @@ import (
 // manifest is a parsed lab.conf, not yet checked against the zones.
 type manifest struct {
 	notes   string
+	host    HostNetwork // "" when not set
 	servers []serverLine
 	serves  []serveLine
 	faults  []faultLine
@@ -100,6 +101,16 @@ func (m *manifest) add(n int, verb string, args []string) error {
 			return err
 		}
 		m.serves = append(m.serves, serveLine{line: n, name: name, zones: zones})
+	case "host": // host NETWORK
+		if len(args) != 1 {
+			return fmt.Errorf("host needs one network (%s)", strings.Join(hostNetworkWords(), ", "))
+		}
+		if m.host != "" {
+			return errors.New("host is set twice")
+		}
+		var err error
+		m.host, err = parseHostNetwork(args[0])
+		return err
 	case "fault":
 		d, err := parseFaultLine(args)
 		if err != nil {

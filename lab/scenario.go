@@ -14,10 +14,13 @@
 //	server NAME ADDR [ADDR...]     # a server and addresses written for it
 //	serve NAME ZONE [ZONE...]      # NAME also serves these zones
 //	fault NAME[@ADDR] FAULT [ARG]  # a fault of a server, or of one address; NAME may be *
+//	host NETWORK                   # the lab's own host: dual-stack, ipv4-only, ipv6-only or offline
 //
 // FAULT is the value of a FaultKind constant, with its argument if it takes
 // one ("down", "delay 10ms", ...); the comment of the constant says what it
-// does, and FaultDown heads the list.
+// does, and FaultDown heads the list. NETWORK is the value of a
+// HostNetwork constant: the address families the host running the lab can
+// reach, as Lab.Dial plays them.
 //
 // The servers answer as BIND 9.18 does for non-recursive queries: referrals
 // with the glue the parent zone holds, authoritative answers with the apex
@@ -56,6 +59,7 @@ const ManifestName = "lab.conf"
 type Scenario struct {
 	name    string
 	notes   string
+	host    HostNetwork        // "" for HostDualStack
 	zones   []*zone            // sorted by origin in canonical order
 	servers map[string]*server // by canonical name
 	names   []string           // server names, sorted
@@ -188,7 +192,7 @@ func parse(name string, files map[string][]byte) (*Scenario, error) {
 			return nil, err
 		}
 	}
-	s.notes = m.notes
+	s.notes, s.host = m.notes, m.host
 	if err := s.addServers(m); err != nil {
 		return nil, err
 	}
