@@ -376,22 +376,12 @@ func dotRecords(rrs []dns.RR) string {
 
 // wrap breaks s into lines of about n characters at spaces.
 func wrap(s string, n int) string {
-	var b strings.Builder
-	col := 0
-	for i, w := range strings.Fields(s) {
-		if i > 0 {
-			if col+1+len(w) > n {
-				b.WriteString("\n")
-				col = 0
-			} else {
-				b.WriteString(" ")
-				col++
-			}
-		}
-		b.WriteString(w)
-		col += len(w)
+	lines := fill(strings.Fields(s), n, n)
+	joined := make([]string, len(lines))
+	for i, words := range lines {
+		joined[i] = strings.Join(words, " ")
 	}
-	return b.String()
+	return strings.Join(joined, "\n")
 }
 
 // dotQuote writes s as a DOT string: quotes and backslashes escaped,

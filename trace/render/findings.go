@@ -54,9 +54,26 @@ func (r *treeRenderer) hopFindings(h *trace.Hop, checks []*trace.Hop) []trace.Fi
 }
 
 // finding writes a finding's line after indent: "⚠ single-nameserver: …".
+// With o.Width set, the message wraps to it, the lines after the first
+// indented under the code, after the same indent, which keeps the tree's
+// guides.
 func (r *treeRenderer) finding(indent string, f trace.Finding) {
 	m, c := r.mark(f.Severity)
-	r.line(indent + c.Sprint(m+" "+f.Code+":") + " " + f.Message)
+	head := m + " " + f.Code + ":"
+	if r.o.Width <= 0 {
+		r.line(indent + c.Sprint(head) + " " + f.Message)
+		return
+	}
+	const hang = "  " // under the code, past the mark
+	room := r.o.Width - visibleWidth(indent)
+	lines := fill(append([]string{head}, strings.Fields(f.Message)...), max(room, minFill), max(room-len(hang), minFill))
+	for i, words := range lines {
+		if i == 0 {
+			r.line(indent + c.Sprint(head) + strings.TrimPrefix(strings.Join(words, " "), head))
+		} else {
+			r.line(indent + hang + strings.Join(words, " "))
+		}
+	}
 }
 
 // findingsSummary writes the findings after the trace's summary line,

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/miekg/dns"
 
@@ -25,6 +26,10 @@ type Options struct {
 	// duration, so that two renderings of the same walk compare byte for
 	// byte.
 	NoTimings bool
+	// Width is the width of the terminal in columns: Tree and TreeStream
+	// wrap a finding's line to it, under the hop that shows it. Zero, as
+	// for output to a pipe or a file, keeps each finding on one line.
+	Width int
 }
 
 var errNilTrace = errors.New("render: nil trace")
@@ -120,4 +125,52 @@ func ignoredText(h *trace.Hop, g trace.Glue) string {
 		return "out of bailiwick (" + dns.CanonicalName(h.Zone) + ")"
 	}
 	return string(g.Ignored)
+}
+
+// minFill is the fewest columns fill is given for a line, so that a deep
+// tree on a narrow terminal still has a few words a line, past its edge.
+const minFill = 24
+
+// fill breaks words into lines, each its words joined by single spaces:
+// the first at most first columns wide, the others at most rest, a word
+// wider than that alone on its line.
+func fill(words []string, first, rest int) [][]string {
+	var lines [][]string
+	var cur []string
+	col, n := 0, first
+	for _, w := range words {
+		ww := utf8.RuneCountInString(w)
+		if len(cur) > 0 && col+1+ww > n {
+			lines = append(lines, cur)
+			cur, col, n = nil, 0, rest
+		}
+		if len(cur) > 0 {
+			col++
+		}
+		cur = append(cur, w)
+		col += ww
+	}
+	if len(cur) > 0 {
+		lines = append(lines, cur)
+	}
+	return lines
+}
+
+// visibleWidth gives the columns s takes on screen: its runes but those of
+// its escape sequences (CSI, as fatih/color writes).
+func visibleWidth(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\x1b' && i+1 < len(s) && s[i+1] == '[' {
+			i += 2
+			for i < len(s) && (s[i] < 0x40 || s[i] > 0x7e) {
+				i++
+			}
+			continue
+		}
+		if s[i]&0xc0 != 0x80 { // not a UTF-8 continuation byte
+			n++
+		}
+	}
+	return n
 }
