@@ -114,11 +114,10 @@ func runBatch(ctx context.Context, o options, args []string, stdin io.Reader, st
 	if o.batch.jobs < 1 {
 		return usageError{fmt.Errorf("-j must be at least 1, not %d", o.batch.jobs)}
 	}
-	colour, err := wantColor(o.color, stdout)
+	ro, err := renderOptions(o.color, o.noTimings, stdout)
 	if err != nil {
 		return usageError{err}
 	}
-	ro := render.Options{Color: colour, NoTimings: o.noTimings}
 	b := &batch{jobs: o.batch.jobs, threshold: o.failOn, verbose: o.batch.verbose, stderr: stderr}
 	switch o.output {
 	case "jsonl":

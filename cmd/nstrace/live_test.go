@@ -51,11 +51,17 @@ type terminal struct {
 
 func openTerminal(t *testing.T) *terminal {
 	t.Helper()
+	return openTerminalWidth(t, 200)
+}
+
+// openTerminalWidth opens a terminal cols columns wide.
+func openTerminalWidth(t *testing.T, cols uint16) *terminal {
+	t.Helper()
 	ptmx, tty, err := pty.Open()
 	if err != nil {
 		t.Skipf("no pseudo-terminal here: %v", err)
 	}
-	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 50, Cols: 200}); err != nil {
+	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 50, Cols: cols}); err != nil {
 		t.Fatal(err)
 	}
 	term := &terminal{tty: tty, done: make(chan struct{})}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/nstrace/nstrace/trace"
 	"github.com/nstrace/nstrace/trace/render"
@@ -33,6 +34,28 @@ type digStream struct{ *render.DigStream }
 
 func (digStream) LookupStarted(trace.Question, int) error { return nil }
 func (digStream) LookupDone(*trace.Trace, int) error      { return nil }
+
+// renderOptions gives the renderers' options from the flags and where the
+// output goes: colour as --color says ("auto" colours a terminal unless
+// NO_COLOR is set, https://no-color.org), timings unless --no-timings, and
+// on a terminal its width, which finding lines wrap to.
+func renderOptions(color string, noTimings bool, stdout io.Writer) (render.Options, error) {
+	ro := render.Options{NoTimings: noTimings}
+	switch color {
+	case "always":
+		ro.Color = true
+	case "never":
+	case "auto":
+		_, no := os.LookupEnv("NO_COLOR")
+		ro.Color = !no && isTerminal(stdout)
+	default:
+		return ro, fmt.Errorf("unknown --color %q (want auto, always or never)", color)
+	}
+	if isTerminal(stdout) {
+		ro.Width = terminalWidth(stdout.(*os.File))()
+	}
+	return ro, nil
+}
 
 func newOutput(format string, o render.Options) (output, error) {
 	dig := render.DigOptions{Options: o, Version: versionString()}

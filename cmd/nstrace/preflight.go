@@ -133,11 +133,10 @@ func runPreflight(ctx context.Context, cmd *cobra.Command, o preflightOptions, a
 	if o.json {
 		o.output = "json"
 	}
-	colour, err := wantColor(o.color, stdout)
+	ro, err := renderOptions(o.color, o.noTimings, stdout)
 	if err != nil {
 		return usageError{err}
 	}
-	ro := render.Options{Color: colour, NoTimings: o.noTimings}
 	var write func(io.Writer, *preflight.Report, render.Options) error
 	switch o.output {
 	case "tree":

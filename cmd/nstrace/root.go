@@ -12,7 +12,6 @@ import (
 
 	"github.com/nstrace/nstrace/lab"
 	"github.com/nstrace/nstrace/resolver"
-	"github.com/nstrace/nstrace/trace/render"
 )
 
 // usageError marks an error as the user's: exit code 2, nothing on stdout.
@@ -129,11 +128,11 @@ func run(ctx context.Context, o options, args []string, stdout, stderr io.Writer
 	if o.json {
 		o.output = "json"
 	}
-	colour, err := wantColor(o.color, stdout)
+	ro, err := renderOptions(o.color, o.noTimings, stdout)
 	if err != nil {
 		return usageError{err}
 	}
-	out, err := newOutput(o.output, render.Options{Color: colour, NoTimings: o.noTimings})
+	out, err := newOutput(o.output, ro)
 	if err != nil {
 		return usageError{err}
 	}
@@ -228,23 +227,6 @@ func resolverOptions(o options) (ropts resolver.Options, closeLab func(), err er
 		ropts.Dial = netDial
 	}
 	return ropts, closeLab, nil
-}
-
-// wantColor decides whether to colour output: "auto" colours a terminal
-// unless NO_COLOR is set (https://no-color.org).
-func wantColor(mode string, w io.Writer) (bool, error) {
-	switch mode {
-	case "always":
-		return true, nil
-	case "never":
-		return false, nil
-	case "auto":
-		if _, ok := os.LookupEnv("NO_COLOR"); ok {
-			return false, nil
-		}
-		return isTerminal(w), nil
-	}
-	return false, fmt.Errorf("unknown --color %q (want auto, always or never)", mode)
 }
 
 // oneLine keeps an error message to one line, as the exit contract promises.
