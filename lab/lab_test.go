@@ -3,6 +3,7 @@ package lab
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"slices"
@@ -119,8 +120,15 @@ $TTL 86400
 .			IN	SOA	a.root-servers.net. nstld.verisign-grs.com. 1 1800 900 604800 86400
 .			518400	IN	NS	a.root-servers.net.
 com.			172800	IN	NS	a.gtld-servers.net.
+net.			172800	IN	NS	a.gtld-servers.net.
 a.root-servers.net.	518400	IN	A	198.41.0.4
 a.gtld-servers.net.	172800	IN	A	192.5.6.30
+-- net.zone --
+$TTL 172800
+@		900	IN	SOA	a.gtld-servers.net. nstld.verisign-grs.com. 1 1800 900 604800 900
+@			IN	NS	a.gtld-servers.net.
+a.gtld-servers		IN	A	192.5.6.30
+a.root-servers	518400	IN	A	198.41.0.4
 -- com.zone --
 $TTL 172800
 @		900	IN	SOA	a.gtld-servers.net. nstld.verisign-grs.com. 1 1800 900 604800 900
@@ -155,12 +163,31 @@ a.b.c		IN	TXT	"deep"
 sub		IN	NS	ns.sub
 ns.sub		IN	A	192.0.2.50
 intosub		IN	CNAME	host.sub
+other		IN	NS	ns1
+long1		IN	CNAME	long2
+long2		IN	CNAME	long3
+long3		IN	CNAME	long4
+long4		IN	CNAME	long5
+long5		IN	CNAME	long6
+long6		IN	CNAME	long7
+long7		IN	CNAME	long8
+long8		IN	CNAME	long9
+long9		IN	CNAME	long10
+long10		IN	CNAME	long11
+long11		IN	CNAME	long12
+long12		IN	CNAME	www
 mx2		IN	MX	10 ns.sub
 big		IN	TXT	"` + strings.Repeat("a", 250) + `"
 big		IN	TXT	"` + strings.Repeat("b", 250) + `"
 big		IN	TXT	"` + strings.Repeat("c", 250) + `"
 big		IN	TXT	"` + strings.Repeat("d", 250) + `"
 big		IN	TXT	"` + strings.Repeat("e", 250) + `"
+-- example.net.zone --
+$ORIGIN example.net.
+$TTL 3600
+@		IN	SOA	ns1.example.com. hostmaster.example.com. 1 7200 3600 1209600 300
+@		IN	NS	ns1.example.com.
+www		IN	A	192.0.2.11
 `
 
 var (
@@ -173,6 +200,13 @@ var (
 	comNS     = []string{"example.com. 172800 NS ns1.example.com.", "example.com. 172800 NS ns2.example.com."}
 	subNS     = []string{"sub.example.com. 3600 NS ns.sub.example.com."}
 	subGlue   = []string{"ns.sub.example.com. 3600 A 192.0.2.50"}
+	longChain = func() []string {
+		var out []string
+		for i := 1; i < 12; i++ {
+			out = append(out, fmt.Sprintf("long%d.example.com. 3600 CNAME long%d.example.com.", i, i+1))
+		}
+		return append(out, "long12.example.com. 3600 CNAME www.example.com.")
+	}()
 	bigAnswer = func() []string {
 		var out []string
 		for _, c := range "abcde" {
@@ -191,6 +225,7 @@ func TestAuthoritative(t *testing.T) {
 		qtype        uint16
 		proto        string // "" means udp
 		edns         uint16
+		rd           bool // recursion desired
 		rcode        int
 		aa, tc       bool
 		answer       []string
@@ -203,9 +238,10 @@ func TestAuthoritative(t *testing.T) {
 			ns: comNS, extra: comGlue},
 		{name: "glueless referral", server: "192.5.6.30", qname: "www.glueless.com.", qtype: dns.TypeA,
 			ns: []string{"glueless.com. 172800 NS ns1.provider.net."}},
-		{name: "DS is the parent's", server: "192.5.6.30", qname: "example.com.", qtype: dns.TypeDS, aa: true,
-			answer: []string{"example.com. 86400 DS 370 13 2 BE74359954660069D5C63D200C39F5603827D7DD02B56F120EE9F3A86764247C"},
-			ns:     []string{"com. 172800 NS a.gtld-servers.net."}},
+		{name: "DS is the parent's, with nothing more", server: "192.5.6.30", qname: "example.com.", qtype: dns.TypeDS, aa: true,
+			answer: []string{"example.com. 86400 DS 370 13 2 BE74359954660069D5C63D200C39F5603827D7DD02B56F120EE9F3A86764247C"}},
+		{name: "no glue from the zone's own data", server: "192.0.2.1", qname: "www.other.example.com.", qtype: dns.TypeA,
+			ns: []string{"other.example.com. 3600 NS ns1.example.com."}},
 		{name: "NS at the cut is a referral", server: "192.5.6.30", qname: "example.com.", qtype: dns.TypeNS,
 			ns: comNS, extra: comGlue},
 		{name: "answer", server: "192.0.2.1", qname: "www.example.com.", qtype: dns.TypeA, aa: true,
@@ -227,13 +263,34 @@ func TestAuthoritative(t *testing.T) {
 			answer: []string{"chain.example.com. 3600 CNAME alias.example.com.", aliasRR, wwwA}, ns: apexNS, extra: apexGlue},
 		{name: "CNAME asked", server: "192.0.2.1", qname: "alias.example.com.", qtype: dns.TypeCNAME, aa: true,
 			answer: []string{aliasRR}, ns: apexNS, extra: apexGlue},
-		{name: "CNAME out of zone", server: "192.0.2.1", qname: "out.example.com.", qtype: dns.TypeA, aa: true,
+		{name: "CNAME into another zone, served here too", server: "192.0.2.1", qname: "out.example.com.", qtype: dns.TypeA, aa: true,
+			answer: []string{"out.example.com. 3600 CNAME www.example.net."}},
+		{name: "CNAME out of the zones served", server: "192.0.2.2", qname: "out.example.com.", qtype: dns.TypeA, aa: true,
 			answer: []string{"out.example.com. 3600 CNAME www.example.net."}},
 		{name: "CNAME to nothing", server: "192.0.2.1", qname: "dangling.example.com.", qtype: dns.TypeA, aa: true,
 			rcode: dns.RcodeNameError, answer: []string{"dangling.example.com. 3600 CNAME nope.example.com."}, ns: negSOA},
-		{name: "CNAME loop", server: "192.0.2.1", qname: "loop1.example.com.", qtype: dns.TypeA, aa: true,
-			answer: []string{"loop1.example.com. 3600 CNAME loop2.example.com.", "loop2.example.com. 3600 CNAME loop1.example.com."},
-			ns:     apexNS, extra: apexGlue},
+		{name: "CNAME loop", server: "192.0.2.1", qname: "loop1.example.com.", qtype: dns.TypeA, aa: true, rcode: dns.RcodeServerFailure,
+			answer: []string{"loop1.example.com. 3600 CNAME loop2.example.com.", "loop2.example.com. 3600 CNAME loop1.example.com."}},
+		{name: "CNAME chain past BIND's restarts", server: "192.0.2.1", qname: "long1.example.com.", qtype: dns.TypeA, aa: true, rcode: dns.RcodeServerFailure,
+			answer: longChain},
+		{name: "CNAME chain at BIND's restarts", server: "192.0.2.1", qname: "long2.example.com.", qtype: dns.TypeA, aa: true,
+			answer: append(longChain[1:], wwwA), ns: apexNS, extra: apexGlue},
+		{name: "RD: no authority", server: "192.0.2.1", qname: "www.example.com.", qtype: dns.TypeA, rd: true, aa: true,
+			answer: []string{wwwA}},
+		{name: "RD: NS in full", server: "192.0.2.1", qname: "example.com.", qtype: dns.TypeNS, rd: true, aa: true,
+			answer: apexNS, extra: apexGlue},
+		{name: "RD: referral in full", server: "192.5.6.30", qname: "www.example.com.", qtype: dns.TypeA, rd: true,
+			ns: comNS, extra: comGlue},
+		{name: "RD: additional of the answer kept", server: "192.0.2.1", qname: "example.com.", qtype: dns.TypeMX, rd: true, aa: true,
+			answer: []string{"example.com. 3600 MX 10 mail.example.com."}, extra: []string{"mail.example.com. 3600 A 192.0.2.25"}},
+		{name: "EDNS 512: minimal", server: "192.0.2.1", qname: "example.com.", qtype: dns.TypeMX, edns: 512, aa: true,
+			answer: []string{"example.com. 3600 MX 10 mail.example.com."}},
+		{name: "EDNS 512: referral keeps glue", server: "192.5.6.30", qname: "www.example.com.", qtype: dns.TypeA, edns: 512,
+			ns: comNS, extra: comGlue},
+		{name: "EDNS 512: negative keeps the SOA", server: "192.0.2.1", qname: "nope.example.com.", qtype: dns.TypeA, edns: 512, aa: true,
+			rcode: dns.RcodeNameError, ns: negSOA},
+		{name: "EDNS 512 over TCP: whole", server: "192.0.2.1", qname: "www.example.com.", qtype: dns.TypeA, edns: 512, proto: "tcp", aa: true,
+			answer: []string{wwwA}, ns: apexNS, extra: apexGlue},
 		{name: "CNAME into a delegation", server: "192.0.2.1", qname: "intosub.example.com.", qtype: dns.TypeA, aa: true,
 			answer: []string{"intosub.example.com. 3600 CNAME host.sub.example.com."}, ns: subNS, extra: subGlue},
 		{name: "no glue in an answer's additional", server: "192.0.2.1", qname: "mx2.example.com.", qtype: dns.TypeMX, aa: true,
@@ -280,6 +337,7 @@ func TestAuthoritative(t *testing.T) {
 				proto = "udp"
 			}
 			q := query(tt.qname, tt.qtype, tt.edns)
+			q.RecursionDesired = tt.rd
 			r, err := exchange(t, l, tt.server, proto, q)
 			if err != nil {
 				t.Fatalf("exchange: %v", err)
@@ -455,5 +513,30 @@ func TestDial(t *testing.T) {
 	l.Close()
 	if _, err := l.Dial(ctx, "udp", netip.MustParseAddrPort("192.0.2.1:53")); !errors.Is(err, ErrClosed) {
 		t.Errorf("Dial after Close error = %v, want ErrClosed", err)
+	}
+}
+
+// TestMaxRestarts wants the extended error BIND sends with the SERVFAIL of
+// a CNAME chain it cut short, with EDNS only.
+func TestMaxRestarts(t *testing.T) {
+	l := start(t, scenario(t, authLab))
+	for _, size := range []uint16{0, 1232} {
+		r, err := exchange(t, l, "192.0.2.1", "udp", query("loop1.example.com.", dns.TypeA, size))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		if opt := r.IsEdns0(); opt != nil {
+			for _, o := range opt.Option {
+				got = append(got, o.String())
+			}
+		}
+		var want []string
+		if size > 0 {
+			want = []string{(&dns.EDNS0_EDE{InfoCode: dns.ExtendedErrorCodeOther, ExtraText: "max. restarts reached"}).String()}
+		}
+		if r.Rcode != dns.RcodeServerFailure || !slices.Equal(got, want) {
+			t.Errorf("EDNS %d: rcode %s, options %q; want SERVFAIL, %q", size, dns.RcodeToString[r.Rcode], got, want)
+		}
 	}
 }

@@ -172,8 +172,12 @@ func (h *host) respond(q *dns.Msg, proto string) *dns.Msg {
 	m := new(dns.Msg)
 	m.SetReply(q)
 	opt := q.IsEdns0()
+	var ede *dns.EDNS0_EDE
 	finish := func() *dns.Msg {
 		h.finish(m, opt, proto)
+		if o := m.IsEdns0(); o != nil && ede != nil {
+			o.Option = append(o.Option, ede)
+		}
 		return m
 	}
 	if q.Opcode != dns.OpcodeQuery {
@@ -226,7 +230,9 @@ func (h *host) respond(q *dns.Msg, proto string) *dns.Msg {
 			extra: []dns.RR{mustRR("ns.sideways.invalid. 3600 IN A 192.0.2.254")},
 		}
 	default:
-		r = z.query(qname, qs.Qtype)
+		lq := newQuestion(q, proto)
+		lq.elsewhere = func(name string) bool { return h.zoneFor(name, qs.Qtype) != z }
+		r = z.query(lq)
 	}
 	m.Rcode = r.rcode
 	m.Authoritative = r.aa && !h.faults[FaultLame]
@@ -234,6 +240,7 @@ func (h *host) respond(q *dns.Msg, proto string) *dns.Msg {
 	if h.faults[FaultPoisonGlue] && m.Rcode == dns.RcodeSuccess {
 		m.Extra = append(slices.Clip(m.Extra), poison(z, m.Ns)...)
 	}
+	ede = r.ede
 	return finish()
 }
 

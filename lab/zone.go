@@ -16,8 +16,9 @@ type zone struct {
 	names  map[string]bool     // every name that exists, empty non-terminals included
 }
 
-// maxChain bounds the CNAMEs followed inside a zone, as BIND does (16).
-const maxChain = 16
+// maxRestarts bounds the CNAMEs followed for one query: BIND 9.18's
+// max-query-restarts (11), after which it answers SERVFAIL with what it has.
+const maxRestarts = 11
 
 func parseZone(file string, data []byte) (*zone, error) {
 	origin, err := zoneOrigin(file, data)
@@ -136,10 +137,15 @@ func (z *zone) nsTargets() []string {
 	return out
 }
 
-// addrs is the zone's A then AAAA records at name: authoritative data or
-// glue, never anything from another zone (BIND's rule for additional data).
+// addrs is the zone's A then AAAA records at name: authoritative data,
+// a wildcard's included, or glue, never anything from another zone (BIND's
+// rule for additional data).
 func (z *zone) addrs(name string) []dns.RR {
-	return append(z.rrset(name, dns.TypeA), z.rrset(name, dns.TypeAAAA)...)
+	rrs := z.rrs[name]
+	if z.cut(name, dns.TypeA) == "" {
+		rrs, _ = z.node(name) // wildcards are not looked at below a cut
+	}
+	return append(typed(rrs, dns.TypeA), typed(rrs, dns.TypeAAAA)...)
 }
 
 // cut finds the delegation that covers name: the NS set nearest the apex,
@@ -194,6 +200,41 @@ func (z *zone) node(name string) ([]dns.RR, bool) {
 	return nil, false
 }
 
+// question is a query as an authoritative server's logic sees it: the name
+// and type, and what BIND 9.18's defaults make of the rest of the message.
+type question struct {
+	name  string // canonical, at or below the zone's origin
+	qtype uint16
+	// noAuth leaves the zone's NS set out of a positive answer's authority
+	// section, and noAdd the additional data out of an answer; neither
+	// touches a referral, which always has its NS set and glue.
+	noAuth, noAdd bool
+	// elsewhere reports whether the server answers name from another zone
+	// than this one, or from none: BIND follows a CNAME only inside the
+	// zone the query started in. Nil means every name but the zone's own.
+	elsewhere func(name string) bool
+}
+
+// newQuestion reads what shapes the reply from query q, received over
+// proto, as BIND 9.18 does with its defaults (ns_query_start): with
+// minimal-responses no-auth-recursive, RD=1 drops the authority section;
+// DS and key types get minimal replies, NS full ones; an EDNS buffer of
+// 512 octets or less over UDP gets a minimal reply, whatever the type.
+func newQuestion(q *dns.Msg, proto string) question {
+	qs := q.Question[0]
+	out := question{name: dns.CanonicalName(qs.Name), qtype: qs.Qtype, noAuth: q.RecursionDesired}
+	switch qs.Qtype {
+	case dns.TypeDS, dns.TypeDNSKEY, dns.TypeCDS, dns.TypeCDNSKEY:
+		out.noAuth, out.noAdd = true, true
+	case dns.TypeNS:
+		out.noAuth, out.noAdd = false, false
+	}
+	if opt := q.IsEdns0(); opt != nil && opt.UDPSize() <= plainUDP && proto == "udp" {
+		out.noAuth, out.noAdd = true, true
+	}
+	return out
+}
+
 // result is an authoritative server's reply, before EDNS, faults and
 // truncation.
 type result struct {
@@ -202,105 +243,145 @@ type result struct {
 	answer []dns.RR
 	ns     []dns.RR
 	extra  []dns.RR
+	ede    *dns.EDNS0_EDE // an extended error (RFC 8914), sent with EDNS only
 }
 
-// query answers qname/qtype from the zone, as BIND 9.18 does for a
-// non-recursive query: a referral below a cut; otherwise an authoritative
-// answer, CNAME chain (followed inside the zone), NODATA or NXDOMAIN.
-// qname is canonical and at or below the origin.
-func (z *zone) query(qname string, qtype uint16) result {
-	if c := z.cut(qname, qtype); c != "" {
+// How a CNAME chain ended.
+type ending int
+
+const (
+	found     ending = iota // the type asked for, or ANY
+	nxdomain                // a name that does not exist
+	nodata                  // a name without the type
+	delegated               // a name below a zone cut
+	elsewhere               // a name the zone does not answer for
+	tooLong                 // more CNAMEs than BIND restarts for
+)
+
+// query answers q from the zone, as BIND 9.18 does: a referral below a
+// cut; otherwise an authoritative answer, CNAME chain, NODATA or NXDOMAIN.
+func (z *zone) query(q question) result {
+	if c := z.cut(q.name, q.qtype); c != "" {
 		return z.referral(c)
 	}
-	r := result{aa: true}
-	name := qname
-	seen := map[string]bool{}
-	negative := false
-	into, left := "", false // where a CNAME chain stopped: a delegation, or another zone
-	for i := 0; ; i++ {
-		if i > 0 {
-			if into = z.cut(name, qtype); into != "" {
-				break // a CNAME into a delegation: the chain stops here
-			}
-		}
-		rrs, exists := z.node(name)
-		if !exists {
+	answer, last, end, cut := z.follow(q)
+	r := result{aa: true, answer: answer}
+	switch end {
+	case nxdomain, nodata:
+		if end == nxdomain {
 			r.rcode = dns.RcodeNameError
-			negative = true
-			break
 		}
-		if qtype == dns.TypeANY {
-			r.answer = append(r.answer, rrs...)
-			if len(rrs) == 0 {
-				negative = true
-			}
-			break
-		}
-		var match, cname []dns.RR
-		for _, rr := range rrs {
-			switch rr.Header().Rrtype {
-			case qtype:
-				match = append(match, rr)
-			case dns.TypeCNAME:
-				cname = append(cname, rr)
-			}
-		}
-		if len(match) > 0 {
-			r.answer = append(r.answer, match...)
-			break
-		}
-		if len(cname) == 0 {
-			negative = true
-			break
-		}
-		r.answer = append(r.answer, cname[0])
-		seen[name] = true
-		name = cname[0].(*dns.CNAME).Target
-		if left = !dns.IsSubDomain(z.origin, name); seen[name] || left || i+1 >= maxChain {
-			break
-		}
-	}
-	if negative {
 		soa := z.negativeSOA()
-		if r.rcode == dns.RcodeNameError && qtype == dns.TypeSOA {
+		if end == nxdomain && q.qtype == dns.TypeSOA {
 			// BIND's zero-no-soa-ttl, on by default, so that a stub
 			// resolver can find a name's zone without caching the SOA.
 			soa.Header().Ttl = 0
 		}
 		r.ns = []dns.RR{soa}
-		return r
-	}
-	switch {
-	case into != "":
-		// BIND goes on at the target, finds the delegation, and refers.
-		ref := z.referral(into)
+	case delegated:
+		// BIND restarts at the target, finds the delegation, and refers.
+		ref := z.referral(cut)
 		r.ns, r.extra = ref.ns, ref.extra
-		return r
-	case left:
-		// BIND goes on at the target, finds no zone of its own for it,
-		// and adds nothing more.
-		return r
-	}
-	if !(qname == z.origin && (qtype == dns.TypeNS || qtype == dns.TypeANY)) {
-		r.ns = z.rrset(z.origin, dns.TypeNS)
-	}
-	if qtype != dns.TypeANY { // BIND adds no additional data to ANY
-		r.extra = z.additional(r.answer, r.ns)
-		if qname != "." || qtype != dns.TypeNS {
-			// BIND adds the zone's own data to an answer, never glue (an
-			// address at or below a cut): glue is for referrals, and for
-			// the root's NS set, which priming resolvers need.
-			r.extra = slices.DeleteFunc(r.extra, func(rr dns.RR) bool { return z.cut(rr.Header().Name, rr.Header().Rrtype) != "" })
-		}
+	case elsewhere:
+		// BIND restarts at the target, is refused another zone (it
+		// answers from the zone it started in, query_validatezonedb),
+		// and sends what it has.
+	case tooLong:
+		r.rcode = dns.RcodeServerFailure
+		r.ede = &dns.EDNS0_EDE{InfoCode: dns.ExtendedErrorCodeOther, ExtraText: "max. restarts reached"}
+	case found:
+		z.positive(&r, q, last)
 	}
 	return r
 }
 
-// referral is the delegation at cut: its NS set, and the zone's addresses
-// for those names as glue.
+// follow looks q up, and each CNAME's target after it, as BIND restarts the
+// query for each, at most maxRestarts times. It gives the answer section,
+// the last name looked up, how the chain ended and, if delegated, the cut.
+func (z *zone) follow(q question) (answer []dns.RR, name string, end ending, cut string) {
+	name = q.name
+	for restarts := 0; ; restarts++ {
+		if restarts > 0 {
+			switch {
+			case !dns.IsSubDomain(z.origin, name) || (q.elsewhere != nil && q.elsewhere(name)):
+				return answer, name, elsewhere, ""
+			case z.cut(name, q.qtype) != "":
+				return answer, name, delegated, z.cut(name, q.qtype)
+			}
+		}
+		rrs, exists := z.node(name)
+		if !exists {
+			return answer, name, nxdomain, ""
+		}
+		if q.qtype == dns.TypeANY {
+			if len(rrs) == 0 {
+				return answer, name, nodata, ""
+			}
+			return append(answer, rrs...), name, found, ""
+		}
+		if match := typed(rrs, q.qtype); len(match) > 0 {
+			return append(answer, match...), name, found, ""
+		}
+		cname := typed(rrs, dns.TypeCNAME)
+		if len(cname) == 0 {
+			return answer, name, nodata, ""
+		}
+		// A loop adds nothing new: BIND keeps one copy of an RRset.
+		if !slices.ContainsFunc(answer, func(rr dns.RR) bool { return rr.Header().Name == name }) {
+			answer = append(answer, cname[0])
+		}
+		if restarts == maxRestarts {
+			return answer, name, tooLong, ""
+		}
+		name = cname[0].(*dns.CNAME).Target
+	}
+}
+
+// typed is the records of rrs of type t.
+func typed(rrs []dns.RR, t uint16) []dns.RR {
+	var out []dns.RR
+	for _, rr := range rrs {
+		if rr.Header().Rrtype == t {
+			out = append(out, rr)
+		}
+	}
+	return out
+}
+
+// positive adds to an answer found at name the zone's NS set as authority
+// and the additional data, unless q asks for a minimal reply.
+func (z *zone) positive(r *result, q question, name string) {
+	// BIND leaves the NS set out where the answer holds it: an NS or ANY
+	// query at the apex (answer_has_ns).
+	apexNS := name == z.origin && (q.qtype == dns.TypeNS || q.qtype == dns.TypeANY)
+	if !q.noAuth && !apexNS {
+		r.ns = z.rrset(z.origin, dns.TypeNS)
+	}
+	priming := name == "." && q.qtype == dns.TypeNS
+	if q.qtype == dns.TypeANY || (q.noAdd && !priming) {
+		return // BIND adds no additional data to ANY
+	}
+	// An answer gets the zone's own data, never glue (an address at or
+	// below a cut): glue is for referrals, and for the root's NS set,
+	// which priming resolvers need, and which gets glue only.
+	r.extra = slices.DeleteFunc(z.additional(r.answer, r.ns), func(rr dns.RR) bool {
+		return (z.cut(rr.Header().Name, rr.Header().Rrtype) != "") != priming
+	})
+}
+
+// referral is the delegation at cut: its NS set, and the glue the zone
+// holds for those names. Glue is an address at or below a zone cut, in
+// bailiwick or under a sibling delegation; an address that is the zone's
+// own data stays out, as BIND's glue cache leaves it out (glue_nsdname_cb
+// keeps only what the zone holds as glue). The horizontal fault refers to
+// the zone's own apex: its addresses count as glue of that cut.
 func (z *zone) referral(cut string) result {
 	ns := z.rrset(cut, dns.TypeNS)
-	return result{ns: ns, extra: z.additional(nil, ns)}
+	extra := slices.DeleteFunc(z.additional(nil, ns), func(rr dns.RR) bool {
+		name := rr.Header().Name
+		return !dns.IsSubDomain(cut, name) && z.cut(name, rr.Header().Rrtype) == ""
+	})
+	return result{ns: ns, extra: extra}
 }
 
 // negativeSOA is the SOA for a negative answer, its TTL the lesser of its
@@ -311,12 +392,11 @@ func (z *zone) negativeSOA() dns.RR {
 	return soa
 }
 
-// additional gives the zone's addresses for the names the sections point
-// at: NS, MX and SRV targets (RFC 1034 §3.7), each name once, and none
-// that the sections already hold, as BIND leaves them out.
+// additional gives the zone's records for the names the sections point at,
+// as BIND's additionaldata methods do: addresses for NS, MX and SRV targets
+// (RFC 1034 §3.7), and the TLSA RRset an MX or SRV target's port has (RFC
+// 7672 §2.2.1); each once, and none that the sections already hold.
 func (z *zone) additional(sections ...[]dns.RR) []dns.RR {
-	var out []dns.RR
-	done := map[string]bool{}
 	type rrset struct {
 		name  string
 		rtype uint16
@@ -327,27 +407,29 @@ func (z *zone) additional(sections ...[]dns.RR) []dns.RR {
 			have[rrset{rr.Header().Name, rr.Header().Rrtype}] = true
 		}
 	}
+	var out []dns.RR
+	add := func(name string, rrs []dns.RR) {
+		for _, rr := range rrs {
+			if k := (rrset{name, rr.Header().Rrtype}); !have[k] {
+				out = append(out, rr)
+			}
+		}
+		for _, rr := range rrs {
+			have[rrset{name, rr.Header().Rrtype}] = true
+		}
+	}
 	for _, sec := range sections {
 		for _, rr := range sec {
-			var target string
 			switch rr := rr.(type) {
 			case *dns.NS:
-				target = rr.Ns
+				add(rr.Ns, z.addrs(rr.Ns))
 			case *dns.MX:
-				target = rr.Mx
+				add(rr.Mx, z.addrs(rr.Mx))
+				add("_25._tcp."+rr.Mx, z.rrset("_25._tcp."+rr.Mx, dns.TypeTLSA))
 			case *dns.SRV:
-				target = rr.Target
-			default:
-				continue
-			}
-			if done[target] {
-				continue
-			}
-			done[target] = true
-			for _, rr := range z.addrs(target) {
-				if !have[rrset{rr.Header().Name, rr.Header().Rrtype}] {
-					out = append(out, rr)
-				}
+				port := fmt.Sprintf("_%d._tcp.", rr.Port)
+				add(rr.Target, z.addrs(rr.Target))
+				add(port+rr.Target, z.rrset(port+rr.Target, dns.TypeTLSA))
 			}
 		}
 	}
