@@ -6,8 +6,13 @@
 //     the same zones and end with the same outcome and answer;
 //   - nstrace's trace through BIND ends as its trace through the lab does;
 //   - every server, asked the same questions over UDP, with and without
-//     EDNS, and over TCP, gives the same reply (rcode, flags and sections)
-//     as the in-process lab serving the same zone files.
+//     EDNS, with RD=1, with a 512-octet EDNS buffer, and over TCP, gives
+//     the same reply (rcode, flags, each section as a set of records with
+//     TTLs, EDNS options) as the in-process lab serving the same zone files.
+//
+// The one difference accepted is BIND's choice of which part of an RRset a
+// truncated reply without EDNS holds (it rotates RRsets); testdata/lab's
+// fidelity scenario holds the shapes of reply the lab must get right.
 //
 // Every address a scenario writes is first mapped into 127/8, so nothing
 // the suite starts can send a packet beyond the namespace's loopback.
