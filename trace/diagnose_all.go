@@ -10,23 +10,6 @@ import (
 	"github.com/miekg/dns"
 )
 
-// The codes of consistency across the servers of one zone, which a walk
-// that asks every server (nstrace --all) can find. docs/findings.md
-// explains each.
-const (
-	CodeInconsistentReferral = "inconsistent-referral"
-	CodeSOASerialMismatch    = "soa-serial-mismatch"
-	CodeInconsistentAnswer   = "inconsistent-answer"
-	CodeAnswerTTLMismatch    = "answer-ttl-mismatch"
-)
-
-func init() {
-	Severities[CodeInconsistentReferral] = SeverityError
-	Severities[CodeSOASerialMismatch] = SeverityWarning
-	Severities[CodeInconsistentAnswer] = SeverityError
-	Severities[CodeAnswerTTLMismatch] = SeverityInfo
-}
-
 // maxNamed bounds the servers a consistency message names; the rest are
 // counted.
 const maxNamed = 4
@@ -237,7 +220,7 @@ func (d *diagnosis) serials(zone string, replies []*Hop) {
 	}
 	newest := ss[0].serial
 	for _, s := range ss[1:] {
-		if serialLess(newest, s.serial) {
+		if SerialLess(newest, s.serial) {
 			newest = s.serial
 		}
 	}
@@ -248,7 +231,7 @@ func (d *diagnosis) serials(zone string, replies []*Hop) {
 		}
 	}
 	for _, s := range ss {
-		if !serialLess(s.serial, newest) {
+		if !SerialLess(s.serial, newest) {
 			continue
 		}
 		srv := &Server{Name: s.h.Server.Name, Addr: s.h.Server.Addr}
@@ -259,9 +242,11 @@ func (d *diagnosis) serials(zone string, replies []*Hop) {
 	}
 }
 
-// serialLess reports whether serial a is before b (RFC 1982 §3.2): b is
-// ahead of a by less than half the serial space.
-func serialLess(a, b uint32) bool { return a != b && int32(b-a) > 0 }
+// SerialLess reports whether SOA serial a is before b in serial number
+// arithmetic (RFC 1982 §3.2): b is ahead of a by less than half the serial
+// space. Serials that far apart are not ordered; neither is before the
+// other.
+func SerialLess(a, b uint32) bool { return a != b && int32(b-a) > 0 }
 
 // ReplyKey says what a reply says, in a form that is the same for two
 // replies that say the same thing: a referral's child zone, NS names and

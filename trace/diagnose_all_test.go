@@ -199,8 +199,8 @@ func TestSerialLess(t *testing.T) {
 		{4294967295, 0, true}, {0, 4294967295, false},
 		{2025010100, 2025020100, true},
 	} {
-		if got := serialLess(tt.a, tt.b); got != tt.want {
-			t.Errorf("serialLess(%d, %d) = %v, want %v", tt.a, tt.b, got, tt.want)
+		if got := SerialLess(tt.a, tt.b); got != tt.want {
+			t.Errorf("SerialLess(%d, %d) = %v, want %v", tt.a, tt.b, got, tt.want)
 		}
 	}
 }

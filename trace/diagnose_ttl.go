@@ -5,13 +5,6 @@ import (
 	"slices"
 )
 
-// CodeLongNSTTL is the finding of a zone whose own NS set has a TTL of a
-// day or more: a change of nameservers would take that long to reach every
-// resolver. Its severity is info.
-const CodeLongNSTTL = "long-ns-ttl"
-
-func init() { Severities[CodeLongNSTTL] = SeverityInfo }
-
 // The NS TTLs of the advice: LongNSTTL and above earns a long-ns-ttl
 // finding; a zone about to change nameservers should lower its NS TTL to
 // LowerNSTTL days ahead, then to SwitchNSTTL for the switch itself.

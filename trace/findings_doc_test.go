@@ -4,12 +4,15 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
 
 // TestFindingsDoc keeps docs/findings.md and the codes in step: every code
-// has its section, with its severity, and every section is a code.
+// has its section, with its severity, and every section is a code; the
+// summary table lists every code once, with its severity, in the order of
+// Codes.
 func TestFindingsDoc(t *testing.T) {
 	path := filepath.Join("..", "docs", "findings.md")
 	b, err := os.ReadFile(path)
@@ -27,7 +30,8 @@ func TestFindingsDoc(t *testing.T) {
 		}
 		sections[doc[m[2]:m[3]]] = doc[m[1]:end]
 	}
-	for code, sev := range Severities {
+	for _, code := range Codes() {
+		sev := SeverityOf(code)
 		s, ok := sections[code]
 		if !ok {
 			t.Errorf("%s has no section \"### `%s`\"", path, code)
@@ -43,8 +47,31 @@ func TestFindingsDoc(t *testing.T) {
 		}
 	}
 	for code := range sections {
-		if _, ok := Severities[code]; !ok {
+		if SeverityOf(code) == "" {
 			t.Errorf("%s has a section for %s, which is no code", path, code)
 		}
+	}
+
+	var rows []string
+	row := regexp.MustCompile("(?m)^\\| \\[`([a-z0-9-]+)`\\]\\(#[a-z0-9-]+\\) \\| ([a-z]+) \\|")
+	for _, m := range row.FindAllStringSubmatch(doc, -1) {
+		rows = append(rows, m[1]+" "+m[2])
+	}
+	var want []string
+	for _, code := range Codes() {
+		want = append(want, code+" "+string(SeverityOf(code)))
+	}
+	if !slices.Equal(rows, want) {
+		t.Errorf("%s: the summary table lists\n%s\nwant\n%s", path, strings.Join(rows, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestSeverityOf: a code that is not Diagnose's has no severity.
+func TestSeverityOf(t *testing.T) {
+	if got := SeverityOf("no-such-code"); got != "" {
+		t.Errorf("SeverityOf(no-such-code) = %q, want \"\"", got)
+	}
+	if got := SeverityOf(CodeMissingGlue); got != SeverityError {
+		t.Errorf("SeverityOf(%s) = %q, want %q", CodeMissingGlue, got, SeverityError)
 	}
 }

@@ -168,7 +168,7 @@ func newLevelView(l *level) *levelView {
 		v.names[row.srv.Name] = true
 		v.hasSOA = v.hasSOA || len(row.soa) > 0
 		v.hasNS = v.hasNS || len(row.nss) > 0
-		if s, ok := soaSerial(last(row.soa)); ok && (!v.haveNewest || serialBefore(v.newest, s)) {
+		if s, ok := soaSerial(last(row.soa)); ok && (!v.haveNewest || trace.SerialLess(v.newest, s)) {
 			v.newest, v.haveNewest = s, true
 		}
 	}
@@ -268,7 +268,7 @@ func (r *treeRenderer) serialCell(h *trace.Hop, newest uint32) *span {
 		return c.add(r.p.bad, failWord(h))
 	}
 	cl := r.p.answer
-	if serialBefore(s, newest) {
+	if trace.SerialLess(s, newest) {
 		cl = r.p.warn
 	}
 	return c.add(cl, strconv.FormatUint(uint64(s), 10))
@@ -429,7 +429,3 @@ func countNS(h *trace.Hop) int {
 	}
 	return len(apexNS(h))
 }
-
-// serialBefore reports whether SOA serial a is before b in serial number
-// arithmetic (RFC 1982 §3.2), as trace's soa-serial-mismatch compares them.
-func serialBefore(a, b uint32) bool { return a != b && int32(b-a) > 0 }

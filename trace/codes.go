@@ -1,0 +1,108 @@
+package trace
+
+// The finding codes. They are stable: scripts match them, and
+// docs/findings.md explains each, with how to fix it. Each one's severity
+// is in the table below, which is the only place that says it.
+const (
+	CodeMissingGlue        = "missing-glue"            // an in-zone nameserver has no address at the parent
+	CodeLameServer         = "lame-server"             // a listed server does not serve the zone
+	CodeUnreachableServer  = "unreachable-server"      // a listed server does not reply
+	CodeAllServersFailed   = "all-servers-failed"      // no server of a zone worked
+	CodeCircularDelegation = "circular-delegation"     // zones whose nameservers can only be found through each other
+	CodeNSIsCNAME          = "ns-is-cname"             // a nameserver name is an alias
+	CodeNSIsAddress        = "ns-is-address"           // a nameserver "name" is an IP address
+	CodeNSUnresolvable     = "ns-unresolvable"         // a nameserver name has no address at all
+	CodeTCPFailed          = "tcp-failed"              // a server does not answer over TCP
+	CodeNSMismatch         = "ns-mismatch"             // parent and child list different nameservers
+	CodeSingleNameserver   = "single-nameserver"       // only one nameserver
+	CodeNotDiverse         = "nameservers-not-diverse" // all nameservers on one network
+	CodeGlueMismatch       = "glue-mismatch"           // glue differs from the nameserver's own address records
+	CodePrivateAddress     = "private-address"         // a nameserver address the internet cannot reach
+	CodeNSTTLMismatch      = "ns-ttl-mismatch"         // parent and child NS TTLs differ
+	CodeLongNSTTL          = "long-ns-ttl"             // a change of nameservers would take a day or more to be seen
+	CodeSlowServer         = "slow-server"             // a reply took over SlowRTT
+	CodeOutOfBailiwickGlue = "out-of-bailiwick-glue"   // glue a server may not give, ignored
+	CodeUpwardReferral     = "upward-referral"         // a referral back up the tree, ignored
+	CodeReferralLoop       = "referral-loop"           // a referral to the zone itself, ignored
+	CodeSidewaysReferral   = "sideways-referral"       // a referral to an unrelated zone, ignored
+)
+
+// The codes of consistency across the servers of one zone, which only a
+// walk that asks every server (nstrace --all) can find.
+const (
+	CodeInconsistentReferral = "inconsistent-referral" // the servers of a parent refer differently
+	CodeInconsistentAnswer   = "inconsistent-answer"   // the servers of a zone answer differently
+	CodeSOASerialMismatch    = "soa-serial-mismatch"   // the servers of a zone serve different versions
+	CodeAnswerTTLMismatch    = "answer-ttl-mismatch"   // same records, different TTLs
+)
+
+// codes is every code Diagnose gives, with its severity, in the order
+// docs/findings.md lists them.
+var codes = [...]struct {
+	code     string
+	severity Severity
+}{
+	{CodeMissingGlue, SeverityError},
+	{CodeLameServer, SeverityError},
+	{CodeUnreachableServer, SeverityError},
+	{CodeAllServersFailed, SeverityError},
+	{CodeCircularDelegation, SeverityError},
+	{CodeNSIsCNAME, SeverityError},
+	{CodeNSIsAddress, SeverityError},
+	{CodeNSUnresolvable, SeverityError},
+	{CodeTCPFailed, SeverityError},
+	{CodeNSMismatch, SeverityWarning},
+	{CodeSingleNameserver, SeverityWarning},
+	{CodeNotDiverse, SeverityWarning},
+	{CodeGlueMismatch, SeverityWarning},
+	{CodePrivateAddress, SeverityWarning},
+	{CodeNSTTLMismatch, SeverityInfo},
+	{CodeLongNSTTL, SeverityInfo},
+	{CodeSlowServer, SeverityInfo},
+	{CodeOutOfBailiwickGlue, SeverityInfo},
+	{CodeUpwardReferral, SeverityInfo},
+	{CodeReferralLoop, SeverityInfo},
+	{CodeSidewaysReferral, SeverityInfo},
+	{CodeInconsistentReferral, SeverityError},
+	{CodeInconsistentAnswer, SeverityError},
+	{CodeSOASerialMismatch, SeverityWarning},
+	{CodeAnswerTTLMismatch, SeverityInfo},
+}
+
+// Codes lists every code Diagnose gives, in the order docs/findings.md
+// lists them. The slice is the caller's.
+func Codes() []string {
+	out := make([]string, len(codes))
+	for i, c := range codes {
+		out[i] = c.code
+	}
+	return out
+}
+
+// SeverityOf gives the severity of a finding code, or "" for a code that is
+// not one of Diagnose's.
+func SeverityOf(code string) Severity {
+	for _, c := range codes {
+		if c.code == code {
+			return c.severity
+		}
+	}
+	return ""
+}
+
+// Rank orders severities from the worst: 0 for error, 1 for warning, 2 for
+// info, 3 for anything else.
+func (s Severity) Rank() int {
+	switch s {
+	case SeverityError:
+		return 0
+	case SeverityWarning:
+		return 1
+	case SeverityInfo:
+		return 2
+	}
+	return 3
+}
+
+// AtLeast reports whether s is as bad as min or worse.
+func (s Severity) AtLeast(min Severity) bool { return s.Rank() <= min.Rank() }
