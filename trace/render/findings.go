@@ -41,11 +41,10 @@ func (r *treeRenderer) mark(s trace.Severity) (string, *color.Color) {
 	return markInfo, r.p.info
 }
 
-// hopFindings gives the findings that arise at hop h, or at the child NS
-// checks shown with it.
-func (r *treeRenderer) hopFindings(h *trace.Hop, checks []*trace.Hop) []trace.Finding {
+// findingsAt gives the findings filed at hops, where Tree writes them.
+func (r *treeRenderer) findingsAt(hops ...*trace.Hop) []trace.Finding {
 	var fs []trace.Finding
-	for _, h := range append([]*trace.Hop{h}, checks...) {
+	for _, h := range hops {
 		if h.ID > 0 {
 			fs = append(fs, r.at[h.ID]...)
 		}

@@ -116,7 +116,7 @@ func (r *treeRenderer) hopDetails(indent string, q trace.Question, h *trace.Hop,
 	for _, c := range checks {
 		r.line(indent + r.childNS(h, c))
 	}
-	for _, f := range r.hopFindings(h, checks) {
+	for _, f := range r.findingsAt(append([]*trace.Hop{h}, checks...)...) {
 		r.finding(indent, f)
 	}
 }

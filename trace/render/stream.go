@@ -169,36 +169,3 @@ func (s *TreeStream) flush() error {
 	s.r.buf.Reset()
 	return s.err
 }
-
-// lookupQuestion gives "lookup ns1.example.net. A", with the class only
-// when it is not IN.
-func lookupQuestion(q trace.Question) string {
-	s := "lookup " + q.Name + " "
-	if c := classString(q.Qclass); c != "IN" {
-		s += c + " "
-	}
-	return s + trace.TypeString(q.Qtype)
-}
-
-// lookupResult gives a lookup's result as Tree's lookup line ends:
-// "→ 192.0.2.1 · 3 queries · 1.2ms".
-func (r *treeRenderer) lookupResult(t *trace.Trace) *span {
-	s := new(span)
-	c := r.p.outcome(t.Outcome)
-	switch t.Outcome {
-	case trace.Answer:
-		v := answerValues(t.Question.Qtype, t.Answer, 60)
-		if v == "" {
-			v = string(t.Outcome)
-		}
-		s.add(c, "→ "+v)
-	case trace.CNAME:
-		s.add(c, "→ cname "+cnameTarget(t.Answer))
-	case trace.Failed:
-		s.add(c, "→ "+failure(t))
-	default:
-		s.add(c, "→ "+string(t.Outcome))
-	}
-	s.add(r.p.dim, r.counts(t))
-	return s
-}

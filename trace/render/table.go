@@ -359,12 +359,7 @@ func (r *treeRenderer) levelSaid(indent string, q trace.Question, v *levelView) 
 // levelFindings writes the findings filed at the level's hops, the worst
 // first.
 func (r *treeRenderer) levelFindings(indent string, l *level) {
-	var fs []trace.Finding
-	for _, h := range l.hops {
-		if h.ID > 0 {
-			fs = append(fs, r.at[h.ID]...)
-		}
-	}
+	fs := r.findingsAt(l.hops...)
 	slices.SortStableFunc(fs, func(a, b trace.Finding) int { return a.Severity.Rank() - b.Severity.Rank() })
 	for _, f := range fs {
 		r.finding(indent, f)
