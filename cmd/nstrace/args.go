@@ -122,18 +122,7 @@ func parseArgs(args []string, f digFlags, port uint16) (query, error) {
 }
 
 // parseType accepts a type mnemonic, in any case, or TYPEnnn (RFC 3597).
-func parseType(s string) (uint16, error) {
-	u := strings.ToUpper(s)
-	if t, ok := dns.StringToType[u]; ok && t != dns.TypeNone {
-		return t, nil
-	}
-	if n, ok := strings.CutPrefix(u, "TYPE"); ok {
-		if v, err := strconv.ParseUint(n, 10, 16); err == nil && v > 0 {
-			return uint16(v), nil
-		}
-	}
-	return 0, fmt.Errorf("unknown record type %q", s)
-}
+func parseType(s string) (uint16, error) { return trace.ParseType(s) }
 
 // isType reports whether s reads as a type, so that a word such as
 // "TYPE99999" is a bad type rather than a name.

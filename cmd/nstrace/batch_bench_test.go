@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,66 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nstrace/nstrace/internal/labtest"
 	"github.com/nstrace/nstrace/lab"
 )
-
-// batchLab writes a lab of one TLD, test., delegating zones z00.test.,
-// z01.test., … each to two nameservers with glue, every zone holding names
-// h00, h01, … with an A record; every server waits delay before each reply.
-// It returns the lab's files and the names, zone by zone, as a batch file
-// lists them.
-func batchLab(zones, names int, delay time.Duration) (map[string][]byte, []string) {
-	var root, tld bytes.Buffer
-	root.WriteString(`$ORIGIN .
-$TTL 86400
-.			86400	IN	SOA	a.root-servers.net. nstld.verisign-grs.com. 2025011500 1800 900 604800 86400
-.			518400	IN	NS	a.root-servers.net.
-a.root-servers.net.	518400	IN	A	198.41.0.4
-test.			172800	IN	NS	a.nic.test.
-test.			172800	IN	NS	b.nic.test.
-a.nic.test.		172800	IN	A	45.33.1.1
-b.nic.test.		172800	IN	A	94.130.1.1
-`)
-	tld.WriteString(`$ORIGIN test.
-$TTL 172800
-@		900	IN	SOA	a.nic.test. hostmaster.nic.test. 2025011500 1800 900 604800 900
-@			IN	NS	a.nic.test.
-@			IN	NS	b.nic.test.
-a.nic			IN	A	45.33.1.1
-b.nic			IN	A	94.130.1.1
-`)
-	files := map[string][]byte{}
-	var list []string
-	for z := range zones {
-		// Two nameservers per zone, on separate networks, as RFC 2182 asks.
-		ns1 := fmt.Sprintf("45.34.%d.%d", z/250, z%250+1)
-		ns2 := fmt.Sprintf("94.131.%d.%d", z/250, z%250+1)
-		label := fmt.Sprintf("z%02d", z)
-		// The parent's TTLs are the zone's, as they should be.
-		fmt.Fprintf(&tld, "%[1]s\t3600\tIN\tNS\tns1.%[1]s.test.\n%[1]s\t3600\tIN\tNS\tns2.%[1]s.test.\n", label)
-		fmt.Fprintf(&tld, "ns1.%[1]s\t3600\tIN\tA\t%[2]s\nns2.%[1]s\t3600\tIN\tA\t%[3]s\n", label, ns1, ns2)
-		var zf bytes.Buffer
-		fmt.Fprintf(&zf, `$ORIGIN %s.test.
-$TTL 3600
-@	IN	SOA	ns1 hostmaster 2025011500 7200 3600 1209600 3600
-@	IN	NS	ns1
-@	IN	NS	ns2
-ns1	IN	A	%s
-ns2	IN	A	%s
-`, label, ns1, ns2)
-		for n := range names {
-			fmt.Fprintf(&zf, "h%02d\tIN\tA\t192.0.2.%d\n", n, n%250+1)
-			list = append(list, fmt.Sprintf("h%02d.%s.test", n, label))
-		}
-		files[label+".test.zone"] = zf.Bytes()
-	}
-	files["root.zone"] = root.Bytes()
-	files["test.zone"] = tld.Bytes()
-	if delay > 0 {
-		files[lab.ManifestName] = fmt.Appendf(nil, "fault * delay %s\n", delay)
-	}
-	return files, list
-}
 
 // writeLab writes a lab's files into a new directory and returns it.
 func writeLab(tb testing.TB, files map[string][]byte) string {
@@ -107,7 +49,7 @@ func BenchmarkBatch(b *testing.B) {
 	if n, err := strconv.Atoi(os.Getenv("NSTRACE_BENCH_NAMES_PER_ZONE")); err == nil && n > 0 {
 		names = n // a longer list, to see that memory stays flat
 	}
-	files, list := batchLab(zones, names, delay)
+	files, list := labtest.Batch(zones, names, delay)
 	if _, err := lab.Parse("batch", files); err != nil {
 		b.Fatal(err)
 	}
@@ -225,7 +167,7 @@ func TestWriteBatchLab(t *testing.T) {
 	if dir == "" {
 		t.Skip("NSTRACE_BATCH_LAB is not set")
 	}
-	files, list := batchLab(100, 100, 5*time.Millisecond)
+	files, list := labtest.Batch(100, 100, 5*time.Millisecond)
 	if _, err := lab.Parse("batch", files); err != nil {
 		t.Fatal(err)
 	}

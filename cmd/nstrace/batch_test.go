@@ -7,67 +7,24 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/miekg/dns"
 
-	"github.com/nstrace/nstrace/lab"
-	"github.com/nstrace/nstrace/resolver"
-	"github.com/nstrace/nstrace/trace"
-	"github.com/nstrace/nstrace/trace/render"
+	"github.com/nstrace/nstrace/internal/labtest"
 )
 
-func TestParseBatchLine(t *testing.T) {
-	for _, c := range []struct {
-		line  string
-		name  string
-		qtype uint16
-		ok    bool
-		err   string
-	}{
-		{line: "www.example.com", name: "www.example.com.", qtype: dns.TypeA, ok: true},
-		{line: "  Example.COM.   mx  ", name: "example.com.", qtype: dns.TypeMX, ok: true},
-		{line: "example.com TYPE65280 # a private type", name: "example.com.", qtype: 65280, ok: true},
-		{line: "example.com\tAAAA", name: "example.com.", qtype: dns.TypeAAAA, ok: true},
-		{line: ""},
-		{line: "   \t "},
-		{line: "# a comment"},
-		{line: "   # an indented comment"},
-		{line: "www.example.com AAA", err: `unknown record type "AAA"`},
-		{line: "www.example.com A IN", err: "want NAME [TYPE], not 3 words"},
-		{line: "bad..name", err: `invalid domain name "bad..name"`},
-	} {
-		q, ok, err := parseBatchLine(c.line, dns.TypeA)
-		switch {
-		case c.err != "":
-			if err == nil || err.Error() != c.err {
-				t.Errorf("parseBatchLine(%q) error = %v, want %q", c.line, err, c.err)
-			}
-		case err != nil:
-			t.Errorf("parseBatchLine(%q) error = %v, want none", c.line, err)
-		case ok != c.ok || ok && (q.Name != c.name || q.Qtype != c.qtype || q.Qclass != dns.ClassINET):
-			t.Errorf("parseBatchLine(%q) = %+v, %v; want %s %d, %v", c.line, q, ok, c.name, c.qtype, c.ok)
-		}
-	}
-	// -t sets the type of lines that give none.
-	if q, _, _ := parseBatchLine("example.com", dns.TypeNS); q.Qtype != dns.TypeNS {
-		t.Errorf("parseBatchLine with default type NS gave type %d", q.Qtype)
-	}
-}
-
-// testLab writes a generated lab (see batchLab) with the manifest lines
+// testLab writes a generated lab (see labtest.Batch) with the manifest lines
 // conf added, and a list of names; it returns the lab's directory and the
 // list's path.
 func testLab(t *testing.T, zones, names int, conf string, list []string) (labDir, listFile string) {
 	t.Helper()
-	files, _ := batchLab(zones, names, 0)
+	files, _ := labtest.Batch(zones, names, 0)
 	files["lab.conf"] = []byte(conf)
 	labDir = writeLab(t, files)
 	listFile = filepath.Join(t.TempDir(), "names.txt")
@@ -269,28 +226,37 @@ func TestBatchBadLines(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for a test to read while a batch writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+// lineSignal is a writer, safe for a test to read while a batch writes,
+// that closes lines once n lines are written.
+type lineSignal struct {
+	mu    sync.Mutex
+	b     bytes.Buffer
+	n     int
+	lines chan struct{}
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+func (s *lineSignal) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.b.Write(p)
+	before := strings.Count(s.b.String(), "\n")
+	s.b.Write(p)
+	if after := strings.Count(s.b.String(), "\n"); before < s.n && after >= s.n {
+		close(s.lines)
+	}
+	return len(p), nil
 }
 
-func (s *syncBuffer) String() string {
+func (s *lineSignal) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
 }
 
-// TestBatchInterrupt stops a batch, as Ctrl-C does, while the fourth name
-// waits on a slow zone: the three before it are written, in order; the
-// names after it are not, even those already traced; the exit code is 130
-// and stderr says where the rest start.
+// TestBatchInterrupt stops a batch, as Ctrl-C does, once the three names
+// before a slow one are written: the fourth waits on the slow zone, so
+// nothing more is written; the exit code is 130 and stderr says where the
+// rest start. (batch.TestRunInterrupt shows that names after the slow one,
+// traced already, are not given back.)
 func TestBatchInterrupt(t *testing.T) {
 	list := []string{"h00.z00.test", "h01.z00.test", "h02.z00.test", "h00.z01.test", "h03.z00.test", "h04.z00.test"}
 	conf := "fault ns1.z01.test delay 10s\nfault ns2.z01.test delay 10s\n"
@@ -298,30 +264,21 @@ func TestBatchInterrupt(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout syncBuffer
+	stdout := &lineSignal{n: 3, lines: make(chan struct{})}
 	var stderr bytes.Buffer
-	cmd := newRootCmd(&stdout)
+	cmd := newRootCmd(stdout)
 	cmd.SetArgs([]string{"--lab", labDir, "-f", names, "-j", "4", "-o", "jsonl", "--timeout", "30s", "--hedge", "off"})
-	cmd.SetOut(&stdout)
+	cmd.SetOut(stdout)
 	cmd.SetErr(&stderr)
 	done := make(chan error, 1)
-	start := time.Now()
 	go func() { done <- cmd.ExecuteContext(ctx) }()
-	// Wait until the three names before the slow one are out.
-	for strings.Count(stdout.String(), "\n") < 3 {
-		if time.Since(start) > 5*time.Second {
-			t.Fatalf("after 5s, output %q", stdout.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	time.Sleep(100 * time.Millisecond) // the names after the slow one are traced by now
-	cancel()
-	var err error
 	select {
-	case err = <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the batch went on for 5s after it was interrupted")
+	case <-stdout.lines:
+	case err := <-done:
+		t.Fatalf("the batch ended (%v) before writing 3 lines: %q", err, stdout.String())
 	}
+	cancel()
+	err := <-done
 	var be exitError
 	if !errors.As(err, &be) || be.code != exitInterrupted {
 		t.Fatalf("error %v, want an exitError with code %d", err, exitInterrupted)
@@ -334,44 +291,33 @@ func TestBatchInterrupt(t *testing.T) {
 	}
 }
 
-// TestBatchBounded traces a long list whose first name is slow: the names
-// after it are traced meanwhile, but never more than the window ahead, so
-// the reorder buffer stays bounded however long the list.
-func TestBatchBounded(t *testing.T) {
-	list := []string{"h00.z01.test"}
-	for range 20 {
-		for n := range 10 {
-			list = append(list, fmt.Sprintf("h%02d.z00.test", n))
+// TestBatchGarbage traces a list with binary garbage in it: each bad line
+// is named on stderr with its line and why, the names are traced, and the
+// summary's totals count the rows of its table.
+func TestBatchGarbage(t *testing.T) {
+	list := []string{"h00.z00.test", "\x00\x01\xff\xfe garbage", "\xc3\x28", "h01.z00.test \x80MX", strings.Repeat("\xfa", 5000), "h01.z00.test"}
+	labDir, names := testLab(t, 1, 2, "", list)
+	var stdout, stderr bytes.Buffer
+	code := Main([]string{"--lab", labDir, "-f", names, "--no-timings"}, &stdout, &stderr)
+	if code != exitUsage {
+		t.Errorf("exit %d, want %d", code, exitUsage)
+	}
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	for i, want := range []string{":2: control character U+0000 at column 1", ":3: byte 0xc3 at column 1 is not UTF-8 text", ":4: byte 0x80 at column 14 is not UTF-8 text", ":5: longer than 4096 bytes"} {
+		if i >= len(lines) || !strings.HasPrefix(lines[i], "nstrace: "+names+want) {
+			t.Errorf("stderr line %d: want %q…; stderr:\n%s", i+1, "nstrace: "+names+want, stderr.String())
 		}
 	}
-	conf := "fault ns1.z01.test delay 500ms\nfault ns2.z01.test delay 500ms\n"
-	labDir, _ := testLab(t, 2, 10, conf, nil)
-	s, err := lab.Load(labDir)
-	if err != nil {
-		t.Fatal(err)
+	rows := 0
+	for line := range strings.Lines(stdout.String()) {
+		if strings.HasPrefix(line, "answer ") || strings.HasPrefix(line, "nxdomain ") || strings.HasPrefix(line, "failed ") {
+			rows++
+		}
 	}
-	l, err := lab.Start(s)
-	if err != nil {
-		t.Fatal(err)
+	if total := fmt.Sprintf("%d names:", rows); rows != 2 || !strings.Contains(stdout.String(), total) {
+		t.Errorf("%d rows, want 2 and a total of %q:\n%s", rows, total, stdout.String())
 	}
-	defer l.Close()
-	r, err := resolver.New(resolver.Options{Dial: l.Dial, RootHints: l.RootHints(), Cache: resolver.NewCache()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stdout, stderr bytes.Buffer
-	b := &batch{r: r, jobs: 2, source: "names", stderr: &stderr,
-		render: func(w io.Writer, t *trace.Trace) error { return render.JSONLine(w, t, render.Options{}) }}
-	out := bufio.NewWriter(&stdout)
-	tot, err := b.run(context.Background(), b.read(strings.NewReader(strings.Join(list, "\n")), dns.TypeA), out)
-	out.Flush()
-	if err != nil || tot.written != len(list) || tot.worst != exitOK || stderr.Len() > 0 {
-		t.Fatalf("run: %v, %d written, exit %d, stderr %q; want %d written, exit 0", err, tot.written, tot.worst, stderr.String(), len(list))
-	}
-	if got, want := questions(readLines(t, stdout.String())), fqdns(list); !slices.Equal(got, want) {
-		t.Errorf("written %q, want %q", got, want)
-	}
-	if window := 2 * batchWindow; tot.peak > window || tot.peak < window/2 {
-		t.Errorf("%d traces waited in the reorder buffer at most; want up to the window, %d, and no more", tot.peak, window)
+	if want := "nstrace: 4 bad lines in " + names; lines[len(lines)-1] != want {
+		t.Errorf("last line %q, want %q", lines[len(lines)-1], want)
 	}
 }

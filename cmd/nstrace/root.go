@@ -145,14 +145,8 @@ func run(ctx context.Context, o options, args []string, stdout, stderr io.Writer
 		// zone's replies: a live stream would list raw queries instead.
 		liveOut = false
 	}
-	if err := digLikeEngine(&o); err != nil {
-		return usageError{err}
-	}
 	o.engine.Prime = q.server
-	if err := checkEngine(o.engine); err != nil {
-		return usageError{err}
-	}
-	ropts, closeLab, err := resolverOptions(o)
+	ropts, closeLab, err := engineOptions(o)
 	if err != nil {
 		return err
 	}
@@ -188,6 +182,18 @@ func run(ctx context.Context, o options, args []string, stdout, stderr io.Writer
 		return walkErr
 	}
 	return checkFindings(t, o.failOn)
+}
+
+// engineOptions checks the engine's flags and makes the resolver's options
+// of them (see resolverOptions).
+func engineOptions(o options) (ropts resolver.Options, closeLab func(), err error) {
+	if err := digLikeEngine(&o); err != nil {
+		return ropts, func() {}, usageError{err}
+	}
+	if err := checkEngine(o.engine); err != nil {
+		return ropts, func() {}, usageError{err}
+	}
+	return resolverOptions(o)
 }
 
 // resolverOptions completes the engine's options from the flags: the root
