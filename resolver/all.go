@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"sync"
 
 	"github.com/miekg/dns"
 	"github.com/nstrace/nstrace/trace"
@@ -13,146 +12,205 @@ import (
 // DefaultParallel bounds the queries one zone is asked at once with Options.All.
 const DefaultParallel = 32
 
-// askAll asks every address of every nameserver of zone, in parallel, at most
-// Options.Parallel at a time: the question and the zone's SOA, and for a zone
-// reached through a referral its own NS RRset as well. The walk goes on from the
-// first usable reply in the documented server order; every hop is recorded
-// in that order too, whatever order the replies came in.
-func (w *run) askAll(ctx context.Context, t *trace.Trace, zone string, q trace.Question, servers []nameserver, via *trace.Hop, nest int, chain []string) (*trace.Hop, Classification, error) {
-	// First the addresses of the names that came without glue, all of them
-	// (A and AAAA), in parallel; their lookups are recorded in name order.
-	type lookup struct {
-		ns     int
-		qtype  uint16
-		trace  *trace.Trace
-		addrs  []trace.Server
-		err    error
-		inZone bool
-	}
-	var lookups []*lookup
-	for i, ns := range servers {
-		if ns.addrs != nil {
-			continue
-		}
-		for _, qt := range w.families() {
-			lookups = append(lookups, &lookup{ns: i, qtype: qt, inZone: dns.IsSubDomain(zone, ns.name)})
-		}
-	}
-	var wg sync.WaitGroup
-	for _, l := range lookups {
-		if l.inZone {
-			l.err = ErrNoGlue
-			continue
-		}
-		wg.Go(func() { l.trace, l.addrs, l.err = w.resolveNS(ctx, servers[l.ns].name, l.qtype, nest, chain) })
-	}
-	wg.Wait()
-	var failed []Attempt
-	resolved := make([][]trace.Server, len(servers))
-	for _, l := range lookups {
-		if l.trace != nil {
-			via.Lookups = append(via.Lookups, l.trace)
-		}
-		if errors.As(l.err, new(errFatal)) {
-			return nil, Classification{}, l.err
-		}
-		if l.err != nil && (!l.inZone || l.qtype == w.families()[0]) {
-			failed = append(failed, Attempt{Server: trace.Server{Name: servers[l.ns].name}, Err: l.err})
-		}
-		resolved[l.ns] = append(resolved[l.ns], l.addrs...)
-	}
+// parallel is the plan of Options.All: every address of every nameserver
+// is asked every question, at most Options.Parallel queries at a time, a
+// query that timed out is asked again at once while it has tries left, and
+// every reply is kept. The names that came without glue are looked up
+// first, all of them (A and AAAA) at once.
+type parallel struct {
+	zq        *zoneQuery
+	questions []question
+	lookups   [][]*lookup // per nameserver without glue, one per address type
+	looking   bool        // the lookups have been started
+	slots     []*slot     // each question to each address, in order
+	made      bool        // the slots have been made
+	next      int         // the first slot not yet sent
+	// unmade says why not every slot could have its first query: the query
+	// budget ran out, or the walk ended.
+	unmade error
+}
 
-	// Then every address, each with its questions, each hop in its slot.
-	questions := []trace.Question{q}
-	purposes := []trace.Purpose{trace.PurposeWalk}
-	if nest == 0 {
-		questions = append(questions, trace.Question{Name: zone, Qtype: dns.TypeSOA, Qclass: dns.ClassINET})
-		purposes = append(purposes, trace.PurposeSOA)
-		if via != nil && !w.r.opts.NoChildNS {
-			questions = append(questions, trace.Question{Name: zone, Qtype: dns.TypeNS, Qclass: dns.ClassINET})
-			purposes = append(purposes, trace.PurposeChildNS)
-		}
+// question is a question asked of every server, and why.
+type question struct {
+	q       trace.Question
+	purpose trace.Purpose
+}
+
+// A slot is one question to one address: its hops, one per try, and what
+// the last reply meant.
+type slot struct {
+	question
+	server trace.Server
+	hops   []*trace.Hop
+	c      Classification
+}
+
+// all asks every address of every nameserver of the zone, in parallel: the
+// question and the zone's SOA, and for a zone reached through a referral
+// its own NS RRset as well. The walk goes on from the first usable reply in
+// the documented server order; every hop is recorded in that order too,
+// whatever order the replies came in.
+func (zq *zoneQuery) all(ctx context.Context) (*trace.Hop, Classification, error) {
+	p := &parallel{zq: zq, questions: zq.questions()}
+	zq.run(ctx, p)
+	if p.unmade != nil {
+		return nil, Classification{}, errFatal{p.unmade}
 	}
-	type slot struct {
-		hops []*trace.Hop
-		c    Classification
-	}
-	var addrs []trace.Server
-	for i, ns := range servers {
-		if ns.addrs != nil {
-			addrs = append(addrs, w.usable(ns.addrs)...)
-		} else {
-			sortServers(resolved[i])
-			addrs = append(addrs, w.usable(resolved[i])...)
-		}
-	}
-	slots := make([][]slot, len(addrs))
-	sem := make(chan struct{}, w.r.opts.Parallel)
-	var fatal error
-	var mu sync.Mutex
-	for i, s := range addrs {
-		slots[i] = make([]slot, len(questions))
-		for j, qq := range questions {
-			// Hops are made here, in order, so the budget is spent in order.
-			first, err := w.newHop(ctx, zone, qq, s, purposes[j])
-			if err != nil {
-				mu.Lock()
-				fatal = err
-				mu.Unlock()
-				break
-			}
-			wg.Go(func() {
-				sem <- struct{}{}
-				defer func() { <-sem }()
-				hop := first
-				for try := 1; ; try++ {
-					c := w.send(ctx, hop, nest)
-					slots[i][j].hops = append(slots[i][j].hops, hop)
-					slots[i][j].c = c
-					if !errors.Is(hop.Err, ErrTimeout) || try >= w.r.opts.Tries {
-						return
-					}
-					next, err := w.newHop(ctx, zone, qq, s, purposes[j])
-					if err != nil {
-						return
-					}
-					hop = next
-				}
-			})
-		}
-		if fatal != nil {
-			break
-		}
-	}
-	wg.Wait()
-	if fatal != nil {
-		return nil, Classification{}, errFatal{fatal}
+	if zq.fatal != nil {
+		return nil, Classification{}, zq.err()
 	}
 	if err := ended(ctx); err != nil {
 		return nil, Classification{}, errFatal{err}
 	}
+	return p.result()
+}
 
-	var win *trace.Hop
-	var winC Classification
-	for i := range slots {
-		for j := range slots[i] {
-			sl := slots[i][j]
-			t.Hops = append(t.Hops, sl.hops...)
-			last := sl.hops[len(sl.hops)-1]
-			if j > 0 {
-				continue
-			}
-			if last.Err != nil {
-				failed = append(failed, Attempt{Server: last.Server, Err: last.Err})
-			} else if win == nil {
-				win, winC = last, sl.c
+// questions are what every server is asked with Options.All: the walk's
+// question, the zone's SOA, and with zq.checks the zone's own NS RRset.
+func (zq *zoneQuery) questions() []question {
+	qs := []question{
+		{zq.q, trace.PurposeWalk},
+		{trace.Question{Name: zq.zone, Qtype: dns.TypeSOA, Qclass: dns.ClassINET}, trace.PurposeSOA},
+	}
+	if zq.checks != nil {
+		qs = append(qs, question{trace.Question{Name: zq.zone, Qtype: dns.TypeNS, Qclass: dns.ClassINET}, trace.PurposeChildNS})
+	}
+	return qs
+}
+
+// launch starts every lookup at once; once they have all ended, it makes
+// the slots and keeps Options.Parallel queries under way.
+func (p *parallel) launch() bool {
+	if !p.looking {
+		p.looking = true
+		if p.lookUp() {
+			return true
+		}
+	}
+	if !p.made {
+		p.made = true
+		addrs, ok := p.addresses()
+		if !ok {
+			return false
+		}
+		p.makeSlots(addrs)
+	}
+	return p.fill()
+}
+
+// lookUp starts looking up every name without glue, each address type, and
+// reports whether any lookup is under way.
+func (p *parallel) lookUp() bool {
+	zq := p.zq
+	p.lookups = make([][]*lookup, len(zq.servers))
+	started := false
+	for i, ns := range zq.servers {
+		if ns.addrs != nil {
+			continue
+		}
+		for _, qt := range zq.w.families() {
+			l := zq.newLookup(ns.name, qt)
+			p.lookups[i] = append(p.lookups[i], l)
+			if !l.inZone {
+				zq.resolve(l)
+				started = true
 			}
 		}
 	}
-	if win == nil {
-		return nil, Classification{}, &ZoneError{Zone: zone, Attempts: failed}
+	return started
+}
+
+// addresses lists every address to ask, in the documented order. It
+// reports false when a lookup ended the walk.
+func (p *parallel) addresses() ([]trace.Server, bool) {
+	zq := p.zq
+	var addrs []trace.Server
+	for i, ns := range zq.servers {
+		if ns.addrs != nil {
+			addrs = append(addrs, zq.w.usable(ns.addrs)...)
+			continue
+		}
+		var found []trace.Server
+		for _, l := range p.lookups[i] {
+			found = append(found, zq.looked(l)...)
+			if zq.fatal != nil {
+				return nil, false
+			}
+		}
+		sortServers(found)
+		addrs = append(addrs, zq.w.usable(found)...)
 	}
-	return win, winC, nil
+	return addrs, true
+}
+
+// makeSlots makes every slot with the hop of its first query, in order, so
+// that the query budget is spent in order.
+func (p *parallel) makeSlots(addrs []trace.Server) {
+	for _, s := range addrs {
+		for _, q := range p.questions {
+			hop, err := p.zq.newHop(s, q.q, q.purpose)
+			if err != nil {
+				p.unmade = err
+				return
+			}
+			p.slots = append(p.slots, &slot{question: q, server: s, hops: []*trace.Hop{hop}})
+		}
+	}
+}
+
+// fill sends the first queries of the next slots while fewer than
+// Options.Parallel are under way, and reports whether it sent any.
+func (p *parallel) fill() bool {
+	sent := false
+	for ; p.next < len(p.slots) && p.zq.inflight < p.zq.w.r.opts.Parallel; p.next++ {
+		sl := p.slots[p.next]
+		p.zq.start(sl.hops[0], sl)
+		sent = true
+	}
+	return sent
+}
+
+// handle keeps a reply in its slot, asks again at once a query that timed
+// out while its slot has tries left, and fills the room left.
+func (p *parallel) handle(ev event) bool {
+	if sl := ev.slot; sl != nil {
+		sl.c = ev.c
+		if errors.Is(ev.hop.Err, ErrTimeout) && len(sl.hops) < p.zq.w.r.opts.Tries {
+			if hop, err := p.zq.newHop(sl.server, sl.q, sl.purpose); err == nil {
+				sl.hops = append(sl.hops, hop)
+				p.zq.start(hop, sl)
+			}
+		}
+	}
+	p.fill()
+	return false
+}
+
+// late is never called: the parallel plan does not hedge.
+func (p *parallel) late() {}
+
+// result records every hop in slot order, and picks the first usable reply
+// to the walk's question.
+func (p *parallel) result() (*trace.Hop, Classification, error) {
+	zq := p.zq
+	var win *slot
+	for _, sl := range p.slots {
+		zq.t.Hops = append(zq.t.Hops, sl.hops...)
+		if sl.purpose != trace.PurposeWalk {
+			continue
+		}
+		last := sl.hops[len(sl.hops)-1]
+		switch {
+		case last.Err != nil:
+			zq.fail(last.Server, last.Err)
+		case win == nil:
+			win = sl
+		}
+	}
+	if win == nil {
+		return nil, Classification{}, zq.err()
+	}
+	return win.hops[len(win.hops)-1], win.c, nil
 }
 
 // families lists the address types to resolve, as Options.Family allows.

@@ -92,7 +92,7 @@ type Options struct {
 	// Observer, when set, is told of the walk as it happens.
 	Observer *Observer
 	// All asks every address of every nameserver at every zone, in
-	// parallel, instead of the first that answers (see askAll); at the zones
+	// parallel, instead of the first that answers (see zoneQuery.all); at the zones
 	// reached through referrals it also asks each for the zone's SOA.
 	All bool
 	// Parallel bounds the queries sent at once to one zone's servers with

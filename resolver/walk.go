@@ -63,7 +63,7 @@ func (r *Resolver) Trace(ctx context.Context, name string, qtype uint16) (*trace
 }
 
 // mode is how a walk nest lookups deep is made: only the outermost walk
-// asks every server (askCached).
+// asks every server (zoneQuery.ask).
 func (w *run) mode(nest int) trace.Mode {
 	o := w.r.opts
 	return trace.Mode{All: o.All && nest == 0, Primed: o.Prime.IsValid(), Simulated: len(o.Delegate) > 0}
@@ -97,16 +97,7 @@ func (w *run) walk(ctx context.Context, q trace.Question, nest int, chain []stri
 	checks := &childChecks{w: w}
 	defer func() {
 		checks.join(t)
-		t.Duration = time.Since(begin)
-		t.Queries = 0
-		for _, h := range t.Hops {
-			if !h.Cached {
-				t.Queries++
-			}
-			for _, l := range h.Lookups {
-				t.Queries += l.Queries
-			}
-		}
+		t.Duration, t.Queries = time.Since(begin), queries(t)
 	}()
 	fail := func(err error) *trace.Trace {
 		t.Outcome, t.Err, t.Reason, t.Loops = trace.Failed, err, reasonOf(err), loopsIn(err)
@@ -119,8 +110,11 @@ func (w *run) walk(ctx context.Context, q trace.Question, nest int, chain []stri
 		if referrals > w.r.opts.MaxDepth {
 			return fail(fmt.Errorf("%w: more than %d", ErrMaxDepth, w.r.opts.MaxDepth))
 		}
-		check := via != nil && nest == 0 && !w.r.opts.NoChildNS
-		hop, c, err := w.askCached(ctx, t, zone, q, servers, via, nest, chain, check, checks)
+		zq := &zoneQuery{w: w, t: t, zone: zone, q: q, servers: servers, via: via, nest: nest, chain: chain}
+		if via != nil && nest == 0 && !w.r.opts.NoChildNS {
+			zq.checks = checks
+		}
+		hop, c, err := zq.ask(ctx)
 		if err != nil {
 			var fatal errFatal
 			if errors.As(err, &fatal) {
@@ -129,13 +123,8 @@ func (w *run) walk(ctx context.Context, q trace.Question, nest int, chain []stri
 			return fail(err)
 		}
 		if d := w.simulate(zone, q.Name, c, via); d != nil {
-			hop = &trace.Hop{Zone: zone, Server: trace.Server{Name: "--delegate", Source: trace.SourceUser}, Question: q,
-				Start: time.Since(w.start), Rcode: -1, Outcome: trace.Referral, Referral: d, Simulated: true}
+			hop, c = w.simulated(zone, q, d, nest), Classification{Outcome: trace.Referral, Referral: d}
 			t.Hops = append(t.Hops, hop)
-			if f := w.r.opts.Observer.HopDone; f != nil {
-				f(*hop, nest)
-			}
-			c = Classification{Outcome: trace.Referral, Referral: d}
 		}
 		switch c.Outcome {
 		case trace.Referral:
@@ -147,29 +136,63 @@ func (w *run) walk(ctx context.Context, q trace.Question, nest int, chain []stri
 				t.Outcome, t.Authority = trace.CNAME, c.Authority
 				return t
 			}
-			var target string
-			for _, rr := range c.Answer {
-				cname, ok := rr.(*dns.CNAME)
-				if !ok {
-					continue
-				}
-				target = dns.CanonicalName(cname.Target)
-				if slices.Contains(aliases, target) {
-					return fail(fmt.Errorf("%w: CNAME loop %s", ErrLoop, strings.Join(append(aliases, target), " → ")))
-				}
-				if len(aliases) > w.r.opts.MaxCNAME {
-					return fail(fmt.Errorf("%w: more than %d", ErrMaxCNAME, w.r.opts.MaxCNAME))
-				}
-				aliases = append(aliases, target)
+			if aliases, err = w.follow(aliases, c.Answer); err != nil {
+				return fail(err)
 			}
 			// The target is walked from the root, as its zone may be anywhere.
-			q = trace.Question{Name: target, Qtype: q.Qtype, Qclass: q.Qclass}
+			q = trace.Question{Name: aliases[len(aliases)-1], Qtype: q.Qtype, Qclass: q.Qclass}
 			zone, servers, via, referrals = ".", w.roots, nil, -1
 			continue
 		}
 		t.Outcome, t.Answer, t.Authority = c.Outcome, append(t.Answer, c.Answer...), c.Authority
 		return t
 	}
+}
+
+// queries counts the queries of a walk: its hops not served from the cache,
+// and those of its lookups.
+func queries(t *trace.Trace) int {
+	n := 0
+	for _, h := range t.Hops {
+		if !h.Cached {
+			n++
+		}
+		for _, l := range h.Lookups {
+			n += l.Queries
+		}
+	}
+	return n
+}
+
+// follow adds the names a CNAME chain leads to to aliases, the names the
+// walk has asked for so far, and says whether the chain loops or is too long.
+func (w *run) follow(aliases []string, chain []dns.RR) ([]string, error) {
+	for _, rr := range chain {
+		cname, ok := rr.(*dns.CNAME)
+		if !ok {
+			continue
+		}
+		target := dns.CanonicalName(cname.Target)
+		if slices.Contains(aliases, target) {
+			return aliases, fmt.Errorf("%w: CNAME loop %s", ErrLoop, strings.Join(append(aliases, target), " → "))
+		}
+		if len(aliases) > w.r.opts.MaxCNAME {
+			return aliases, fmt.Errorf("%w: more than %d", ErrMaxCNAME, w.r.opts.MaxCNAME)
+		}
+		aliases = append(aliases, target)
+	}
+	return aliases, nil
+}
+
+// simulated is the hop that stands for a proposed delegation d (see
+// simulate) in the walk, reported as done at once.
+func (w *run) simulated(zone string, q trace.Question, d *trace.Delegation, nest int) *trace.Hop {
+	hop := &trace.Hop{Zone: zone, Server: trace.Server{Name: "--delegate", Source: trace.SourceUser}, Question: q,
+		Start: time.Since(w.start), Rcode: -1, Outcome: trace.Referral, Referral: d, Simulated: true}
+	if f := w.r.opts.Observer.HopDone; f != nil {
+		f(*hop, nest)
+	}
+	return hop
 }
 
 // simulate returns the proposed delegation (Options.Delegate) to put in
@@ -210,52 +233,6 @@ func (w *run) simulate(zone, name string, c Classification, via *trace.Hop) *tra
 		return sim
 	}
 	return nil
-}
-
-// askCached is askZone through the cache, when there is one: a reply
-// cached for zone is used as it is, and a walk about to ask zone what
-// another trace is asking it waits for that trace's reply. Only the
-// outermost walk waits, so that no trace can wait for one that waits for it.
-func (w *run) askCached(ctx context.Context, t *trace.Trace, zone string, q trace.Question, servers []nameserver, via *trace.Hop, nest int, chain []string, check bool, checks *childChecks) (*trace.Hop, Classification, error) {
-	cache := w.r.opts.Cache
-	if w.r.opts.All && nest == 0 {
-		return w.askAll(ctx, t, zone, q, servers, via, nest, chain)
-	}
-	if cache == nil {
-		return w.askZone(ctx, t, zone, q, servers, via, nest, chain, check, checks)
-	}
-	for {
-		if hop, c, ok := cache.lookup(zone, q); ok {
-			hop.Start, hop.Purpose = time.Since(w.start), trace.PurposeWalk
-			t.Hops = append(t.Hops, hop)
-			if check {
-				checks.start(ctx, hop, nest)
-			}
-			return hop, c, nil
-		}
-		if nest > 0 {
-			break
-		}
-		done, first := cache.wait(zone, q)
-		if first {
-			defer done()
-			// Another trace may have stored the reply since the lookup.
-			if hop, c, ok := cache.lookup(zone, q); ok {
-				hop.Start, hop.Purpose = time.Since(w.start), trace.PurposeWalk
-				t.Hops = append(t.Hops, hop)
-				if check {
-					checks.start(ctx, hop, nest)
-				}
-				return hop, c, nil
-			}
-			break
-		}
-	}
-	hop, c, err := w.askZone(ctx, t, zone, q, servers, via, nest, chain, check, checks)
-	if err == nil {
-		cache.store(hop, c)
-	}
-	return hop, c, err
 }
 
 // resolveNS finds the addresses of type qtype (A or AAAA) of a nameserver

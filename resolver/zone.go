@@ -6,215 +6,243 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/miekg/dns"
 	"github.com/nstrace/nstrace/trace"
 )
 
-// event is what a query or a lookup started by askZone sends back.
-type event struct {
-	hop *trace.Hop // a query, complete
-	c   Classification
+// A zoneQuery asks the servers of one zone, as net's tryOneName asks a
+// resolver's servers. It holds what every way of asking shares: the zone's
+// nameservers in the documented order, the lookups of names that came
+// without glue, one goroutine per query or lookup under way reporting on one
+// channel, the hedge timer, and the failures that make a ZoneError. A plan
+// decides what to send and when it has what it needs: hedged (the walk's
+// way: one server after another until one gives a usable reply) or parallel
+// (Options.All: every question to every address, every reply kept).
+//
+// A zoneQuery serves one call of ask; its contexts are that call's.
+type zoneQuery struct {
+	w       *run
+	t       *trace.Trace // the walk the hops belong to
+	zone    string
+	q       trace.Question
+	servers []nameserver
+	via     *trace.Hop // the referral that named servers, nil at the root: lookups are recorded under it
+	nest    int        // as walk's nest and chain
+	chain   []string
+	checks  *childChecks // set when the zone's own NS RRset is asked as well
 
-	lookup *trace.Trace // or a lookup of a nameserver's addresses
-	name   string
-	qtype  uint16
+	ctx      context.Context // the walk's: when it ends, so does the walk
+	flights  context.Context // the queries' and lookups': ends when the plan is done
+	events   chan event
+	inflight int       // queries and lookups under way
+	lookups  []*lookup // every lookup started, in order
+	hedge    *time.Timer
+	failed   []Attempt
+	fatal    error // an error that ends the walk, not just this zone
+}
+
+// A plan says what a zoneQuery sends, and when it is done.
+type plan interface {
+	// launch starts the next query or lookup, and reports whether it did.
+	launch() bool
+	// handle takes what a query or a lookup sent back, and reports whether
+	// the plan now has what it needs.
+	handle(ev event) (done bool)
+	// late is called when the hedge timer fires.
+	late()
+}
+
+// event is what a query or a lookup started by a zoneQuery sends back.
+type event struct {
+	hop  *trace.Hop // a query, complete
+	c    Classification
+	slot *slot // the parallel plan's slot the query was for
+
+	lookup *lookup // or a lookup, ended
+}
+
+// A lookup finds the addresses of one type (A or AAAA) of a nameserver
+// name that came without glue.
+type lookup struct {
+	name  string
+	qtype uint16
+	// inZone is set when the name lies in the zone: only the zone's own
+	// servers could say where it is, so it cannot be reached at all.
+	inZone bool
+	trace  *trace.Trace // the nested walk, if there was one
 	addrs  []trace.Server
 	err    error
 }
 
-// askZone asks the servers of zone, in the documented order and hedged,
-// until one gives a usable reply: a referral or an authoritative outcome.
-// Every attempt stays in t, in the order sent; lookups of glueless names are
-// recorded under via, the referral that named them. When check is set, the
-// first server asked is also asked for the zone's own NS RRset.
-func (w *run) askZone(ctx context.Context, t *trace.Trace, zone string, q trace.Question, servers []nameserver, via *trace.Hop, nest int, chain []string, check bool, checks *childChecks) (*trace.Hop, Classification, error) {
-	zctx, cancel := context.WithCancel(ctx)
+// ask asks the zone's servers zq.q: with Options.All, at the walk's own
+// level, every server at once (see all); otherwise one after another,
+// hedged (see first), through the cache when there is one.
+func (zq *zoneQuery) ask(ctx context.Context) (*trace.Hop, Classification, error) {
+	switch {
+	case zq.w.r.opts.All && zq.nest == 0:
+		return zq.all(ctx)
+	case zq.w.r.opts.Cache == nil:
+		return zq.first(ctx)
+	}
+	return zq.throughCache(ctx)
+}
+
+// throughCache is first through the cache: a reply cached for the zone is
+// used as it is, and a walk about to ask the zone what another trace is
+// asking it waits for that trace's reply. Only the outermost walk waits, so
+// that no trace can wait for one that waits for it.
+func (zq *zoneQuery) throughCache(ctx context.Context) (*trace.Hop, Classification, error) {
+	cache := zq.w.r.opts.Cache
+	hop, c, ok := zq.fromCache(ctx)
+	for !ok && zq.nest == 0 {
+		done, first := cache.wait(zq.zone, zq.q)
+		if first {
+			defer done()
+		}
+		// The reply may have been stored since the lookup, by this trace's
+		// forerunner or by another.
+		hop, c, ok = zq.fromCache(ctx)
+		if first {
+			break
+		}
+	}
+	if ok {
+		return hop, c, nil
+	}
+	hop, c, err := zq.first(ctx)
+	if err == nil {
+		cache.store(hop, c)
+	}
+	return hop, c, err
+}
+
+// fromCache takes the zone's reply to zq.q from the cache, if it holds
+// one, as a step of the walk.
+func (zq *zoneQuery) fromCache(ctx context.Context) (*trace.Hop, Classification, bool) {
+	hop, c, ok := zq.w.r.opts.Cache.lookup(zq.zone, zq.q)
+	if !ok {
+		return nil, c, false
+	}
+	hop.Start, hop.Purpose = time.Since(zq.w.start), trace.PurposeWalk
+	zq.t.Hops = append(zq.t.Hops, hop)
+	if zq.checks != nil {
+		zq.checks.start(ctx, hop, zq.nest)
+	}
+	return hop, c, true
+}
+
+// run carries out p: it hands p every result and lets it launch more until
+// p is done, nothing is left to launch, or the walk must end; then it
+// abandons what is still under way, and records every lookup under the
+// referral, in the order started.
+func (zq *zoneQuery) run(ctx context.Context, p plan) {
+	flights, cancel := context.WithCancel(ctx)
 	defer cancel()
-	events := make(chan event)
-	var (
-		queue     []trace.Server // addresses still to ask, in order
-		pending   []event        // names still to resolve (name and qtype), in order
-		retry     []trace.Server // addresses that timed out, to ask again
-		order     = map[netip.Addr]int{}
-		tries     = map[netip.Addr]int{}
-		inflight  int
-		resolving bool
-		failed    []Attempt
-		fatal     error
-		checked   *trace.Hop
-		checkedAt netip.Addr // where the check went: its hop may be rewritten from the cache
-	)
-	firstType := uint16(dns.TypeA)
-	if w.r.opts.Family == 6 {
-		firstType = dns.TypeAAAA
-	}
-	for _, ns := range servers {
-		if ns.addrs != nil {
-			queue = append(queue, w.usable(ns.addrs)...)
-		} else {
-			pending = append(pending, event{name: ns.name, qtype: firstType})
-		}
-	}
-	hedge := time.NewTimer(time.Hour)
-	hedge.Stop()
-	defer hedge.Stop()
-
-	// ask sends q to s and arms the hedge timer.
-	var flying []trace.Server // the servers of queries under way, in order
-	ask := func(s trace.Server) bool {
-		hop, err := w.newHop(ctx, zone, q, s, trace.PurposeWalk)
-		if err != nil {
-			fatal = err
-			return false
-		}
-		t.Hops = append(t.Hops, hop)
-		if _, ok := order[s.Addr]; !ok {
-			order[s.Addr] = len(order)
-		}
-		tries[s.Addr]++
-		inflight++
-		flying = append(flying, s)
-		go func() {
-			c := w.send(zctx, hop, nest)
-			events <- event{hop: hop, c: c}
-		}()
-		if check && checked == nil {
-			checked, checkedAt = checks.start(ctx, hop, nest), s.Addr
-		}
-		if d := w.hedgeDelay(); d > 0 {
-			hedge.Reset(d)
-		}
-		return true
-	}
-	// launch starts the next query or lookup, and reports whether it did.
-	launch := func() bool {
-		for {
-			switch {
-			case len(queue) > 0:
-				s := queue[0]
-				queue = queue[1:]
-				if w.familyDown(s.Addr) {
-					continue
-				}
-				return ask(s)
-			case len(pending) > 0 && !resolving:
-				p := pending[0]
-				pending = pending[1:]
-				if dns.IsSubDomain(zone, p.name) {
-					// Only the zone's own servers could say where this
-					// name is: without glue it cannot be reached at all.
-					if p.qtype == firstType {
-						failed = append(failed, Attempt{Server: trace.Server{Name: p.name}, Err: ErrNoGlue})
-					}
-					continue
-				}
-				resolving = true
-				inflight++
-				go func() {
-					p.lookup, p.addrs, p.err = w.resolveNS(zctx, p.name, p.qtype, nest, chain)
-					events <- p
-				}()
-				return true
-			case len(pending) == 0 && !resolving && len(retry) > 0:
-				slices.SortFunc(retry, func(a, b trace.Server) int { return order[a.Addr] - order[b.Addr] })
-				queue, retry = retry, nil
-				continue
-			}
-			return false
-		}
-	}
-
-	launch()
-	for fatal == nil && (inflight > 0 || launch()) {
+	zq.ctx, zq.flights, zq.events = ctx, flights, make(chan event)
+	zq.hedge = time.NewTimer(time.Hour)
+	zq.hedge.Stop()
+	defer zq.hedge.Stop()
+	for done := false; !done && zq.fatal == nil && (zq.inflight > 0 || p.launch()); {
 		select {
-		case ev := <-events:
-			inflight--
-			if ev.hop == nil { // a lookup ended
-				resolving = false
-				if ev.lookup != nil {
-					via.Lookups = append(via.Lookups, ev.lookup)
-				}
-				var fe errFatal
-				if errors.As(ev.err, &fe) {
-					fatal = fe.error
-					break
-				}
-				if ev.err != nil {
-					failed = append(failed, Attempt{Server: trace.Server{Name: ev.name}, Err: ev.err})
-				}
-				queue = append(queue, w.usable(ev.addrs)...)
-				if ev.qtype == dns.TypeA && w.r.opts.Family == 0 {
-					// The AAAA records are looked up once the IPv4 addresses have failed.
-					pending = slices.Insert(pending, 0, event{name: ev.name, qtype: dns.TypeAAAA})
-				}
-				launch()
-				continue
-			}
-			h := ev.hop
-			if i := slices.Index(flying, h.Server); i >= 0 {
-				flying = slices.Delete(flying, i, i+1)
-			}
-			if h.Err == nil {
-				cancel()
-				w.drain(ctx, events, inflight, via)
-				if check && checked != nil && checkedAt != h.Server.Addr {
-					checks.replace(ctx, checked, h, nest)
-				}
-				return h, ev.c, nil
-			}
-			failed = append(failed, Attempt{Server: h.Server, Err: h.Err})
-			if errors.Is(h.Err, ErrTimeout) && tries[h.Server.Addr] < w.r.opts.Tries && !slices.Contains(flying, h.Server) && !slices.Contains(retry, h.Server) {
-				retry = append(retry, h.Server)
-			}
-			if errors.Is(h.Err, syscall.ENETUNREACH) || errors.Is(h.Err, syscall.EADDRNOTAVAIL) || errors.Is(h.Err, syscall.EAFNOSUPPORT) {
-				w.markFamilyDown(h.Server.Addr)
-			}
-			launch()
-		case <-hedge.C:
-			if !launch() && fatal == nil {
-				// Nobody else to ask: ask a late server again, as a lost
-				// datagram should cost a hedge delay rather than a timeout.
-				for _, s := range flying {
-					if tries[s.Addr] < w.r.opts.Tries {
-						ask(s)
-						break
-					}
-				}
-			}
+		case ev := <-zq.events:
+			zq.inflight--
+			done = p.handle(ev)
+		case <-zq.hedge.C:
+			p.late()
 		case <-ctx.Done():
-			fatal = context.Cause(ctx)
+			zq.fatal = context.Cause(ctx)
 		}
 	}
 	cancel()
-	w.drain(ctx, events, inflight, via)
-	if fatal != nil {
-		return nil, Classification{}, errFatal{fatal}
+	zq.drain()
+	for _, l := range zq.lookups {
+		if l.trace != nil {
+			zq.via.Lookups = append(zq.via.Lookups, l.trace)
+		}
 	}
-	return nil, Classification{}, &ZoneError{Zone: zone, Attempts: failed}
 }
 
-// drain waits for the n queries and lookups still under way, which the
-// caller has cancelled, and records them as abandoned.
-func (w *run) drain(ctx context.Context, events <-chan event, n int, via *trace.Hop) {
-	for ; n > 0; n-- {
-		ev := <-events
-		abandoned := ctx.Err() == nil
+// newHop makes the hop of a query of q to s, or says why it cannot be
+// sent: the walk has ended, or the query budget is spent.
+func (zq *zoneQuery) newHop(s trace.Server, q trace.Question, purpose trace.Purpose) (*trace.Hop, error) {
+	return zq.w.newHop(zq.ctx, zq.zone, q, s, purpose)
+}
+
+// start sends hop's query, for slot sl of the parallel plan (nil for the
+// hedged one), in its own goroutine.
+func (zq *zoneQuery) start(hop *trace.Hop, sl *slot) {
+	zq.inflight++
+	go func() {
+		c := zq.w.send(zq.flights, hop, zq.nest)
+		zq.events <- event{hop: hop, c: c, slot: sl}
+	}()
+}
+
+// newLookup makes the lookup of a nameserver name's addresses of type qtype.
+func (zq *zoneQuery) newLookup(name string, qtype uint16) *lookup {
+	l := &lookup{name: name, qtype: qtype, inZone: dns.IsSubDomain(zq.zone, name)}
+	if l.inZone {
+		l.err = ErrNoGlue
+	}
+	return l
+}
+
+// resolve starts l, by a walk from the root, in its own goroutine.
+func (zq *zoneQuery) resolve(l *lookup) {
+	zq.inflight++
+	zq.lookups = append(zq.lookups, l)
+	go func() {
+		l.trace, l.addrs, l.err = zq.w.resolveNS(zq.flights, l.name, l.qtype, zq.nest, zq.chain)
+		zq.events <- event{lookup: l}
+	}()
+}
+
+// looked returns the addresses the ended lookup l found, or records why
+// it found none.
+func (zq *zoneQuery) looked(l *lookup) []trace.Server {
+	var fe errFatal
+	switch {
+	case errors.As(l.err, &fe):
+		zq.fatal = fe.error
+	case l.err != nil && (!l.inZone || l.qtype == zq.w.families()[0]):
+		// A name in the zone fails once, not once per address type.
+		zq.fail(trace.Server{Name: l.name}, l.err)
+	}
+	return l.addrs
+}
+
+// fail records a server's failure, for the ZoneError.
+func (zq *zoneQuery) fail(s trace.Server, err error) {
+	zq.failed = append(zq.failed, Attempt{Server: s, Err: err})
+}
+
+// err says why no server of the zone gave a usable reply.
+func (zq *zoneQuery) err() error {
+	if zq.fatal != nil {
+		return errFatal{zq.fatal}
+	}
+	return &ZoneError{Zone: zq.zone, Attempts: zq.failed}
+}
+
+// drain waits for the queries and lookups still under way, which run has
+// cancelled, and records them as abandoned.
+func (zq *zoneQuery) drain() {
+	for ; zq.inflight > 0; zq.inflight-- {
+		ev := <-zq.events
+		abandoned := zq.ctx.Err() == nil
 		switch {
 		case ev.hop != nil && abandoned && errors.Is(ev.hop.Err, context.Canceled):
 			abandon(ev.hop)
-		case ev.lookup != nil:
-			if abandoned && errors.Is(ev.lookup.Err, context.Canceled) {
-				ev.lookup.Outcome, ev.lookup.Err, ev.lookup.Reason = trace.Abandoned, ErrAbandoned, trace.ReasonAbandoned
-				ev.lookup.Walk(func(h *trace.Hop) {
-					if errors.Is(h.Err, context.Canceled) {
-						abandon(h)
-					}
-				})
-			}
-			via.Lookups = append(via.Lookups, ev.lookup)
+		case ev.lookup != nil && ev.lookup.trace != nil && abandoned && errors.Is(ev.lookup.trace.Err, context.Canceled):
+			l := ev.lookup.trace
+			l.Outcome, l.Err, l.Reason = trace.Abandoned, ErrAbandoned, trace.ReasonAbandoned
+			l.Walk(func(h *trace.Hop) {
+				if errors.Is(h.Err, context.Canceled) {
+					abandon(h)
+				}
+			})
 		}
 	}
 }
