@@ -2,6 +2,8 @@ package dnssec
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -44,11 +46,13 @@ func LoadAnchors(path string) ([]dns.RR, error) {
 	return ReadAnchors(f, path)
 }
 
-// ReadAnchors reads trust anchors in zone-file format, as Unbound's
-// trust-anchor-file and auto-trust-anchor-file and delv's -a with DS or
-// DNSKEY lines hold them: DS or DNSKEY records, class IN, comments and
-// $ORIGIN/$TTL allowed, owner names relative to the root. file names the
-// input in errors, which are one line each.
+// ReadAnchors reads trust anchors: DS or DNSKEY records of class IN in
+// zone-file format, as Unbound's trust-anchor-file and
+// auto-trust-anchor-file hold them (comments, $ORIGIN and $TTL allowed,
+// owner names relative to the root), or the trust-anchors clause of
+// named.conf that delv -a and BIND's bind.keys use (initial-key,
+// static-key, initial-ds, static-ds; also the older managed-keys and
+// trusted-keys). file names the input in errors, which are one line each.
 func ReadAnchors(r io.Reader, file string) ([]dns.RR, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxAnchorFile+1))
 	if err != nil {
@@ -56,6 +60,12 @@ func ReadAnchors(r io.Reader, file string) ([]dns.RR, error) {
 	}
 	if len(data) > maxAnchorFile {
 		return nil, fmt.Errorf("%s: larger than %d bytes: not a trust anchor file", file, maxAnchorFile)
+	}
+	if text, ok, err := fromBIND(string(data)); ok {
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		data = []byte(text)
 	}
 	zp := dns.NewZoneParser(bytes.NewReader(data), ".", file)
 	zp.SetDefaultTTL(0)
@@ -77,6 +87,9 @@ func ReadAnchors(r io.Reader, file string) ([]dns.RR, error) {
 	return out, nil
 }
 
+// digestLen is the length of each DS digest type's digest.
+var digestLen = map[uint8]int{dns.SHA1: 20, dns.SHA256: 32, dns.SHA384: 48}
+
 func checkAnchor(rr dns.RR) error {
 	h := rr.Header()
 	if h.Class != dns.ClassINET {
@@ -84,12 +97,15 @@ func checkAnchor(rr dns.RR) error {
 	}
 	switch r := rr.(type) {
 	case *dns.DS:
-		if r.Digest == "" {
-			return fmt.Errorf("%s DS %d: no digest", h.Name, r.KeyTag)
+		if b, err := hex.DecodeString(r.Digest); err != nil || len(b) == 0 || (digestLen[r.DigestType] != 0 && len(b) != digestLen[r.DigestType]) {
+			return fmt.Errorf("%s DS %d: digest %q is not a digest of type %d", h.Name, r.KeyTag, r.Digest, r.DigestType)
 		}
 	case *dns.DNSKEY:
 		if r.Flags&dns.ZONE == 0 || r.Protocol != 3 {
 			return fmt.Errorf("%s DNSKEY %d: not a zone key (flags %d, protocol %d)", h.Name, r.KeyTag(), r.Flags, r.Protocol)
+		}
+		if b, err := base64.StdEncoding.DecodeString(r.PublicKey); err != nil || len(b) == 0 {
+			return fmt.Errorf("%s DNSKEY: the key is not base64", h.Name)
 		}
 		if r.Flags&dns.REVOKE != 0 {
 			return fmt.Errorf("%s DNSKEY %d: revoked (RFC 5011)", h.Name, r.KeyTag())

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/miekg/dns"
 )
@@ -62,6 +63,12 @@ var errNoRecords = errors.New("no NSEC or NSEC3 records")
 // error says in one line why the proof fails.
 func (v *Validator) Deny(zone, qname string, qtype uint16, d Denial, wildcard string, rrs []dns.RR) (Proof, []Finding, error) {
 	zone, qname = dns.CanonicalName(zone), dns.CanonicalName(qname)
+	if !dns.IsSubDomain(zone, qname) {
+		return Proof{}, nil, fmt.Errorf("%s is not in zone %s", qname, zone)
+	}
+	if d == WildcardAnswer && (len(wildcard) < 2 || !strings.HasPrefix(wildcard, "*.") || !dns.IsSubDomain(zone, wildcard)) {
+		return Proof{}, nil, fmt.Errorf("%q is not a wildcard of zone %s", wildcard, zone)
+	}
 	if n3 := typed[*dns.NSEC3](rrs); len(n3) > 0 {
 		return v.denyNSEC3(zone, qname, qtype, d, wildcard, n3)
 	}

@@ -37,6 +37,7 @@ ns1.example.com. 3600 IN A 192.0.2.3
 www.example.com. 3600 IN A 192.0.2.10
 alias.example.com. 3600 IN CNAME www.example.com.
 *.wild.example.com. 3600 IN TXT "wild"
+exists.wild.example.com. 3600 IN A 192.0.2.13
 x.ent.example.com. 3600 IN A 192.0.2.11
 sub.example.com. 3600 IN NS ns.sub.example.com.
 ns.sub.example.com. 3600 IN A 192.0.2.12
@@ -69,7 +70,9 @@ func newTree(t testing.TB, ex lab.SignOptions) *tree {
 	for origin, text := range zoneTexts {
 		zones[origin] = parseZone(t, origin, text)
 	}
-	ex.Now = now
+	if ex.Now.IsZero() {
+		ex.Now = now
+	}
 	opts := map[string]lab.SignOptions{".": {Now: now}, "com.": {Now: now}, "example.com.": ex}
 	signed, err := lab.SignTree(zones, opts)
 	if err != nil {
@@ -77,6 +80,9 @@ func newTree(t testing.TB, ex lab.SignOptions) *tree {
 	}
 	return &tree{signed: signed}
 }
+
+// newTreeAt is newTree with example.com. signed at its options' Now.
+func newTreeAt(t testing.TB, ex lab.SignOptions) *tree { return newTree(t, ex) }
 
 // rrs is the records of zone at name of the types, with the RRSIGs that
 // cover them.
