@@ -9,16 +9,6 @@ import (
 	"github.com/nstrace/nstrace/lab"
 )
 
-// reply is an authoritative reply of example.com., built from the signed
-// zone as a server would send it, with every NSEC or NSEC3 record of the
-// zone in the authority section of a negative one.
-type reply struct {
-	qname          string
-	qtype          uint16
-	rcode          int
-	answer, authNS []dns.RR
-}
-
 // wildcardReply is the answer for name expanded from *.wild.example.com.
 func (tr *tree) wildcardReply(name string, qtype uint16) []dns.RR {
 	var out []dns.RR
@@ -30,6 +20,9 @@ func (tr *tree) wildcardReply(name string, qtype uint16) []dns.RR {
 	return out
 }
 
+// reply is example.com.'s reply to name and qtype, built from the
+// signed zone as a server would send it, with every NSEC or NSEC3 record
+// of the zone in the authority section of a negative one.
 func (tr *tree) reply(name string, qtype uint16) (answer, authority []dns.RR, rcode int) {
 	ex := "example.com."
 	switch name {
