@@ -31,70 +31,93 @@ func (v *Validator) Answer(z Zone, qname string, qtype uint16, rcode int, answer
 	return a
 }
 
+// maxChain bounds the CNAMEs followed inside a zone, as BIND does (16).
+const maxChain = 16
+
 func (v *Validator) answer(z Zone, qname string, qtype uint16, rcode int, answer, authority []dns.RR) Answer {
 	if z.Status != Secure {
 		return Answer{Status: z.Status}
 	}
 	a := Answer{Status: Secure}
-	name := qname // the name the reply ends at, after the CNAMEs it followed
-	for _, set := range Sets(answer) {
-		if !dns.IsSubDomain(z.Name, set.Name) || len(set.RRs) == 0 || synthesized(set, answer) {
-			continue
+	sets := Sets(answer)
+	name, done := qname, false // the name the reply ends at, after the CNAMEs it followed
+	for range maxChain + 1 {
+		if !dns.IsSubDomain(z.Name, name) {
+			return a // the chain left the zone: the target's zone validates it
 		}
-		r := v.Verify(z.Name, set, z.Keys)
-		a.add(r.Status, r.Findings)
-		if r.Status == Secure && r.Wildcard != "" {
-			d := v.denial(z, set.Name, set.Type, WildcardAnswer, r.Wildcard, Sets(authority))
-			a.add(d.Status, d.Findings)
-			a.Proof = d.Proof
+		if v.data(z, sets, authority, name, qtype, &a) {
+			done = true
+			break
 		}
-		if set.Type == dns.TypeCNAME && equalNames(set.Name, name) && set.Type != qtype {
-			name = dns.CanonicalName(set.RRs[0].(*dns.CNAME).Target)
+		cname := find(sets, name, dns.TypeCNAME)
+		if cname == nil || len(cname.RRs) == 0 {
+			break
 		}
+		if !v.dname(z, sets, name, &a) {
+			v.verifySet(z, cname, authority, &a)
+		}
+		name = dns.CanonicalName(cname.RRs[0].(*dns.CNAME).Target)
 	}
-	negative := rcode == dns.RcodeNameError || (rcode == dns.RcodeSuccess && !hasData(answer, name, qtype))
-	if !negative || !dns.IsSubDomain(z.Name, name) {
+	if done || (rcode != dns.RcodeSuccess && rcode != dns.RcodeNameError) {
 		return a
 	}
 	d := NoData
 	if rcode == dns.RcodeNameError {
 		d = NameError
 	}
-	sets := Sets(authority)
-	if soa := find(sets, z.Name, dns.TypeSOA); soa != nil {
+	auth := Sets(authority)
+	if soa := find(auth, z.Name, dns.TypeSOA); soa != nil {
 		r := v.Verify(z.Name, soa, z.Keys)
 		a.add(r.Status, r.Findings)
 	}
-	r := v.denial(z, name, qtype, d, "", sets)
+	r := v.denial(z, name, qtype, d, "", auth)
 	a.add(r.Status, r.Findings)
 	a.Proof = r.Proof
 	return a
 }
 
+// data verifies the answer's records of name and qtype (every set at
+// name, for ANY), reporting whether there were any.
+func (v *Validator) data(z Zone, sets []*RRset, authority []dns.RR, name string, qtype uint16, a *Answer) bool {
+	found := false
+	for _, s := range sets {
+		if len(s.RRs) == 0 || !equalNames(s.Name, name) || (s.Type != qtype && (qtype != dns.TypeANY || s.Type == dns.TypeCNAME)) {
+			continue
+		}
+		found = true
+		v.verifySet(z, s, authority, a)
+	}
+	return found
+}
+
+// verifySet verifies one RRset of the zone's, and for one expanded from
+// a wildcard the proof that the name itself does not exist.
+func (v *Validator) verifySet(z Zone, s *RRset, authority []dns.RR, a *Answer) {
+	r := v.Verify(z.Name, s, z.Keys)
+	a.add(r.Status, r.Findings)
+	if r.Status == Secure && r.Wildcard != "" {
+		d := v.denial(z, s.Name, s.Type, WildcardAnswer, r.Wildcard, Sets(authority))
+		a.add(d.Status, d.Findings)
+		a.Proof = d.Proof
+	}
+}
+
+// dname verifies a DNAME of the answer above name, of which name's CNAME
+// is a synthesis (RFC 6672 §5.3.1): the DNAME is what is signed.
+func (v *Validator) dname(z Zone, sets []*RRset, name string, a *Answer) bool {
+	for _, s := range sets {
+		if s.Type == dns.TypeDNAME && len(s.RRs) > 0 && dns.IsSubDomain(s.Name, name) && !equalNames(s.Name, name) {
+			r := v.Verify(z.Name, s, z.Keys)
+			a.add(r.Status, r.Findings)
+			return true
+		}
+	}
+	return false
+}
+
 func (a *Answer) add(s Status, f []Finding) {
 	a.Status = worse(a.Status, s)
 	a.Findings = append(a.Findings, f...)
-}
-
-// hasData reports whether the answer section holds name's qtype records
-// (any records, for ANY).
-func hasData(answer []dns.RR, name string, qtype uint16) bool {
-	return slices.ContainsFunc(answer, func(rr dns.RR) bool {
-		h := rr.Header()
-		return equalNames(h.Name, name) && (h.Rrtype == qtype || (qtype == dns.TypeANY && h.Rrtype != dns.TypeRRSIG))
-	})
-}
-
-// synthesized reports whether set is an unsigned CNAME that a DNAME of
-// the same answer made (RFC 6672 §5.3.1): its DNAME is what is signed.
-func synthesized(set *RRset, answer []dns.RR) bool {
-	if set.Type != dns.TypeCNAME || len(set.Sigs) > 0 {
-		return false
-	}
-	return slices.ContainsFunc(answer, func(rr dns.RR) bool {
-		d, ok := rr.(*dns.DNAME)
-		return ok && dns.IsSubDomain(d.Hdr.Name, set.Name) && !equalNames(d.Hdr.Name, set.Name)
-	})
 }
 
 // denialResult is a denial with its signatures checked.
@@ -104,27 +127,30 @@ type denialResult struct {
 	Findings []Finding
 }
 
-// denial checks the signatures of z's NSEC or NSEC3 records among sets,
-// then what they prove.
+// denial checks what z's NSEC or NSEC3 records among sets prove, then
+// the signatures of the records the proof rests on (only those: a reply
+// stuffed with records costs no more).
 func (v *Validator) denial(z Zone, name string, qtype uint16, d Denial, wildcard string, sets []*RRset) denialResult {
-	r := denialResult{Status: Secure}
 	var rrs []dns.RR
 	for _, s := range sets {
-		if (s.Type != dns.TypeNSEC && s.Type != dns.TypeNSEC3) || len(s.RRs) == 0 || !dns.IsSubDomain(z.Name, s.Name) {
-			continue
+		if (s.Type == dns.TypeNSEC || s.Type == dns.TypeNSEC3) && dns.IsSubDomain(z.Name, s.Name) {
+			rrs = append(rrs, s.RRs...)
 		}
-		vr := v.Verify(z.Name, s, z.Keys)
-		r.Status = worse(r.Status, vr.Status)
-		r.Findings = append(r.Findings, vr.Findings...)
-		rrs = append(rrs, s.RRs...)
 	}
 	p, findings, err := v.Deny(z.Name, name, qtype, d, wildcard, rrs)
-	r.Findings = append(r.Findings, findings...)
+	r := denialResult{Status: Secure, Findings: findings}
 	if err != nil {
 		r.Status = Bogus
 		r.Findings = append(r.Findings, finding(CodeNSECProofInvalid, z.Name, name, qtype, 0,
 			"the %s proof for %s %s fails: %v", d, name, typeName(qtype), err))
 		return r
+	}
+	for _, s := range sets {
+		if len(s.RRs) > 0 && slices.ContainsFunc(p.Records, func(rr dns.RR) bool { return slices.Contains(s.RRs, rr) }) {
+			vr := v.Verify(z.Name, s, z.Keys)
+			r.Status = worse(r.Status, vr.Status)
+			r.Findings = append(r.Findings, vr.Findings...)
+		}
 	}
 	r.Proof = &p
 	if r.Status == Secure {

@@ -38,7 +38,12 @@ func wireLabels(name string) ([][]byte, bool) {
 	if err != nil {
 		return nil, false
 	}
-	buf = bytes.ToLower(buf[:n])
+	buf = buf[:n]
+	for i, c := range buf { // ASCII only: bytes.ToLower would rewrite bytes that are not UTF-8
+		if 'A' <= c && c <= 'Z' {
+			buf[i] = c + 'a' - 'A'
+		}
+	}
 	var out [][]byte
 	for off := 0; off < n && buf[off] != 0; off += int(buf[off]) + 1 {
 		out = append(out, buf[off+1:off+1+int(buf[off])])

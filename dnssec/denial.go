@@ -51,6 +51,9 @@ type Proof struct {
 	ClosestEncloser string
 	// Wildcard is the wildcard a NODATA proof found without the type.
 	Wildcard string
+	// Records are the NSEC or NSEC3 records the proof rests on: the ones
+	// whose signatures must hold.
+	Records []dns.RR
 }
 
 // errNoRecords means a denial came with no NSEC or NSEC3 records.
@@ -84,13 +87,21 @@ func (v *Validator) Deny(zone, qname string, qtype uint16, d Denial, wildcard st
 type nsecChain struct {
 	zone string
 	rrs  []*dns.NSEC
+	used *[]dns.RR // the records a match or cover found
+}
+
+func (c nsecChain) use(n *dns.NSEC) *dns.NSEC {
+	if n != nil && !slices.Contains(*c.used, dns.RR(n)) {
+		*c.used = append(*c.used, n)
+	}
+	return n
 }
 
 // match is the NSEC owned by name, or nil.
 func (c nsecChain) match(name string) *dns.NSEC {
 	for _, n := range c.rrs {
 		if equalNames(n.Hdr.Name, name) {
-			return n
+			return c.use(n)
 		}
 	}
 	return nil
@@ -108,7 +119,7 @@ func (c nsecChain) cover(name string) *dns.NSEC {
 		if dns.IsSubDomain(n.Hdr.Name, name) && ancestorCut(n.TypeBitMap, equalNames(n.Hdr.Name, c.zone)) {
 			continue
 		}
-		return n
+		return c.use(n)
 	}
 	return nil
 }
@@ -152,9 +163,9 @@ func wildcardAt(ce string) string {
 	return "*." + ce
 }
 
-func denyNSEC(zone, qname string, qtype uint16, d Denial, wildcard string, rrs []*dns.NSEC) (Proof, error) {
-	c := nsecChain{zone: zone, rrs: rrs}
-	p := Proof{Status: Secure}
+func denyNSEC(zone, qname string, qtype uint16, d Denial, wildcard string, rrs []*dns.NSEC) (p Proof, err error) {
+	c := nsecChain{zone: zone, rrs: rrs, used: &p.Records}
+	p.Status = Secure
 	switch d {
 	case NameError:
 		if c.match(qname) != nil {

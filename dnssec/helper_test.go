@@ -66,6 +66,18 @@ type tree struct {
 // example.com with ex.
 func newTree(t testing.TB, ex lab.SignOptions) *tree {
 	t.Helper()
+	return signTree(t, lab.SignOptions{Now: now}, ex)
+}
+
+// newTreeAll signs every zone of the hierarchy with o.
+func newTreeAll(t testing.TB, o lab.SignOptions) *tree {
+	t.Helper()
+	o.Now = now
+	return signTree(t, o, o)
+}
+
+func signTree(t testing.TB, upper, ex lab.SignOptions) *tree {
+	t.Helper()
 	zones := map[string][]dns.RR{}
 	for origin, text := range zoneTexts {
 		zones[origin] = parseZone(t, origin, text)
@@ -73,7 +85,7 @@ func newTree(t testing.TB, ex lab.SignOptions) *tree {
 	if ex.Now.IsZero() {
 		ex.Now = now
 	}
-	opts := map[string]lab.SignOptions{".": {Now: now}, "com.": {Now: now}, "example.com.": ex}
+	opts := map[string]lab.SignOptions{".": upper, "com.": upper, "example.com.": ex}
 	signed, err := lab.SignTree(zones, opts)
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package dnssec
 import (
 	"encoding/base32"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/miekg/dns"
@@ -18,6 +19,14 @@ type nsec3Chain struct {
 	iter   uint16
 	salt   string
 	hashes map[string]string
+	used   []dns.RR // the records a match or cover found
+}
+
+func (c *nsec3Chain) use(n *dns.NSEC3) *dns.NSEC3 {
+	if n != nil && !slices.Contains(c.used, dns.RR(n)) {
+		c.used = append(c.used, n)
+	}
+	return n
 }
 
 // b32 is base32hex without padding, the NSEC3 hash encoding (RFC 5155 §3.3).
@@ -77,7 +86,7 @@ func (c *nsec3Chain) match(name string) *dns.NSEC3 {
 	h := c.hash(name)
 	for i, o := range c.owners {
 		if o == h {
-			return c.rrs[i]
+			return c.use(c.rrs[i])
 		}
 	}
 	return nil
@@ -90,7 +99,7 @@ func (c *nsec3Chain) cover(name string) *dns.NSEC3 {
 	for i, o := range c.owners {
 		n := c.nexts[i]
 		if (o < n && o < h && h < n) || (o >= n && (h > o || h < n)) {
-			return c.rrs[i]
+			return c.use(c.rrs[i])
 		}
 	}
 	return nil
@@ -133,33 +142,42 @@ func (v *Validator) denyNSEC3(zone, qname string, qtype uint16, d Denial, wildca
 	status, findings := v.nsec3Params(zone, c.rrs[0])
 	p := Proof{NSEC3: true, Status: status}
 	if status != Secure {
-		return p, findings, nil // not checked: hashing that much is what RFC 9276 §3.2 lets validators refuse
+		// Not checked: hashing that much is what RFC 9276 §3.2 lets
+		// validators refuse. The parameters' record is all it rests on.
+		p.Records = []dns.RR{c.rrs[0]}
+		return p, findings, nil
 	}
+	p, err = c.prove(qname, qtype, d, wildcard, p)
+	p.Records = c.used
+	return p, findings, err
+}
+
+func (c *nsec3Chain) prove(qname string, qtype uint16, d Denial, wildcard string, p Proof) (Proof, error) {
 	switch d {
 	case NameError:
 		if c.match(qname) != nil {
-			return p, findings, fmt.Errorf("an NSEC3 shows that %s exists", qname)
+			return p, fmt.Errorf("an NSEC3 shows that %s exists", qname)
 		}
 		ce, nc, err := c.closestEncloser(qname)
 		if err != nil {
-			return p, findings, err
+			return p, err
 		}
 		p.ClosestEncloser = ce
 		if w := wildcardAt(ce); c.cover(w) == nil {
-			return p, findings, fmt.Errorf("no NSEC3 proves that %s does not exist", w)
+			return p, fmt.Errorf("no NSEC3 proves that %s does not exist", w)
 		}
 		p.optOut(nc)
-		return p, findings, nil
+		return p, nil
 	case WildcardAnswer:
 		ce := dns.CanonicalName(wildcard[2:])
 		p.ClosestEncloser = ce
 		next := nextCloser(qname, ce)
 		if c.cover(next) == nil {
-			return p, findings, fmt.Errorf("no NSEC3 proves that %s, answered from %s, does not exist", next, wildcard)
+			return p, fmt.Errorf("no NSEC3 proves that %s, answered from %s, does not exist", next, wildcard)
 		}
-		return p, findings, nil
+		return p, nil
 	}
-	return p, findings, c.noData(qname, qtype, &p)
+	return p, c.noData(qname, qtype, &p)
 }
 
 // optOut marks a proof whose next closer name is covered by an opt-out

@@ -174,6 +174,9 @@ func (s *signer) newKey(flags uint16) (*dns.DNSKEY, crypto.Signer, error) {
 		return nil, nil, fmt.Errorf("sign %s: algorithm %d cannot be generated", s.origin, s.o.Algorithm)
 	}
 	priv, err := k.Generate(bits)
+	for err == nil && k.KeyTag() == 0 { // miekg's Sign refuses key tag 0
+		priv, err = k.Generate(bits)
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("sign %s: %w", s.origin, err)
 	}
