@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/netip"
 	"slices"
+	"time"
 
 	"github.com/miekg/dns"
 	"github.com/nstrace/nstrace/trace"
@@ -173,6 +174,31 @@ func (h *hedged) late() {
 	for _, s := range h.flying {
 		if h.tries[s.Addr] < h.zq.w.r.opts.Tries {
 			h.ask(s)
+			return
+		}
+	}
+}
+
+// hedgeDelay is how long to wait for a reply before asking the next server
+// as well: see Options.HedgeDelay.
+func (w *run) hedgeDelay() time.Duration {
+	switch d := w.r.opts.HedgeDelay; {
+	case d < 0:
+		return 0
+	case d > 0:
+		return d
+	}
+	d := DefaultHedgeDelay
+	if slowest := time.Duration(w.slowest.Load()); slowest > 0 {
+		d = min(d, max(3*slowest, MinHedgeDelay))
+	}
+	return d
+}
+
+func (w *run) sawRTT(rtt time.Duration) {
+	for {
+		old := w.slowest.Load()
+		if int64(rtt) <= old || w.slowest.CompareAndSwap(old, int64(rtt)) {
 			return
 		}
 	}

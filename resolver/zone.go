@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/netip"
-	"slices"
-	"sync"
 	"time"
 
 	"github.com/miekg/dns"
@@ -300,31 +298,6 @@ func fillHop(hop *trace.Hop, rep reply, err error) {
 	}
 }
 
-// hedgeDelay is how long to wait for a reply before asking the next server
-// as well: see Options.HedgeDelay.
-func (w *run) hedgeDelay() time.Duration {
-	switch d := w.r.opts.HedgeDelay; {
-	case d < 0:
-		return 0
-	case d > 0:
-		return d
-	}
-	d := DefaultHedgeDelay
-	if slowest := time.Duration(w.slowest.Load()); slowest > 0 {
-		d = min(d, max(3*slowest, MinHedgeDelay))
-	}
-	return d
-}
-
-func (w *run) sawRTT(rtt time.Duration) {
-	for {
-		old := w.slowest.Load()
-		if int64(rtt) <= old || w.slowest.CompareAndSwap(old, int64(rtt)) {
-			return
-		}
-	}
-}
-
 // usable keeps the addresses of the family asked for, at most MaxAddrs per
 // name.
 func (w *run) usable(addrs []trace.Server) []trace.Server {
@@ -354,84 +327,4 @@ func familyIndex(a netip.Addr) int {
 		return 0
 	}
 	return 1
-}
-
-// childChecks are the queries a walk sends to ask a server of each zone it
-// reaches for the zone's own NS RRset. They run beside the walk; join waits
-// for them and places each hop after the hop it went with.
-type childChecks struct {
-	w    *run
-	wg   sync.WaitGroup
-	list []childCheck
-}
-
-type childCheck struct {
-	after, hop *trace.Hop
-	cancel     context.CancelFunc
-}
-
-// start asks the server of the walk's hop after for after.Zone NS, or takes
-// the reply from the cache.
-func (cs *childChecks) start(ctx context.Context, after *trace.Hop, nest int) *trace.Hop {
-	q := trace.Question{Name: after.Zone, Qtype: dns.TypeNS, Qclass: dns.ClassINET}
-	cache := cs.w.r.opts.Cache
-	if cache != nil {
-		if hop, _, ok := cache.lookup(after.Zone, q); ok {
-			hop.Purpose, hop.Start = trace.PurposeChildNS, time.Since(cs.w.start)
-			cs.list = append(cs.list, childCheck{after: after, hop: hop, cancel: func() {}})
-			return hop
-		}
-	}
-	hop, err := cs.w.newHop(ctx, after.Zone, q, after.Server, trace.PurposeChildNS)
-	if err != nil {
-		return nil // no budget left: the check is skipped, not the walk
-	}
-	cctx, cancel := context.WithCancel(ctx)
-	cs.list = append(cs.list, childCheck{after: after, hop: hop, cancel: cancel})
-	cs.wg.Go(func() {
-		// Traces that reach a zone together ask for its NS set once: the
-		// others wait, and take the reply from the cache.
-		for cache != nil {
-			done, first := cache.wait(after.Zone, q)
-			if first {
-				defer done()
-			}
-			if h, _, ok := cache.lookup(after.Zone, q); ok {
-				h.Purpose, h.Start = trace.PurposeChildNS, hop.Start
-				*hop = *h
-				return
-			}
-			if first {
-				break
-			}
-		}
-		if c := cs.w.send(cctx, hop, nest); cache != nil && hop.Err == nil {
-			cache.store(hop, c)
-		}
-	})
-	return hop
-}
-
-// replace abandons the check sent to a server that did not give the walk's
-// reply, and asks the server that did.
-func (cs *childChecks) replace(ctx context.Context, old, winner *trace.Hop, nest int) {
-	for _, c := range cs.list {
-		if c.hop == old {
-			c.cancel()
-		}
-	}
-	cs.start(ctx, winner, nest)
-}
-
-func (cs *childChecks) join(t *trace.Trace) {
-	cs.wg.Wait()
-	for _, c := range cs.list {
-		c.cancel()
-		if errors.Is(c.hop.Err, context.Canceled) {
-			abandon(c.hop)
-		}
-		if i := slices.Index(t.Hops, c.after); i >= 0 {
-			t.Hops = slices.Insert(t.Hops, i+1, c.hop)
-		}
-	}
 }
