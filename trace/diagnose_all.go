@@ -2,6 +2,7 @@ package trace
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -96,8 +97,10 @@ type variant struct {
 // first in the documented server order (the one the walk went on from).
 func (d *diagnosis) compare(zone string, q Question, replies []*Hop) {
 	var vs []*variant
-	for _, h := range replies {
-		key, text, ttls := replyKey(h)
+	keys := ReplyKeys(replies)
+	for j, h := range replies {
+		_, text, ttls := replyKey(h)
+		key := keys[j]
 		i := slices.IndexFunc(vs, func(v *variant) bool { return v.key == key })
 		if i < 0 {
 			vs = append(vs, &variant{key: key, text: text, ref: h.Outcome == Referral, ttls: ttls})
@@ -248,34 +251,90 @@ func (d *diagnosis) serials(zone string, replies []*Hop) {
 // other.
 func SerialLess(a, b uint32) bool { return a != b && int32(b-a) > 0 }
 
-// ReplyKey says what a reply says, in a form that is the same for two
-// replies that say the same thing: a referral's child zone, NS names and
-// usable glue, or an answer's outcome and records, each set sorted, names
-// in canonical form and TTLs left out. The inconsistent-referral and
-// inconsistent-answer findings compare replies by it; a hop with no usable
-// reply has the key of its outcome alone.
-func ReplyKey(h *Hop) string {
-	if !usableReply(h) {
-		return string(h.Outcome)
+// ReplyKeys says what each of replies, the replies of some servers of one
+// zone to one question, says, in a form that is the same for two replies
+// that say the same thing: a referral's child zone and NS names, or an
+// answer's outcome and records, each set sorted, names in canonical form
+// and TTLs left out. Glue is optional data: a server that leaves out the
+// addresses of a nameserver which another server gives says the same
+// thing, but servers that both give a name's addresses of one family, and
+// not the same ones, do not; such glue is in the keys. The
+// inconsistent-referral and inconsistent-answer findings compare replies
+// by it; a hop with no usable reply has the key of its outcome alone.
+func ReplyKeys(replies []*Hop) []string {
+	keys := make([]string, len(replies))
+	glue := make([]map[string]string, len(replies))
+	for i, h := range replies {
+		if !usableReply(h) {
+			keys[i] = string(h.Outcome)
+			continue
+		}
+		keys[i], _, _ = replyKey(h)
+		if h.Outcome == Referral {
+			glue[i] = glueSets(h.Referral)
+		}
 	}
-	key, _, _ := replyKey(h)
-	return key
+	// What the referrals with the same NS set give for each RRset of glue:
+	// the distinct address sets, in the order first given, and how many
+	// servers gave each.
+	type rrset struct{ key, name string }
+	given := map[rrset][]string{}
+	count := map[rrset]map[string]int{}
+	var order []rrset
+	for i, g := range glue {
+		for _, name := range slices.Sorted(maps.Keys(g)) {
+			k, addrs := rrset{keys[i], name}, g[name]
+			if count[k] == nil {
+				count[k] = map[string]int{}
+				order = append(order, k)
+			}
+			if count[k][addrs] == 0 {
+				given[k] = append(given[k], addrs)
+			}
+			count[k][addrs]++
+		}
+	}
+	out := slices.Clone(keys)
+	for _, k := range order {
+		sets := given[k]
+		if len(sets) < 2 {
+			continue // every server that gives it agrees
+		}
+		most := sets[0]
+		for _, s := range sets[1:] {
+			if count[k][s] > count[k][most] {
+				most = s
+			}
+		}
+		for i, g := range glue {
+			if g == nil || keys[i] != k.key {
+				continue
+			}
+			addrs, ok := g[k.name]
+			if !ok {
+				addrs = most // it left them out: it agrees with most
+			}
+			out[i] += "\nglue " + k.name + " " + addrs
+		}
+	}
+	return out
 }
 
 // replyKey says what a reply says, in a form that compares: the referral's
-// child zone, NS names and usable glue, or the outcome and the records,
-// each set sorted and without TTLs; text says the same for people, and
-// ttls is the records with their TTLs.
+// child zone and NS names, or the outcome and the records, each set sorted
+// and without TTLs; text says the same for people, with a referral's usable
+// glue, and ttls is the records with their TTLs.
 func replyKey(h *Hop) (key, text, ttls string) {
 	if h.Outcome == Referral && h.Referral != nil {
 		zone, ns, glue := delegationSets(h.Referral)
+		key = "referral " + zone + " (NS " + strings.Join(ns, ", ") + ")"
 		text = zone + " (NS " + strings.Join(ns, ", ")
 		if len(glue) == 0 {
 			text += "; no glue)"
 		} else {
 			text += "; glue " + strings.Join(glue, ", ") + ")"
 		}
-		return "referral " + text, text, ""
+		return key, text, ""
 	}
 	var recs, withTTL, vals []string
 	for _, r := range h.Answer {
@@ -312,6 +371,24 @@ func replyKey(h *Hop) (key, text, ttls string) {
 	return string(h.Outcome) + " " + strings.Join(recs, "\n"), text, strings.Join(withTTL, "\n")
 }
 
+// usableGlue gives the glue of r that the walk would use, as name and
+// address, sorted by name, then IPv4 before IPv6, each once.
+func usableGlue(r *Delegation) []Glue {
+	var gs []Glue
+	for _, g := range r.Glue {
+		if g.Ignored == ReasonNone {
+			gs = append(gs, Glue{Name: canon(g.Name), Addr: g.Addr.Unmap()})
+		}
+	}
+	slices.SortFunc(gs, func(a, b Glue) int {
+		if c := strings.Compare(a.Name, b.Name); c != 0 {
+			return c
+		}
+		return a.Addr.Compare(b.Addr)
+	})
+	return slices.Compact(gs)
+}
+
 // delegationSets gives what a referral says, in a form that compares: the
 // child zone, the NS names sorted, and the usable glue as "name address",
 // sorted by name, then IPv4 before IPv6.
@@ -320,34 +397,42 @@ func delegationSets(r *Delegation) (zone string, ns, glue []string) {
 		ns = append(ns, canon(n.Name))
 	}
 	slices.Sort(ns)
-	type g struct {
-		name string
-		addr netip.Addr
+	for _, g := range usableGlue(r) {
+		glue = append(glue, g.Name+" "+g.Addr.String())
 	}
-	var gs []g
-	for _, gl := range r.Glue {
-		if gl.Ignored == ReasonNone {
-			gs = append(gs, g{canon(gl.Name), gl.Addr.Unmap()})
+	return canon(r.Zone), slices.Compact(ns), glue
+}
+
+// glueSets gives the usable glue of r by RRset: "ns1.example.com. A" →
+// "192.0.2.1 192.0.2.2", the addresses sorted.
+func glueSets(r *Delegation) map[string]string {
+	sets := map[string]string{}
+	for _, g := range usableGlue(r) {
+		k := g.Name + " " + familyType(g.Addr)
+		if sets[k] != "" {
+			sets[k] += " "
 		}
+		sets[k] += g.Addr.String()
 	}
-	slices.SortFunc(gs, func(a, b g) int {
-		if c := strings.Compare(a.name, b.name); c != 0 {
-			return c
-		}
-		return a.addr.Compare(b.addr)
-	})
-	for _, x := range gs {
-		glue = append(glue, x.name+" "+x.addr.String())
+	return sets
+}
+
+// familyType gives the type of an address record for a: A or AAAA.
+func familyType(a netip.Addr) string {
+	if a.Is4() {
+		return "A"
 	}
-	return canon(r.Zone), slices.Compact(ns), slices.Compact(glue)
+	return "AAAA"
 }
 
 // referralDiff says how referral a differs from b, from a's side: "it
 // gives NS x. and glue x. 192.0.2.1, and lacks glue y. 192.0.2.2"; ok is
 // false when they delegate different zones, which no list of records says.
+// Glue counts only where both give addresses of one family for a name: an
+// address left out is not a difference.
 func referralDiff(a, b *Delegation) (diff string, ok bool) {
-	za, nsA, glueA := delegationSets(a)
-	zb, nsB, glueB := delegationSets(b)
+	za, nsA, _ := delegationSets(a)
+	zb, nsB, _ := delegationSets(b)
 	if za != zb {
 		return "", false
 	}
@@ -359,6 +444,21 @@ func referralDiff(a, b *Delegation) (diff string, ok bool) {
 			}
 		}
 		return out
+	}
+	// The glue of the RRsets both give, "name address" each.
+	setsA, setsB := glueSets(a), glueSets(b)
+	var glueA, glueB []string
+	for _, k := range slices.Sorted(maps.Keys(setsA)) {
+		if _, both := setsB[k]; !both || setsA[k] == setsB[k] {
+			continue
+		}
+		name, _, _ := strings.Cut(k, " ")
+		for _, x := range strings.Fields(setsA[k]) {
+			glueA = append(glueA, name+" "+x)
+		}
+		for _, x := range strings.Fields(setsB[k]) {
+			glueB = append(glueB, name+" "+x)
+		}
 	}
 	list := func(ns, glue []string) string {
 		var parts []string

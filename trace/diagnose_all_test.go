@@ -11,6 +11,7 @@ import (
 // More servers for the traces of --all.
 var (
 	gtldB = srv("b.gtld-servers.net.", "192.33.14.30", SourceGlue)
+	gtldC = srv("c.gtld-servers.net.", "192.26.92.30", SourceGlue)
 	ns1v6 = srv("ns1.example.com.", "2a01:4f8:10::1", SourceGlue)
 	ns3   = srv("ns3.example.com.", "151.80.30.3", SourceGlue)
 )
@@ -67,6 +68,24 @@ func TestDiagnoseConsistency(t *testing.T) {
 			ref("com.", gtldB, "example.com.", exNS, "ns1.example.com. 45.33.10.1", "ns2.example.com. 93.184.20.9"),
 		}, wwwA(ns1, "192.0.2.10")), []want{
 			{CodeInconsistentReferral, "com.", "b.gtld-servers.net.", "192.33.14.30", []int{2, 3}}}},
+		{"glue left out is not a difference", walkAll([]*Hop{
+			ref("com.", gtldA, "example.com.", exNS, exGlue...),
+			ref("com.", gtldB, "example.com.", exNS, exGlue[0]),
+		}, wwwA(ns1, "192.0.2.10")), nil},
+		{"no glue at all against glue", walkAll([]*Hop{
+			ref("com.", gtldA, "example.com.", exNS),
+			ref("com.", gtldB, "example.com.", exNS, exGlue...),
+		}, wwwA(ns1, "192.0.2.10")), nil},
+		{"AAAA glue left out is not a difference", walkAll([]*Hop{
+			ref("com.", gtldA, "example.com.", exNS, append(slices.Clone(exGlue), "ns1.example.com. 2a01:4f8:10::1")...),
+			ref("com.", gtldB, "example.com.", exNS, exGlue...),
+		}, wwwA(ns1, "192.0.2.10")), nil},
+		{"glue that conflicts, with a server between that leaves it out", walkAll([]*Hop{
+			ref("com.", gtldA, "example.com.", exNS, exGlue...),
+			ref("com.", gtldB, "example.com.", exNS, exGlue[0]),
+			ref("com.", gtldC, "example.com.", exNS, exGlue[0], "ns2.example.com. 93.184.20.9"),
+		}, wwwA(ns1, "192.0.2.10")), []want{
+			{CodeInconsistentReferral, "com.", "c.gtld-servers.net.", "192.26.92.30", []int{2, 4}}}},
 		{"order, case and TTLs of a referral do not count", walkAll([]*Hop{
 			ref("com.", gtldA, "example.com.", exNS, exGlue...),
 			func() *Hop {
@@ -175,18 +194,47 @@ func TestConsistencyMessages(t *testing.T) {
 	}
 }
 
-func TestReplyKey(t *testing.T) {
+func TestReplyKeys(t *testing.T) {
 	a := answer("example.com.", ns1, www, "www.example.com. 300 IN A 192.0.2.10", "WWW.example.com. 300 IN A 192.0.2.11")
 	b := answer("example.com.", ns2, www, "www.example.com. 60 IN A 192.0.2.11", "www.example.com. 60 IN A 192.0.2.10")
 	c := answer("example.com.", ns2, www, "www.example.com. 60 IN A 192.0.2.12")
-	if ReplyKey(a) != ReplyKey(b) {
-		t.Errorf("ReplyKey differs for the same RRset in another order, case and TTL:\n%q\n%q", ReplyKey(a), ReplyKey(b))
+	k := ReplyKeys([]*Hop{a, b, c, timeout("example.com.", ns1)})
+	if k[0] != k[1] {
+		t.Errorf("ReplyKeys differ for the same RRset in another order, case and TTL:\n%q\n%q", k[0], k[1])
 	}
-	if ReplyKey(a) == ReplyKey(c) {
-		t.Errorf("ReplyKey is the same for different RRsets: %q", ReplyKey(a))
+	if k[0] == k[2] {
+		t.Errorf("ReplyKeys are the same for different RRsets: %q", k[0])
 	}
-	if k := ReplyKey(timeout("example.com.", ns1)); k != string(Error) {
-		t.Errorf("ReplyKey(timeout) = %q, want %q", k, Error)
+	if k[3] != string(Error) {
+		t.Errorf("ReplyKeys(timeout) = %q, want %q", k[3], Error)
+	}
+
+	// Referrals: glue one server leaves out agrees with both sides of a
+	// conflict; the conflict itself does not.
+	full := ref("com.", gtldA, "example.com.", exNS, exGlue...)
+	none := ref("com.", gtldB, "example.com.", exNS)
+	moved := ref("com.", gtldC, "example.com.", exNS, exGlue[0], "ns2.example.com. 93.184.20.9")
+	for _, tt := range []struct {
+		name   string
+		hops   []*Hop
+		same   [][2]int
+		differ [][2]int
+	}{
+		{"left out", []*Hop{full, none}, [][2]int{{0, 1}}, nil},
+		{"conflict", []*Hop{full, moved}, nil, [][2]int{{0, 1}}},
+		{"left out beside a conflict", []*Hop{full, none, moved}, [][2]int{{0, 1}}, [][2]int{{0, 2}, {1, 2}}},
+	} {
+		k := ReplyKeys(tt.hops)
+		for _, p := range tt.same {
+			if k[p[0]] != k[p[1]] {
+				t.Errorf("%s: ReplyKeys %d and %d differ:\n%q\n%q", tt.name, p[0], p[1], k[p[0]], k[p[1]])
+			}
+		}
+		for _, p := range tt.differ {
+			if k[p[0]] == k[p[1]] {
+				t.Errorf("%s: ReplyKeys %d and %d are the same: %q", tt.name, p[0], p[1], k[p[0]])
+			}
+		}
 	}
 }
 

@@ -81,16 +81,20 @@ func rowsOf(l *level) []*tableRow {
 }
 
 // replyVariants numbers the distinct replies among hops, in the order first
-// given (trace.ReplyKey tells them apart): each hop's tag, "" when all
+// given (trace.ReplyKeys tells them apart): each hop's tag, "" when all
 // agree, and one hop that gave each reply.
 func replyVariants(hops []*trace.Hop) (tags map[*trace.Hop]string, first []*trace.Hop) {
+	var replies []*trace.Hop
+	for _, h := range hops {
+		if h != nil && h.Err == nil && h.Rcode >= 0 {
+			replies = append(replies, h)
+		}
+	}
+	keys := trace.ReplyKeys(replies)
 	index := map[string]int{}
 	tags = map[*trace.Hop]string{}
-	for _, h := range hops {
-		if h == nil || h.Err != nil || h.Rcode < 0 {
-			continue
-		}
-		k := trace.ReplyKey(h)
+	for j, h := range replies {
+		k := keys[j]
 		i, ok := index[k]
 		if !ok {
 			i = len(first)
