@@ -38,22 +38,46 @@ const (
 	CodeLongNSTTL         = trace.CodeLongNSTTL         // the zone's NS TTL makes the switch slow
 )
 
-// Severities maps every code to its severity: an error is what the change
-// would break.
-var Severities = map[string]trace.Severity{
-	CodeLameServer:        trace.SeverityError,
-	CodeUnreachableServer: trace.SeverityError,
-	CodeNSUnresolvable:    trace.SeverityError,
-	CodeMissingGlue:       trace.SeverityError,
-	CodeNSSetDiffers:      trace.SeverityError,
-	CodeMissingRecord:     trace.SeverityError,
-	CodeNewFailed:         trace.SeverityError,
-	CodeExtraRecord:       trace.SeverityWarning,
-	CodeCurrentFailed:     trace.SeverityWarning,
-	CodeTTLDiffers:        trace.SeverityInfo,
-	CodeOutcomeDiffers:    trace.SeverityInfo,
-	CodeSOADiffers:        trace.SeverityInfo,
-	CodeLongNSTTL:         trace.SeverityInfo,
+// codes is every problem code with its severity, in the order
+// docs/preflight.md lists them: an error is what the change would break.
+var codes = [...]struct {
+	code     string
+	severity trace.Severity
+}{
+	{CodeLameServer, trace.SeverityError},
+	{CodeUnreachableServer, trace.SeverityError},
+	{CodeNSUnresolvable, trace.SeverityError},
+	{CodeMissingGlue, trace.SeverityError},
+	{CodeNSSetDiffers, trace.SeverityError},
+	{CodeMissingRecord, trace.SeverityError},
+	{CodeNewFailed, trace.SeverityError},
+	{CodeExtraRecord, trace.SeverityWarning},
+	{CodeCurrentFailed, trace.SeverityWarning},
+	{CodeTTLDiffers, trace.SeverityInfo},
+	{CodeOutcomeDiffers, trace.SeverityInfo},
+	{CodeSOADiffers, trace.SeverityInfo},
+	{CodeLongNSTTL, trace.SeverityInfo},
+}
+
+// Codes lists every problem code, in the order docs/preflight.md lists
+// them. The slice is the caller's.
+func Codes() []string {
+	out := make([]string, len(codes))
+	for i, c := range codes {
+		out[i] = c.code
+	}
+	return out
+}
+
+// SeverityOf gives the severity of a problem code, or "" for a code that
+// is not one of Compare's.
+func SeverityOf(code string) trace.Severity {
+	for _, c := range codes {
+		if c.code == code {
+			return c.severity
+		}
+	}
+	return ""
 }
 
 // Input is what Compare compares: the traces of the same questions through
@@ -212,7 +236,7 @@ type nsSet struct {
 }
 
 func (c *comparison) add(p Problem) {
-	p.Severity = Severities[p.Code]
+	p.Severity = SeverityOf(p.Code)
 	c.r.Problems = append(c.r.Problems, p)
 }
 
@@ -254,79 +278,108 @@ func apexNS(h *trace.Hop, zone string) []trace.NS {
 // servers says how each address of each proposed server answered for the
 // zone, from the trace that asked them all.
 func (c *comparison) servers(st *trace.Trace, news []*trace.Trace) {
-	type group struct {
-		srv  Server
-		hops []*trace.Hop
+	groups, lookups := c.serverHops(st)
+	for _, g := range groups {
+		c.judge(g)
 	}
-	var groups []*group
-	var lookups []*trace.Trace
-	if st != nil {
-		for _, h := range st.Hops {
-			if h.Simulated && h.Referral != nil && dns.CanonicalName(h.Referral.Zone) == c.zone {
-				lookups = append(lookups, h.Lookups...)
-			}
-			if h.Simulated || dns.CanonicalName(h.Zone) != c.zone || h.Outcome == trace.Abandoned {
-				continue
-			}
-			switch h.Purpose {
-			case trace.PurposeWalk, trace.PurposeSOA, trace.PurposeChildNS:
-			default:
-				continue
-			}
-			name := dns.CanonicalName(h.Server.Name)
-			i := slices.IndexFunc(groups, func(g *group) bool { return g.srv.Name == name && g.srv.Addr == h.Server.Addr })
-			if i < 0 {
-				groups = append(groups, &group{srv: Server{Name: name, Addr: h.Server.Addr, Source: h.Server.Source}})
-				i = len(groups) - 1
-			}
-			groups[i].hops = append(groups[i].hops, h)
+	c.unasked(st, lookups)
+	slices.SortStableFunc(c.r.Servers, func(a, b Server) int {
+		return cmp.Or(strings.Compare(a.Name, b.Name), a.Addr.Compare(b.Addr))
+	})
+	for _, s := range c.r.Servers {
+		if s.Authoritative && s.NS != nil {
+			c.r.NewNS = s.NS
+			break
 		}
 	}
-	for _, g := range groups {
-		s := &g.srv
-		replied := slices.ContainsFunc(g.hops, func(h *trace.Hop) bool { return h.Rcode >= 0 })
-		for _, h := range g.hops {
-			switch h.Purpose {
-			case trace.PurposeChildNS:
-				s.NS = apexNS(h, c.zone)
-			default:
-				if s.SOA == nil && h.Outcome == trace.Answer && h.AA {
-					for _, rr := range h.Answer {
-						if soa, ok := rr.(*dns.SOA); ok && dns.CanonicalName(soa.Hdr.Name) == c.zone {
-							s.SOA = soa
-						}
+}
+
+// serverGroup is the hops that asked one address of one proposed server.
+type serverGroup struct {
+	srv  Server
+	hops []*trace.Hop
+}
+
+// serverHops groups the hops of st that asked the proposed servers as
+// authorities for the zone, by name and address, and gathers the lookups
+// of the proposed names' addresses.
+func (c *comparison) serverHops(st *trace.Trace) (groups []*serverGroup, lookups []*trace.Trace) {
+	if st == nil {
+		return nil, nil
+	}
+	for _, h := range st.Hops {
+		if h.Simulated && h.Referral != nil && dns.CanonicalName(h.Referral.Zone) == c.zone {
+			lookups = append(lookups, h.Lookups...)
+		}
+		if h.Simulated || dns.CanonicalName(h.Zone) != c.zone || h.Outcome == trace.Abandoned {
+			continue
+		}
+		switch h.Purpose {
+		case trace.PurposeWalk, trace.PurposeSOA, trace.PurposeChildNS:
+		default:
+			continue
+		}
+		name := dns.CanonicalName(h.Server.Name)
+		i := slices.IndexFunc(groups, func(g *serverGroup) bool { return g.srv.Name == name && g.srv.Addr == h.Server.Addr })
+		if i < 0 {
+			groups = append(groups, &serverGroup{srv: Server{Name: name, Addr: h.Server.Addr, Source: h.Server.Source}})
+			i = len(groups) - 1
+		}
+		groups[i].hops = append(groups[i].hops, h)
+	}
+	return groups, lookups
+}
+
+// judge says how one address of a proposed server answered: its NS set,
+// its SOA, and whether it is authoritative, lame or unreachable.
+func (c *comparison) judge(g *serverGroup) {
+	s := &g.srv
+	replied := slices.ContainsFunc(g.hops, func(h *trace.Hop) bool { return h.Rcode >= 0 })
+	for _, h := range g.hops {
+		switch h.Purpose {
+		case trace.PurposeChildNS:
+			s.NS = apexNS(h, c.zone)
+		default:
+			if s.SOA == nil && h.Outcome == trace.Answer && h.AA {
+				for _, rr := range h.Answer {
+					if soa, ok := rr.(*dns.SOA); ok && dns.CanonicalName(soa.Hdr.Name) == c.zone {
+						s.SOA = soa
 					}
 				}
 			}
 		}
-		walk := g.hops[0]
-		for _, h := range g.hops {
-			if h.Purpose == trace.PurposeWalk {
-				walk = h
-			}
-		}
-		switch {
-		case !replied:
-			s.Status = "no reply"
-			s.Err = "no reply"
-			if walk.Err != nil {
-				s.Err = walk.Err.Error()
-			}
-			c.add(Problem{Code: CodeUnreachableServer, Name: c.zone, Server: &trace.Server{Name: s.Name, Addr: s.Addr},
-				Message: fmt.Sprintf("%s, a proposed nameserver of %s, did not reply (%s): resolvers that pick it after the switch wait, then ask another", serverText(*s), c.zone, s.Err)})
-		case walk.Outcome == trace.Answer && walk.AA:
-			s.Authoritative, s.Status = true, "authoritative"
-		default:
-			s.Status, s.Err = lameText(walk)
-			c.add(Problem{Code: CodeLameServer, Name: c.zone, Server: &trace.Server{Name: s.Name, Addr: s.Addr},
-				Message: fmt.Sprintf("%s, a proposed nameserver of %s, does not answer for the zone with authority (%s): after the switch, resolvers that pick it get no answer from it", serverText(*s), c.zone, s.Err)})
-		}
-		if s.Authoritative && s.NS != nil {
-			c.sawNS(s.NS, serverText(*s))
-		}
-		c.r.Servers = append(c.r.Servers, *s)
 	}
-	// The proposed names that no query could be sent to.
+	walk := g.hops[0]
+	for _, h := range g.hops {
+		if h.Purpose == trace.PurposeWalk {
+			walk = h
+		}
+	}
+	switch {
+	case !replied:
+		s.Status = "no reply"
+		s.Err = "no reply"
+		if walk.Err != nil {
+			s.Err = walk.Err.Error()
+		}
+		c.add(Problem{Code: CodeUnreachableServer, Name: c.zone, Server: &trace.Server{Name: s.Name, Addr: s.Addr},
+			Message: fmt.Sprintf("%s, a proposed nameserver of %s, did not reply (%s): resolvers that pick it after the switch wait, then ask another", serverText(*s), c.zone, s.Err)})
+	case walk.Outcome == trace.Answer && walk.AA:
+		s.Authoritative, s.Status = true, "authoritative"
+	default:
+		s.Status, s.Err = lameText(walk)
+		c.add(Problem{Code: CodeLameServer, Name: c.zone, Server: &trace.Server{Name: s.Name, Addr: s.Addr},
+			Message: fmt.Sprintf("%s, a proposed nameserver of %s, does not answer for the zone with authority (%s): after the switch, resolvers that pick it get no answer from it", serverText(*s), c.zone, s.Err)})
+	}
+	if s.Authoritative && s.NS != nil {
+		c.sawNS(s.NS, serverText(*s))
+	}
+	c.r.Servers = append(c.r.Servers, *s)
+}
+
+// unasked says why each proposed name that no query was sent to was not
+// asked: no glue, no address, or a walk that failed before.
+func (c *comparison) unasked(st *trace.Trace, lookups []*trace.Trace) {
 	for _, ns := range c.r.Proposed.NS {
 		name := dns.CanonicalName(ns.Name)
 		if slices.ContainsFunc(c.r.Servers, func(s Server) bool { return s.Name == name }) {
@@ -346,15 +399,6 @@ func (c *comparison) servers(st *trace.Trace, news []*trace.Trace) {
 			s.Err = st.Err.Error()
 		}
 		c.r.Servers = append(c.r.Servers, s)
-	}
-	slices.SortStableFunc(c.r.Servers, func(a, b Server) int {
-		return cmp.Or(strings.Compare(a.Name, b.Name), a.Addr.Compare(b.Addr))
-	})
-	for _, s := range c.r.Servers {
-		if s.Authoritative && s.NS != nil {
-			c.r.NewNS = s.NS
-			break
-		}
 	}
 }
 
@@ -512,7 +556,7 @@ func (c *comparison) records(cur, nxt []*trace.Trace) {
 			sevs = append(sevs, p.Severity)
 		}
 		if rec.Against == "proposed" && len(rec.Diffs) > 0 {
-			sevs = append(sevs, Severities[CodeNSSetDiffers]) // reported once for all, by nsProblems
+			sevs = append(sevs, SeverityOf(CodeNSSetDiffers)) // reported once for all, by nsProblems
 		}
 		for _, sev := range sevs {
 			if rec.Severity == "" || sev.Rank() < rec.Severity.Rank() {

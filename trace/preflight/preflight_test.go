@@ -161,7 +161,7 @@ func TestMigration(t *testing.T) {
 		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(wantCodes, "\n"))
 	}
 	for _, p := range r.Problems {
-		if p.Severity != preflight.Severities[p.Code] || p.Message == "" {
+		if p.Severity != preflight.SeverityOf(p.Code) || p.Severity == "" || p.Message == "" {
 			t.Errorf("problem %s: severity %s, message %q", p.Code, p.Severity, p.Message)
 		}
 	}
