@@ -19,6 +19,7 @@ type manifest struct {
 	servers []serverLine
 	serves  []serveLine
 	faults  []faultLine
+	signs   []signLine
 }
 
 type serverLine struct {
@@ -111,6 +112,13 @@ func (m *manifest) add(n int, verb string, args []string) error {
 		var err error
 		m.host, err = parseHostNetwork(args[0])
 		return err
+	case "sign": // sign ZONE [OPTION...]
+		l, err := parseSignLine(args)
+		if err != nil {
+			return err
+		}
+		l.line = n
+		m.signs = append(m.signs, l)
 	case "fault":
 		d, err := parseFaultLine(args)
 		if err != nil {

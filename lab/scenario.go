@@ -15,6 +15,7 @@
 //	serve NAME ZONE [ZONE...]      # NAME also serves these zones
 //	fault NAME[@ADDR] FAULT [ARG]  # a fault of a server, or of one address; NAME may be *
 //	host NETWORK                   # the lab's own host: dual-stack, ipv4-only, ipv6-only or offline
+//	sign ZONE [OPTION...]          # ZONE is signed when the lab loads (sign.go, parseSignLine)
 //
 // FAULT is the value of a FaultKind constant, with its argument if it takes
 // one ("down", "delay 10ms", ...); the comment of the constant says what it
@@ -66,6 +67,7 @@ type Scenario struct {
 	zones   []*zone            // sorted by origin in canonical order
 	servers map[string]*server // by canonical name
 	names   []string           // server names, sorted
+	signed  map[string]*Signed // by origin, the zones a sign directive signs
 }
 
 // Server describes one nameserver of a scenario.
@@ -196,6 +198,9 @@ func parse(name string, files map[string][]byte) (*Scenario, error) {
 		}
 	}
 	s.notes, s.host = m.notes, m.host
+	if err := s.signZones(m.signs); err != nil {
+		return nil, err
+	}
 	if err := s.addServers(m); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,115 @@
+package lab
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/miekg/dns"
+	"github.com/nstrace/nstrace/dnssec"
+)
+
+// signedFiles is the base scenario signed from the root down.
+func signedFiles(conf string) map[string][]byte {
+	return files(map[string]string{ManifestName: conf})
+}
+
+// TestSignDirective signs the base scenario from the root down, checks
+// that the servers hold each zone's DNSKEY and the DS of its child, and
+// that the lab's anchor validates the chain.
+func TestSignDirective(t *testing.T) {
+	s, err := Parse("signed", signedFiles("sign .\nsign com. nsec3 optout\nsign example.com. ed25519 csk\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Signed("example.com") == nil || s.Signed("com.") == nil || len(s.Anchors()) != 1 {
+		t.Fatalf("Signed(example.com) = %v, Signed(com.) = %v, Anchors() = %v", s.Signed("example.com"), s.Signed("com."), s.Anchors())
+	}
+	if k := s.Signed("example.com.").Keys; len(k) != 1 || k[0].Algorithm != dns.ED25519 || k[0].Flags != 257 {
+		t.Errorf("example.com. keys = %v, want one ED25519 CSK", k)
+	}
+	hosts := s.hosts()
+	ask := func(addr, name string, qtype uint16) []dns.RR {
+		h := hosts[netip.MustParseAddr(addr)]
+		if h == nil {
+			t.Fatalf("no host %s", addr)
+		}
+		return h.respond(query(name, qtype, 1232), "udp").Answer
+	}
+	if a := ask("192.5.6.30", "example.com.", dns.TypeDS); len(a) != 1 || a[0].(*dns.DS).KeyTag != s.Signed("example.com.").DS[0].KeyTag {
+		t.Errorf("com.'s server: example.com. DS = %v, want %v", a, s.Signed("example.com.").DS)
+	}
+	if a := ask("192.0.2.1", "example.com.", dns.TypeDNSKEY); len(a) != 1 {
+		t.Errorf("example.com.'s server: DNSKEY = %v, want its CSK", a)
+	}
+	if a := ask("192.5.6.30", "com.", dns.TypeNSEC3PARAM); len(a) != 1 {
+		t.Errorf("com.'s server: NSEC3PARAM = %v, want one", a)
+	}
+
+	// The chain, from the lab's anchor.
+	v := &dnssec.Validator{}
+	of := func(origin, name string, types ...uint16) []dns.RR {
+		var out []dns.RR
+		for _, rr := range s.Signed(origin).Records {
+			t := rr.Header().Rrtype
+			if sig, ok := rr.(*dns.RRSIG); ok {
+				t = sig.TypeCovered
+			}
+			for _, want := range types {
+				if t == want && (name == "" || strings.EqualFold(rr.Header().Name, name)) {
+					out = append(out, rr)
+				}
+			}
+		}
+		return out
+	}
+	z := v.Keys(dnssec.AnchorLink(s.Anchors(), "."), of(".", ".", dns.TypeDNSKEY))
+	z = v.Keys(v.Delegation(z, "com.", of(".", "com.", dns.TypeNS, dns.TypeDS)), of("com.", "com.", dns.TypeDNSKEY))
+	z = v.Keys(v.Delegation(z, "example.com.", of("com.", "example.com.", dns.TypeNS, dns.TypeDS)), of("example.com.", "example.com.", dns.TypeDNSKEY))
+	if z.Status != dnssec.Secure || len(z.Findings) > 0 {
+		t.Errorf("example.com. from the lab's anchor: %s %v, want secure", z.Status, z.Findings)
+	}
+	a := v.Answer(z, "nope.example.com.", dns.TypeA, dns.RcodeNameError, nil,
+		append(of("example.com.", "example.com.", dns.TypeSOA), of("example.com.", "", dns.TypeNSEC)...))
+	if a.Status != dnssec.Secure {
+		t.Errorf("NXDOMAIN in example.com.: %s %v, want secure", a.Status, a.Findings)
+	}
+}
+
+// TestSignDirectiveFault checks that a fault of the directive reaches
+// the zone: unsigned-with-ds leaves the zone unsigned, its DS published.
+func TestSignDirectiveFault(t *testing.T) {
+	s, err := Parse("signed", signedFiles("sign .\nsign com.\nsign example.com. unsigned-with-ds\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := s.hosts()[netip.MustParseAddr("192.0.2.1")]
+	if a := h.respond(query("example.com.", dns.TypeDNSKEY, 1232), "udp").Answer; len(a) != 0 {
+		t.Errorf("example.com. DNSKEY = %v, want none", a)
+	}
+	h = s.hosts()[netip.MustParseAddr("192.5.6.30")]
+	if a := h.respond(query("example.com.", dns.TypeDS, 1232), "udp").Answer; len(a) != 1 {
+		t.Errorf("com.'s example.com. DS = %v, want one", a)
+	}
+}
+
+func TestSignDirectiveErrors(t *testing.T) {
+	tests := []struct{ conf, err string }{
+		{"sign\n", "lab.conf:1: sign needs a zone"},
+		{"sign nope.\n", "lab.conf:1: sign: no zone nope."},
+		{"sign com. bogus\n", `lab.conf:1: sign: unknown option "bogus"`},
+		{"sign com. 13 14\n", `lab.conf:1: sign: unknown option "14"`},
+		{"sign com. optout\n", "lab.conf:1: sign: iterations, salt and optout need nsec3"},
+		{"sign com. nsec3 salt=abc\n", `lab.conf:1: sign: bad salt "abc"`},
+		{"sign com. nsec3 iterations=70000\n", `lab.conf:1: sign: bad iterations "70000"`},
+		{"sign com.\nsign com.\n", "lab.conf:2: sign: zone com. is signed twice"},
+		{"sign com. ed448\n", "sign com.: algorithm 16 cannot be generated"},
+		{"sign a..b\n", `lab.conf:1: bad zone name "a..b"`},
+	}
+	for _, tc := range tests {
+		_, err := Parse("", signedFiles(tc.conf))
+		if err == nil || !strings.Contains(err.Error(), tc.err) {
+			t.Errorf("Parse(%q) error = %v, want %q", tc.conf, err, tc.err)
+		}
+	}
+}
