@@ -21,22 +21,35 @@ func digLikeFlags(cmd *cobra.Command, o *options) {
 	f.BoolVar(&o.noFollow, "no-follow", false, "stop at a CNAME instead of following it to its target")
 	f.StringVar(&o.live, "live", "auto", "write hops as their replies arrive: auto (when stdout is a terminal), always or never")
 
-	fixed := func(values ...string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	completeFlags(cmd, map[string][]string{
+		"output":  outputFormats,
+		"fail-on": failOnValues,
+		"live":    {"auto", "always", "never"},
+		"class":   {"IN"},
+		"type":    commonTypes,
+	})
+}
+
+// completeFlags registers the values shell completion offers for cmd's
+// flags: those given, and the ones every command shares (--color, --hedge,
+// --lab).
+func completeFlags(cmd *cobra.Command, values map[string][]string) {
+	fixed := func(values ...string) cobra.CompletionFunc {
 		return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 			return values, cobra.ShellCompDirectiveNoFileComp
 		}
 	}
-	for flag, fn := range map[string]func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective){
-		"output": fixed(outputFormats...),
-		"color":  fixed("auto", "always", "never"),
-		"live":   fixed("auto", "always", "never"),
-		"class":  fixed("IN"),
-		"type":   fixed(commonTypes...),
-		"hedge":  fixed("auto", "off"),
+	funcs := map[string]cobra.CompletionFunc{
+		"color": fixed("auto", "always", "never"),
+		"hedge": fixed("auto", "off"),
 		"lab": func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 			return []string{"demo"}, cobra.ShellCompDirectiveDefault // and files
 		},
-	} {
+	}
+	for flag, v := range values {
+		funcs[flag] = fixed(v...)
+	}
+	for flag, fn := range funcs {
 		if cmd.Flags().Lookup(flag) != nil {
 			cmd.RegisterFlagCompletionFunc(flag, fn)
 		}

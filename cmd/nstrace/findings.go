@@ -16,6 +16,9 @@ type failOnFlag string
 
 const failNever = "never"
 
+// failOnValues are the values of --fail-on, for completion too.
+var failOnValues = []string{string(trace.SeverityError), string(trace.SeverityWarning), failNever}
+
 func (f *failOnFlag) String() string {
 	if *f == "" {
 		return string(trace.SeverityError)
@@ -24,12 +27,11 @@ func (f *failOnFlag) String() string {
 }
 
 func (f *failOnFlag) Set(s string) error {
-	switch s {
-	case string(trace.SeverityError), string(trace.SeverityWarning), failNever:
-		*f = failOnFlag(s)
-		return nil
+	if !slices.Contains(failOnValues, s) {
+		return fmt.Errorf("want error, warning or never")
 	}
-	return fmt.Errorf("want error, warning or never")
+	*f = failOnFlag(s)
+	return nil
 }
 
 func (f *failOnFlag) Type() string { return "error|warning|never" }

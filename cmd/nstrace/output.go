@@ -10,7 +10,7 @@ import (
 )
 
 // outputFormats are the values of --output, for help and completion.
-var outputFormats = []string{"tree", "json", "dig", "dot"}
+var outputFormats = []string{"tree", "json", "jsonl", "dig", "dot"}
 
 // output is one output format: how to write a whole trace, and, for the
 // formats that can be written as the walk happens, how to start doing so.
