@@ -58,7 +58,6 @@ func (r *Resolver) Trace(ctx context.Context, name string, qtype uint16) (*trace
 		t.Duration = time.Since(w.start)
 	}
 	t.Number()
-	t.Findings = trace.Diagnose(t)
 	return t, t.Err
 }
 

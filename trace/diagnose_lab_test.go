@@ -37,11 +37,7 @@ func runLab(t *testing.T, scenario, name string, qtype uint16, opts resolver.Opt
 	if tr == nil {
 		t.Fatalf("Trace(%q) = nil", name)
 	}
-	got := trace.Diagnose(tr)
-	if tr.Findings != nil && dump(tr.Findings) != dump(got) {
-		t.Errorf("Trace(%q) findings differ from Diagnose of the trace:\n%s\nwant:\n%s", name, dump(tr.Findings), dump(got))
-	}
-	tr.Findings = got
+	tr.Findings = trace.Diagnose(tr) // the caller's job, not the resolver's
 	return tr
 }
 

@@ -2,16 +2,21 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"strconv"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/nstrace/nstrace/lab"
 	"github.com/nstrace/nstrace/resolver"
 )
 
 // engineFlags binds the flags that tune the walk: where and how long to
 // ask, and the limits that keep every walk finite.
-func engineFlags(f *pflag.FlagSet, e *resolver.Options) {
+func engineFlags(f *pflag.FlagSet, o *options) {
+	e := &o.engine
+	f.StringVar(&o.rootHints, "root-hints", "", "read root hints from `FILE` (IANA named.root format) instead of the embedded ones")
 	f.Uint16VarP(&e.Port, "port", "p", resolver.DefaultPort, "query every server on port `N`")
 	f.DurationVar(&e.Timeout, "timeout", resolver.DefaultTimeout, "wait at most this long for each reply")
 	f.IntVar(&e.Tries, "tries", resolver.DefaultTries, "ask an address that times out up to `N` times in all")
@@ -23,7 +28,8 @@ func engineFlags(f *pflag.FlagSet, e *resolver.Options) {
 	f.IntVar(&e.MaxNS, "max-ns", resolver.DefaultMaxNS, "consider at most `N` nameserver names per referral")
 	f.IntVar(&e.MaxAddrs, "max-addrs", resolver.DefaultMaxAddrs, "ask at most `N` addresses per nameserver name")
 	f.IntVar(&e.MaxCNAME, "max-cname", resolver.DefaultMaxCNAME, "follow at most `N` CNAMEs")
-	allFlags(f, e) // all.go: --all, --parallel
+	f.BoolVar(&e.All, "all", false, "ask every address of every nameserver at each zone, in parallel, with the zone's SOA and NS, and compare their replies (a table per zone); raises --max-queries to "+strconv.Itoa(resolver.DefaultMaxQueriesAll)+" unless it is given")
+	f.IntVar(&e.Parallel, "parallel", resolver.DefaultParallel, "with --all, send at most `N` queries at once to the servers of a zone")
 }
 
 // checkEngine rejects values the flags accept but the walk cannot use.
@@ -80,3 +86,64 @@ func (h *hedgeValue) Set(s string) error {
 }
 
 func (h *hedgeValue) Type() string { return "duration|auto|off" }
+
+// engineOptions checks the engine's flags and makes the resolver's options
+// of them (see resolverOptions).
+func engineOptions(o options) (ropts resolver.Options, closeLab func(), err error) {
+	if err := digLikeEngine(&o); err != nil {
+		return ropts, func() {}, usageError{err}
+	}
+	if err := checkEngine(o.engine); err != nil {
+		return ropts, func() {}, usageError{err}
+	}
+	ropts, closeLab, err = resolverOptions(o)
+	if !o.budgetGiven {
+		ropts.MaxQueries = 0 // resolver.New's default: more with --all
+	}
+	return ropts, closeLab, err
+}
+
+// resolverOptions completes the engine's options from the flags: the root
+// hints file, the lab, and netDial outside the lab. closeLab stops
+// the lab, if one was started.
+func resolverOptions(o options) (ropts resolver.Options, closeLab func(), err error) {
+	ropts, closeLab = o.engine, func() {}
+	if o.rootHints != "" {
+		f, err := os.Open(o.rootHints)
+		if err != nil {
+			return ropts, closeLab, usageError{err}
+		}
+		ropts.RootHints, err = resolver.ParseRootHints(o.rootHints, f)
+		f.Close()
+		if err != nil {
+			return ropts, closeLab, usageError{fmt.Errorf("root hints: %w", err)}
+		}
+	}
+	if o.lab != "" {
+		var s *lab.Scenario
+		if o.lab == "demo" {
+			s = lab.Demo()
+		} else if s, err = lab.Load(o.lab); err != nil {
+			return ropts, closeLab, usageError{err}
+		}
+		l, err := lab.Start(s)
+		if err != nil {
+			return ropts, closeLab, fmt.Errorf("starting the lab: %w", err)
+		}
+		closeLab = func() { l.Close() }
+		ropts.Dial = l.Dial // it maps written addresses to loopback and refuses all else
+		if ropts.RootHints == nil {
+			ropts.RootHints = l.RootHints()
+		}
+	}
+	if ropts.Dial == nil {
+		ropts.Dial = netDial
+	}
+	return ropts, closeLab, nil
+}
+
+// netDial dials the servers of a trace outside the lab; nil is the
+// resolver's own net.Dialer. The package's tests set it in TestMain to one
+// that refuses every address but loopback, so that no test, and no script
+// run in the test binary, can send a query off the machine.
+var netDial resolver.DialFunc

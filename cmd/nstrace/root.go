@@ -9,9 +9,10 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
-	"github.com/nstrace/nstrace/lab"
 	"github.com/nstrace/nstrace/resolver"
+	"github.com/nstrace/nstrace/trace"
 )
 
 // usageError marks an error as the user's: exit code 2, nothing on stdout.
@@ -19,22 +20,27 @@ type usageError struct{ error }
 
 func (e usageError) Unwrap() error { return e.error }
 
-// options are the flags of the root command.
+// options are the flags of every command: the root command's (a trace, or
+// a list of them with -f) and preflight's, which binds those it has.
 type options struct {
 	rootHints string
 	engine    resolver.Options // bound to the engine's flags (engine.go)
-	output    string
-	json      bool
-	color     string
-	noTimings bool
-	lab       string
-	failOn    failOnFlag
-	dig       digFlags // -q, -t, -c, -x
-	ipv4      bool
-	ipv6      bool
-	noFollow  bool
-	live      string
-	batch     batchFlags // -f, -j, -v (batch.go)
+	// budgetGiven is set when --max-queries was given; else the budget is
+	// left to resolver.New, which raises it for --all.
+	budgetGiven bool
+	to          string // preflight --to
+	output      string
+	json        bool
+	color       string
+	noTimings   bool
+	lab         string
+	failOn      failOnFlag
+	dig         digFlags // -q, -t, -c, -x
+	ipv4        bool
+	ipv6        bool
+	noFollow    bool
+	live        string
+	batch       batchFlags // -f, -j, -v (batch.go)
 }
 
 // Main runs nstrace with args and returns the exit code. It is main without
@@ -96,6 +102,7 @@ done, in order, and exits 130.
 		SilenceUsage:      true,
 		SilenceErrors:     true,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.budgetGiven = cmd.Flags().Changed("max-queries")
 			if o.batchMode() {
 				return runBatch(cmd.Context(), o, args, cmd.InOrStdin(), stdout, cmd.ErrOrStderr())
 			}
@@ -103,13 +110,10 @@ done, in order, and exits 130.
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.rootHints, "root-hints", "", "read root hints from `FILE` (IANA named.root format) instead of the embedded ones")
-	engineFlags(f, &o.engine)
+	engineFlags(f, &o)
 	delegateFlags(f, &o.engine.Delegate)
 	f.StringVarP(&o.output, "output", "o", "tree", "output format: tree, json, jsonl (one JSON document a line, for -f), dig (the layout of dig +trace) or dot (a Graphviz graph)")
-	f.BoolVar(&o.json, "json", false, "same as --output json")
-	f.StringVar(&o.color, "color", "auto", "colour: auto (on a terminal, unless NO_COLOR is set), always or never")
-	f.BoolVar(&o.noTimings, "no-timings", false, "hide timings, so that outputs compare byte for byte")
+	outputFlags(f, &o)
 	f.StringVar(&o.lab, "lab", "", "trace inside a lab served on loopback: a scenario `DIR` or .txtar file, or \"demo\"")
 	findingsFlags(f, &o.failOn, &o.engine.NoChildNS)
 	batchModeFlags(f, &o.batch)
@@ -120,6 +124,14 @@ done, in order, and exits 130.
 	return cmd
 }
 
+// outputFlags binds the flags of the output that every command has.
+func outputFlags(f *pflag.FlagSet, o *options) {
+	f.BoolVar(&o.json, "json", false, "same as --output json")
+	f.StringVar(&o.color, "color", "auto", "colour: auto (on a terminal, unless NO_COLOR is set), always or never")
+	f.BoolVar(&o.noTimings, "no-timings", false, "hide timings, so that outputs compare byte for byte")
+}
+
+// run traces the one name that args give and writes it as o says.
 func run(ctx context.Context, o options, args []string, stdout, stderr io.Writer) error {
 	q, err := parseArgs(args, o.dig, o.engine.Port)
 	if err != nil {
@@ -170,6 +182,7 @@ func run(ctx context.Context, o options, args []string, stdout, stderr io.Writer
 		}
 		return usageError{walkErr}
 	}
+	t.Findings = trace.Diagnose(t)
 	if lv != nil {
 		err = lv.done(t)
 	} else {
@@ -184,64 +197,7 @@ func run(ctx context.Context, o options, args []string, stdout, stderr io.Writer
 	return checkFindings(t, o.failOn)
 }
 
-// engineOptions checks the engine's flags and makes the resolver's options
-// of them (see resolverOptions).
-func engineOptions(o options) (ropts resolver.Options, closeLab func(), err error) {
-	if err := digLikeEngine(&o); err != nil {
-		return ropts, func() {}, usageError{err}
-	}
-	if err := checkEngine(o.engine); err != nil {
-		return ropts, func() {}, usageError{err}
-	}
-	return resolverOptions(o)
-}
-
-// resolverOptions completes the engine's options from the flags: the root
-// hints file, the lab, and netDial outside the lab. closeLab stops
-// the lab, if one was started.
-func resolverOptions(o options) (ropts resolver.Options, closeLab func(), err error) {
-	ropts, closeLab = o.engine, func() {}
-	if o.rootHints != "" {
-		f, err := os.Open(o.rootHints)
-		if err != nil {
-			return ropts, closeLab, usageError{err}
-		}
-		ropts.RootHints, err = resolver.ParseRootHints(o.rootHints, f)
-		f.Close()
-		if err != nil {
-			return ropts, closeLab, usageError{fmt.Errorf("root hints: %w", err)}
-		}
-	}
-	if o.lab != "" {
-		var s *lab.Scenario
-		if o.lab == "demo" {
-			s = lab.Demo()
-		} else if s, err = lab.Load(o.lab); err != nil {
-			return ropts, closeLab, usageError{err}
-		}
-		l, err := lab.Start(s)
-		if err != nil {
-			return ropts, closeLab, fmt.Errorf("starting the lab: %w", err)
-		}
-		closeLab = func() { l.Close() }
-		ropts.Dial = l.Dial // it maps written addresses to loopback and refuses all else
-		if ropts.RootHints == nil {
-			ropts.RootHints = l.RootHints()
-		}
-	}
-	if ropts.Dial == nil {
-		ropts.Dial = netDial
-	}
-	return ropts, closeLab, nil
-}
-
 // oneLine keeps an error message to one line, as the exit contract promises.
 func oneLine(err error) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", "; ")), " ")
 }
-
-// netDial dials the servers of a trace outside the lab; nil is the
-// resolver's own net.Dialer. The package's tests set it in TestMain to one
-// that refuses every address but loopback, so that no test, and no script
-// run in the test binary, can send a query off the machine.
-var netDial resolver.DialFunc

@@ -13,45 +13,26 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/nstrace/nstrace/internal/labtest"
+	run "github.com/nstrace/nstrace/preflight"
 	"github.com/nstrace/nstrace/resolver"
 	"github.com/nstrace/nstrace/trace"
 	"github.com/nstrace/nstrace/trace/preflight"
 )
 
 // check runs a preflight check of zone on the migration lab, on loopback,
-// as nstrace preflight does: each question through the delegation in place
-// and through the proposed one, and the zone's SOA with every proposed
-// server asked.
+// as nstrace preflight does (package preflight at the top of the module):
+// each question through the delegation in place and through the proposed
+// one, and the zone's SOA with every proposed server asked.
 func check(t *testing.T, zone string, proposed *trace.Delegation, questions ...trace.Question) *preflight.Report {
 	t.Helper()
 	l := labtest.Start(t, "migration")
-	base := resolver.Options{Dial: l.Dial, RootHints: l.RootHints(), Timeout: time.Second, HedgeDelay: -1}
-	cur, nxt, all := base, base, base
-	nxt.Delegate = []*trace.Delegation{proposed}
-	all.Delegate, all.All = nxt.Delegate, true
-	in := preflight.Input{Zone: zone, Proposed: proposed}
-	for _, o := range []resolver.Options{cur, nxt} {
-		r, err := resolver.New(o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ts []*trace.Trace
-		for _, q := range questions {
-			tr, _ := r.Trace(context.Background(), q.Name, q.Qtype)
-			ts = append(ts, tr)
-		}
-		if in.Current == nil {
-			in.Current = ts
-		} else {
-			in.New = ts
-		}
-	}
-	r, err := resolver.New(all)
-	if err != nil {
+	o := run.Options{Questions: questions,
+		Resolver: resolver.Options{Dial: l.Dial, RootHints: l.RootHints(), Timeout: time.Second, HedgeDelay: -1}}
+	r, err := run.Run(context.Background(), o, zone, proposed)
+	if r == nil {
 		t.Fatal(err)
 	}
-	in.Servers, _ = r.Trace(context.Background(), zone, dns.TypeSOA)
-	return preflight.Compare(in)
+	return r
 }
 
 func q(name string, qtype uint16) trace.Question {
