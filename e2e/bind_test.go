@@ -45,10 +45,11 @@ var scenarios = []struct {
 		{name: "nope.example.com.", qtype: "A", outcome: "nxdomain"},
 		{name: "mail.example.com.", qtype: "MX", outcome: "nodata"},
 	}},
-	// glueless.txtar has the same story, but its net zone names its apex
-	// NS without an address, and BIND refuses to load such a zone.
 	{"oob-glueless", []traceCase{
 		{name: "www.example.com.", qtype: "A", outcome: "answer"}, // out-of-bailiwick NS, no glue
+	}},
+	{"glueless", []traceCase{
+		{name: "www.example.com.", qtype: "A", outcome: "answer"}, // the NS names' zone is looked up from the root
 	}},
 	{"subdelegation", []traceCase{
 		{name: "api.dev.example.com.", qtype: "A", outcome: "answer"},
@@ -65,6 +66,18 @@ var scenarios = []struct {
 		{name: "tosub.example.com.", qtype: "A", outcome: "cname"},           // a CNAME into a delegation
 		{name: "nothing.wild.example.com.", qtype: "TXT", outcome: "answer"}, // a wildcard
 	}},
+	// Scenarios whose replies are compared, and nothing traced: the zones
+	// other tests use, each loadable by BIND.
+	{"cname-loop", nil},
+	{"inzone-noglue", nil},
+	{"noaddress", nil},
+	{"lamedelegation", nil},
+	{"referral-loop", nil},
+	{"glueless-cycle", nil},
+	{"diag-healthy", nil},
+	{"diag-glue-mismatch", nil},
+	{"diag-ns-cname", nil},
+	{"diag-split-horizon", nil},
 	{"cname-cross", []traceCase{
 		{name: "shop.example.com.", qtype: "A", outcome: "cname"},
 		{name: "example.shops.platform.net.", qtype: "A", outcome: "answer"}, // a wildcard
@@ -581,18 +594,21 @@ func (s *tally) replies(scenario string, total, same, disagree int, accepted map
 func (s *tally) log(t *testing.T) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	digs, labs, digNames, labNames := 0, 0, 0, 0
+	traced, digs, labs, digNames, labNames := 0, 0, 0, 0, 0
 	for _, sc := range scenarios {
 		digNames += s.digOK[sc.file]
 		labNames += s.labOK[sc.file]
-		if s.digOK[sc.file] == len(sc.cases) {
-			digs++
+		if len(sc.cases) > 0 {
+			traced++
+			if s.digOK[sc.file] == len(sc.cases) {
+				digs++
+			}
 		}
 		if s.labOK[sc.file] == len(sc.cases) && s.repliesOK[sc.file] {
 			labs++
 		}
 	}
-	t.Logf("of %d scenarios, %d agree with dig +trace and %d with the lab", len(scenarios), digs, labs)
+	t.Logf("of %d scenarios, %d agree with the lab; of the %d traced, %d agree with dig +trace", len(scenarios), labs, traced, digs)
 	t.Logf("names traced: %d; %d agree with dig +trace, %d with the lab", s.cases, digNames, labNames)
 	t.Logf("replies compared, named against the lab: %d; %d the same, %d disagree", s.total, s.same, s.disagree)
 	for _, r := range slices.Sorted(maps.Keys(s.accepted)) {
