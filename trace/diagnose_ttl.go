@@ -19,7 +19,9 @@ const (
 // zone's own NS set, which a server of it gave, has a long TTL. The
 // parent's TTL, which only the registry can change, is in the message:
 // resolvers may keep either copy, so a change takes the longer of the two
-// to reach them all.
+// to reach them all. The advice is for the domain's own zones only: after
+// an NXDOMAIN from com., the zone that answered is com., whose TTLs are
+// none of the user's business (BelowPublicSuffix).
 func (d *diagnosis) nsTTL() {
 	if len(d.traces) == 0 {
 		return
@@ -32,7 +34,7 @@ func (d *diagnosis) nsTTL() {
 		}
 	}
 	z := d.zones[zone]
-	if z == nil || len(z.child) == 0 {
+	if z == nil || len(z.child) == 0 || !BelowPublicSuffix(zone) {
 		return
 	}
 	child := maxTTL(z.child)

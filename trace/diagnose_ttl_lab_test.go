@@ -11,8 +11,10 @@ import (
 )
 
 // TestLongNSTTLLab traces the migration lab, where example.com's own NS set
-// has a TTL of a day and example.org's an hour, and a move of example.com
-// proposed with --delegate, whose simulated referral is not a parent's TTL.
+// has a TTL of a day and example.org's an hour, a move of example.com
+// proposed with --delegate, whose simulated referral is not a parent's TTL,
+// and a name com. says does not exist, where the zone that answered is
+// com. itself (issue 18: long-ns-ttl never advises a TLD).
 func TestLongNSTTLLab(t *testing.T) {
 	tests := []struct {
 		name string
@@ -22,6 +24,9 @@ func TestLongNSTTLLab(t *testing.T) {
 		{"example.com", noHedge, "the NS set of example.com. has a TTL of 86400 (1d) in the zone and 172800 (2d) at com.: a change of nameservers takes up to 48 hours"},
 		{"www.example.com", noHedge, "a change of nameservers takes up to 48 hours"},
 		{"example.org", noHedge, ""},
+		// NXDOMAIN from com.: the zone that answered is the TLD, whose
+		// NS TTLs are a day or more, and none of the user's business.
+		{"nosuchdomain.com", noHedge, ""},
 		// Through the new provider, whose NS TTL is an hour.
 		{"example.com", resolver.Options{HedgeDelay: -1, Delegate: []*trace.Delegation{{Zone: "example.com.", NS: []trace.NS{{Name: "ns1.newdns.net."}}}}}, ""},
 	}

@@ -38,6 +38,13 @@ func TestLongNSTTL(t *testing.T) {
 			netNS := childNS("example.net.", srv("ns1.example.net.", "45.33.10.9", SourceGlue), "ns1.example.net. 172800")
 			t.Hops = append(t.Hops, netRef, netAns, netNS)
 		})},
+		{name: "NXDOMAIN from a TLD: no advice to the TLD", trace: func() *Trace {
+			nx := &Hop{Zone: "com.", Server: gtldA, Port: 53, Question: www, Protocol: "udp", AA: true, Rcode: dns.RcodeNameError, Outcome: NXDomain}
+			return &Trace{Question: www, Outcome: NXDomain, Hops: []*Hop{
+				ref(".", rootA, "com.", gtlds, gtldGlu...), nx,
+				childNS("com.", gtldA, "a.gtld-servers.net. 172800", "b.gtld-servers.net. 172800"),
+			}}
+		}},
 		{name: "the parent of a simulated delegation is the real one", trace: edit(func(t *Trace) {
 			sim := &Hop{Zone: "com.", Server: Server{Name: "--delegate", Source: SourceUser}, Question: www, Rcode: -1, Outcome: Referral, Simulated: true,
 				Referral: &Delegation{Zone: "example.com.", NS: []NS{{Name: "ns1.example.com."}}, Glue: []Glue{{Name: "ns1.example.com.", Addr: ns1.Addr}}}}
