@@ -1,5 +1,7 @@
 package trace
 
+import "slices"
+
 // The finding codes. They are stable: scripts match them, and
 // docs/findings.md explains each, with how to fix it. Each one's severity
 // is in the table below, which is the only place that says it.
@@ -89,6 +91,16 @@ func SeverityOf(code string) Severity {
 	}
 	return ""
 }
+
+// Quiet reports whether findings of code are true of most domains, and
+// news only ahead of a change: ns-ttl-mismatch (TLDs give two days, zones
+// less). The tree, the dig layout and the batch summary leave them out
+// unless asked for every finding (nstrace -v); JSON always has them. It
+// is false for a code that is not one of Diagnose's.
+func Quiet(code string) bool { return slices.Contains(quiet[:], code) }
+
+// quiet are the codes Quiet reports.
+var quiet = [...]string{CodeNSTTLMismatch}
 
 // Rank orders severities from the worst: 0 for error, 1 for warning, 2 for
 // info, 3 for anything else.

@@ -40,6 +40,9 @@ func TestFindingsDoc(t *testing.T) {
 		if !strings.Contains(s, "**Severity:** "+string(sev)+".") {
 			t.Errorf("%s: the section of %s does not say **Severity:** %s.", path, code, sev)
 		}
+		if q := strings.Contains(s, "**Quiet:**"); q != Quiet(code) {
+			t.Errorf("%s: the section of %s has **Quiet:** %v, want %v (Quiet)", path, code, q, Quiet(code))
+		}
 		for _, part := range []string{"**What it means.**", "**Why it matters.**", "**How to fix it.**"} {
 			if !strings.Contains(s, part) {
 				t.Errorf("%s: the section of %s lacks %s", path, code, part)

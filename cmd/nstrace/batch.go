@@ -29,14 +29,14 @@ import (
 type batchFlags struct {
 	file    string // -f FILE, "-" for stdin
 	jobs    int    // -j N
-	verbose bool   // -v
+	verbose bool   // -v: every finding, and with -f every tree
 }
 
 // batchModeFlags binds the flags of batch mode.
 func batchModeFlags(f *pflag.FlagSet, b *batchFlags) {
 	f.StringVarP(&b.file, "file", "f", "", "trace every name listed in `FILE` (- for stdin): one NAME [TYPE] a line, # starts a comment")
 	f.IntVarP(&b.jobs, "jobs", "j", batch.DefaultJobs, "with -f, trace `N` names at once")
-	f.BoolVarP(&b.verbose, "verbose", "v", false, "with -f, write every trace's tree, not the summary table")
+	f.BoolVarP(&b.verbose, "verbose", "v", false, "show every finding, ns-ttl-mismatch too (JSON has them all); with -f, write every trace's tree, not the summary table")
 }
 
 // batchMode reports whether o asks for batch mode: a list of names, or
@@ -129,6 +129,7 @@ func newBatchWriter(o options, stdout, stderr io.Writer) (*batchWriter, error) {
 	if err != nil {
 		return nil, err
 	}
+	ro.Verbose = o.batch.verbose
 	w := &batchWriter{threshold: o.failOn, verbose: o.batch.verbose, out: bufio.NewWriter(stdout), stderr: stderr}
 	switch o.output {
 	case "jsonl":

@@ -144,6 +144,7 @@ func run(ctx context.Context, o options, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return usageError{err}
 	}
+	ro.Verbose = o.batch.verbose
 	out, err := newOutput(o.output, ro)
 	if err != nil {
 		return usageError{err}

@@ -103,7 +103,7 @@ func (s *DigStream) Done(t *trace.Trace) error {
 		}
 	}
 	if t != nil {
-		for _, f := range t.Findings {
+		for _, f := range s.o.shown(t.Findings) {
 			b.WriteString(";; " + strings.ToUpper(string(f.Severity)) + " " + f.Code + ": " + flatLine(f.Message) + "\n")
 		}
 	}

@@ -80,10 +80,15 @@ func TestFindingsGolden(t *testing.T) {
 
 // TestTreeFindings checks where Tree writes findings: each once at the hop
 // that first shows it (a child NS check's at the hop it is shown with), then
-// once more in the summary, grouped by severity.
+// once more in the summary, grouped by severity; the quiet ones
+// (ns-ttl-mismatch) only with Verbose.
 func TestTreeFindings(t *testing.T) {
 	tr := findingsTrace()
-	out := string(render(t, Tree, tr, Options{NoTimings: true}))
+	quiet := string(render(t, Tree, tr, Options{NoTimings: true}))
+	if strings.Contains(quiet, "ns-ttl-mismatch") || strings.Contains(quiet, "info") {
+		t.Errorf("Tree without Verbose shows the quiet ns-ttl-mismatch:\n%s", quiet)
+	}
+	out := string(render(t, Tree, tr, Options{NoTimings: true, Verbose: true}))
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 	index := func(sub string, from int) int {
 		for i := from; i < len(lines); i++ {

@@ -30,6 +30,25 @@ type Options struct {
 	// wrap a finding's line to it, under the hop that shows it. Zero, as
 	// for output to a pipe or a file, keeps each finding on one line.
 	Width int
+	// Verbose shows every finding in Tree, TreeStream, the dig layout and
+	// Summary; without it they leave out the quiet ones (trace.Quiet:
+	// ns-ttl-mismatch), true of most domains. JSON always has them all.
+	Verbose bool
+}
+
+// shown gives the findings of fs that o shows to people: all with
+// Verbose, all but the quiet ones (trace.Quiet) without.
+func (o Options) shown(fs []trace.Finding) []trace.Finding {
+	if o.Verbose {
+		return fs
+	}
+	var out []trace.Finding
+	for _, f := range fs {
+		if !trace.Quiet(f.Code) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 var errNilTrace = errors.New("render: nil trace")

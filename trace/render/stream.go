@@ -131,11 +131,12 @@ func (s *TreeStream) Done(t *trace.Trace) error {
 		if rrs := finalRecords(t); len(rrs) > 0 {
 			s.r.records("   ", rrs)
 		}
-		for _, f := range t.Findings {
+		fs := s.r.o.shown(t.Findings)
+		for _, f := range fs {
 			s.r.finding("   ", f)
 		}
 		s.r.summary(t)
-		s.r.findingsSummary(t.Findings)
+		s.r.findingsSummary(fs)
 	}
 	return s.flush()
 }

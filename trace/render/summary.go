@@ -90,7 +90,7 @@ func (s *Summary) Row(t *trace.Trace) error {
 	if !s.o.NoTimings {
 		b.WriteString(" " + padLeft(new(span).add(nil, formatDuration(t.Duration)), sumTimeW))
 	}
-	n := severities(t.Findings)
+	n := severities(s.o.shown(t.Findings))
 	b.WriteString(" ")
 	for i, c := range []*color.Color{s.p.bad, s.p.warn, s.p.info} {
 		if n[i] == 0 {
@@ -120,7 +120,7 @@ func (s *Summary) Count(t *trace.Trace) {
 		o = trace.Failed
 	}
 	s.outcomes[o]++
-	for _, f := range t.Findings {
+	for _, f := range s.o.shown(t.Findings) {
 		s.findings[f.Severity]++
 	}
 }

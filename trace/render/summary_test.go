@@ -65,6 +65,14 @@ OUTCOME  ZONES QUERIES  ERR WARN INFO  QUESTION
 answer       3       7    0    0    0  www.example.com. A
 nxdomain     3       3    0    0    0  nope.example.com. A
 failed       3       6    0    0    0  broken.example. A: no usable servers for broken.example.
+answer       3       5    1    2    0  www.example.com. A
+4 names: 2 answer, 1 nxdomain, 1 failed · 21 queries · 1 error, 2 warnings
+`},
+		{"verbose: the quiet ns-ttl-mismatch counts", Options{NoTimings: true, Verbose: true}, `
+OUTCOME  ZONES QUERIES  ERR WARN INFO  QUESTION
+answer       3       7    0    0    0  www.example.com. A
+nxdomain     3       3    0    0    0  nope.example.com. A
+failed       3       6    0    0    0  broken.example. A: no usable servers for broken.example.
 answer       3       5    1    2    1  www.example.com. A
 4 names: 2 answer, 1 nxdomain, 1 failed · 21 queries · 1 error, 2 warnings, 1 info
 `},
@@ -73,8 +81,8 @@ OUTCOME  ZONES QUERIES   TIME  ERR WARN INFO  QUESTION
 answer       3       7   58ms    0    0    0  www.example.com. A
 nxdomain     3       3   32ms    0    0    0  nope.example.com. A
 failed       3       6   2.1s    0    0    0  broken.example. A: no usable servers for broken.example.
-answer       3       5  3.1ms    1    2    1  www.example.com. A
-4 names: 2 answer, 1 nxdomain, 1 failed · 21 queries · 1 error, 2 warnings, 1 info · 1.5s, 2.7 names/s
+answer       3       5  3.1ms    1    2    0  www.example.com. A
+4 names: 2 answer, 1 nxdomain, 1 failed · 21 queries · 1 error, 2 warnings · 1.5s, 2.7 names/s
 `},
 	} {
 		got := summaryOf(t, c.o, 1500*time.Millisecond, traces...)

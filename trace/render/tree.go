@@ -23,14 +23,15 @@ func Tree(w io.Writer, t *trace.Trace, o Options) error {
 	if t == nil {
 		return errNilTrace
 	}
-	r := &treeRenderer{o: o, p: newPalette(o.Color), at: findingsByHop(t.Findings)}
+	fs := o.shown(t.Findings)
+	r := &treeRenderer{o: o, p: newPalette(o.Color), at: findingsByHop(fs)}
 	r.line(r.p.question.Sprint(t.Question.String()))
 	r.body(t) // table.go: a table per zone when every server was asked
 	if rrs := finalRecords(t); len(rrs) > 0 {
 		r.records("   ", rrs)
 	}
 	r.summary(t)
-	r.findingsSummary(t.Findings)
+	r.findingsSummary(fs)
 	_, err := w.Write(r.buf.Bytes())
 	return err
 }
