@@ -54,10 +54,10 @@ func wireLabels(name string) ([][]byte, bool) {
 // equalNames compares names case-insensitively (RFC 4343).
 func equalNames(a, b string) bool { return strings.EqualFold(dns.Fqdn(a), dns.Fqdn(b)) }
 
-// covers reports whether name falls strictly between owner and next in
-// canonical order, the last NSEC of a zone wrapping round to the apex
-// (RFC 4034 §4.1.1).
-func covers(owner, next, name string) bool {
+// Covers reports whether name falls strictly between an NSEC record's
+// owner and next name in canonical order, the last NSEC of a zone
+// wrapping round to the apex (RFC 4034 §4.1.1).
+func Covers(owner, next, name string) bool {
 	if Compare(owner, next) < 0 {
 		return Compare(owner, name) < 0 && Compare(name, next) < 0
 	}

@@ -113,7 +113,7 @@ func (c nsecChain) match(name string) *dns.NSEC {
 // §4.1).
 func (c nsecChain) cover(name string) *dns.NSEC {
 	for _, n := range c.rrs {
-		if !covers(n.Hdr.Name, n.NextDomain, name) || !dns.IsSubDomain(c.zone, n.Hdr.Name) {
+		if !Covers(n.Hdr.Name, n.NextDomain, name) || !dns.IsSubDomain(c.zone, n.Hdr.Name) {
 			continue
 		}
 		if dns.IsSubDomain(n.Hdr.Name, name) && ancestorCut(n.TypeBitMap, equalNames(n.Hdr.Name, c.zone)) {

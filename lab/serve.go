@@ -233,6 +233,9 @@ func (h *host) respond(q *dns.Msg, proto string) *dns.Msg {
 		lq := newQuestion(q, proto)
 		lq.elsewhere = func(name string) bool { return h.zoneFor(name, qs.Qtype) != z }
 		r = z.query(lq)
+		if opt != nil && opt.Do() {
+			z.sign(&r, lq) // a signed zone's RRSIGs and proofs (RFC 3225)
+		}
 	}
 	m.Rcode = r.rcode
 	m.Authoritative = r.aa && !h.faults[FaultLame]

@@ -308,9 +308,13 @@ func (s *signer) nsec3() []dns.RR {
 		Hdr:  dns.RR_Header{Name: s.origin, Rrtype: dns.TypeNSEC3PARAM, Class: dns.ClassINET, Ttl: 0},
 		Hash: dns.SHA1, Iterations: s.o.Iterations, SaltLength: uint8(len(s.o.Salt) / 2), Salt: s.o.Salt,
 	}}
+	suffix := "." + s.origin
+	if s.origin == "." {
+		suffix = "."
+	}
 	for i, h := range hs {
 		out = append(out, &dns.NSEC3{
-			Hdr:  dns.RR_Header{Name: strings.ToLower(h.hash) + "." + s.origin, Rrtype: dns.TypeNSEC3, Class: dns.ClassINET, Ttl: s.negTTL},
+			Hdr:  dns.RR_Header{Name: strings.ToLower(h.hash) + suffix, Rrtype: dns.TypeNSEC3, Class: dns.ClassINET, Ttl: s.negTTL},
 			Hash: dns.SHA1, Flags: flags, Iterations: s.o.Iterations, SaltLength: uint8(len(s.o.Salt) / 2), Salt: s.o.Salt,
 			HashLength: 20, NextDomain: hs[(i+1)%len(hs)].hash,
 			TypeBitMap: s.bitmap(h.name, types[h.name], 0),

@@ -140,6 +140,10 @@ func (s *Scenario) signZones(lines []signLine) error {
 	}
 	for origin, sz := range signed {
 		z := s.copies(origin)[0]
+		if len(sz.Keys) > 0 && !slices.Contains(sz.Records, dns.RR(sz.Keys[0])) {
+			continue // unsigned-with-ds: served unsigned
+		}
+		z.dnssec = newSignedZone(sz)
 		for _, rr := range sz.Records {
 			switch rr.Header().Rrtype {
 			case dns.TypeDNSKEY, dns.TypeDS, dns.TypeNSEC3PARAM:

@@ -14,6 +14,7 @@ type zone struct {
 	file   string
 	rrs    map[string][]dns.RR // by canonical owner, in file order
 	names  map[string]bool     // every name that exists, empty non-terminals included
+	dnssec *signedZone         // what it serves to DO queries when signed (signserve.go); nil when not
 }
 
 // maxRestarts bounds the CNAMEs followed for one query: BIND 9.18's
