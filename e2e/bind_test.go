@@ -434,7 +434,7 @@ func (b *bench) compareTraces(t *testing.T, c traceCase) {
 // not exist, a name each wildcard covers, and the traced names, each with
 // the common types, DS and ANY, and every type present at it; and a name
 // under every owner name (nonexistent, a wildcard's, or below a cut) with
-// A, NS, DS and ANY. Every server is asked every question, so each is also
+// A, NS, DS, CNAME and ANY. Every server is asked every question, so each is also
 // asked about zones it does not serve, and about the other side of each cut.
 func (b *bench) questions(t *testing.T, cases []traceCase) []question {
 	types := map[string]map[uint16]bool{}
@@ -477,7 +477,7 @@ func (b *bench) questions(t *testing.T, cases []traceCase) []question {
 		if types[n] == nil {
 			types[n] = map[uint16]bool{}
 		}
-		for _, ty := range []uint16{dns.TypeA, dns.TypeNS, dns.TypeDS, dns.TypeANY} {
+		for _, ty := range []uint16{dns.TypeA, dns.TypeNS, dns.TypeDS, dns.TypeCNAME, dns.TypeANY} {
 			types[n][ty] = true
 		}
 	}

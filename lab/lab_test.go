@@ -164,6 +164,8 @@ sub		IN	NS	ns.sub
 ns.sub		IN	A	192.0.2.50
 intosub		IN	CNAME	host.sub
 other		IN	NS	ns1
+dn	600	IN	DNAME	example.net.
+dnlong		IN	DNAME	aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.ccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc.dddddddddddddddddddddddddddddddddddddddd.example.net.
 long1		IN	CNAME	long2
 long2		IN	CNAME	long3
 long3		IN	CNAME	long4
@@ -196,6 +198,7 @@ var (
 	negSOA    = []string{"example.com. 300 SOA ns1.example.com. hostmaster.example.com. 2025011500 7200 3600 1209600 300"}
 	wwwA      = "www.example.com. 3600 A 192.0.2.10"
 	aliasRR   = "alias.example.com. 3600 CNAME www.example.com."
+	dnameRR   = "dn.example.com. 600 DNAME example.net."
 	comGlue   = []string{"ns1.example.com. 172800 A 192.0.2.1", "ns2.example.com. 172800 A 192.0.2.2"}
 	comNS     = []string{"example.com. 172800 NS ns1.example.com.", "example.com. 172800 NS ns2.example.com."}
 	subNS     = []string{"sub.example.com. 3600 NS ns.sub.example.com."}
@@ -275,6 +278,14 @@ func TestAuthoritative(t *testing.T) {
 			answer: longChain},
 		{name: "CNAME chain at BIND's restarts", server: "192.0.2.1", qname: "long2.example.com.", qtype: dns.TypeA, aa: true,
 			answer: append(longChain[1:], wwwA), ns: apexNS, extra: apexGlue},
+		{name: "DNAME into another zone", server: "192.0.2.1", qname: "www.dn.example.com.", qtype: dns.TypeA, aa: true,
+			answer: []string{dnameRR, "www.dn.example.com. 600 CNAME www.example.net."}},
+		{name: "DNAME, CNAME asked", server: "192.0.2.1", qname: "www.dn.example.com.", qtype: dns.TypeCNAME, aa: true,
+			answer: []string{dnameRR, "www.dn.example.com. 600 CNAME www.example.net."}, ns: apexNS, extra: apexGlue},
+		{name: "DNAME asked at its owner", server: "192.0.2.1", qname: "dn.example.com.", qtype: dns.TypeDNAME, aa: true,
+			answer: []string{dnameRR}, ns: apexNS, extra: apexGlue},
+		{name: "DNAME target too long", server: "192.0.2.1", qname: "below-e2e.dnlong.example.com.", qtype: dns.TypeA, aa: true,
+			rcode: dns.RcodeYXDomain, answer: []string{"dnlong.example.com. 3600 DNAME aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.ccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc.dddddddddddddddddddddddddddddddddddddddd.example.net."}},
 		{name: "RD: no authority", server: "192.0.2.1", qname: "www.example.com.", qtype: dns.TypeA, rd: true, aa: true,
 			answer: []string{wwwA}},
 		{name: "RD: NS in full", server: "192.0.2.1", qname: "example.com.", qtype: dns.TypeNS, rd: true, aa: true,

@@ -27,10 +27,10 @@
 // compares them reply by reply): referrals with the glue the parent zone
 // holds (addresses at or below a zone cut, never the zone's own data),
 // authoritative answers with the apex NS set and the addresses of NS, MX and
-// SRV targets, CNAMEs followed inside the zone (eleven restarts, then
-// SERVFAIL), NODATA and NXDOMAIN with the SOA, wildcards (RFC 4592), minimal
-// replies to RD=1, DS and 512-octet EDNS queries, EDNS0 mirrored with a
-// 1232-byte buffer, and replies truncated to the client's UDP size.
+// SRV targets, CNAMEs and DNAMEs followed inside the zone (eleven restarts,
+// then SERVFAIL), NODATA and NXDOMAIN with the SOA, wildcards (RFC 4592),
+// minimal replies to RD=1, DS and 512-octet EDNS queries, EDNS0 mirrored
+// with a 1232-byte buffer, and replies truncated to the client's UDP size.
 //
 // Start gives every written address its own listener on 127.0.0.1, and
 // Lab.Dial maps written addresses to those listeners, so the engine can be

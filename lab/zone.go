@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/miekg/dns"
 )
@@ -43,6 +44,8 @@ func parseZone(file string, data []byte) (*zone, error) {
 		case *dns.NS:
 			rr.Ns = dns.CanonicalName(rr.Ns)
 		case *dns.CNAME:
+			rr.Target = dns.CanonicalName(rr.Target)
+		case *dns.DNAME:
 			rr.Target = dns.CanonicalName(rr.Target)
 		case *dns.MX:
 			rr.Mx = dns.CanonicalName(rr.Mx)
@@ -257,15 +260,16 @@ const (
 	delegated               // a name below a zone cut
 	elsewhere               // a name the zone does not answer for
 	tooLong                 // more CNAMEs than BIND restarts for
+	yxdomain                // a DNAME's target too long to be a name
 )
 
 // query answers q from the zone, as BIND 9.18 does: a referral below a
 // cut; otherwise an authoritative answer, CNAME chain, NODATA or NXDOMAIN.
 func (z *zone) query(q question) result {
-	if c := z.cut(q.name, q.qtype); c != "" {
-		return z.referral(c)
-	}
 	answer, last, end, cut := z.follow(q)
+	if end == delegated && len(answer) == 0 {
+		return z.referral(cut)
+	}
 	r := result{aa: true, answer: answer}
 	switch end {
 	case nxdomain, nodata:
@@ -287,6 +291,8 @@ func (z *zone) query(q question) result {
 		// BIND restarts at the target, is refused another zone (it
 		// answers from the zone it started in, query_validatezonedb),
 		// and sends what it has.
+	case yxdomain:
+		r.rcode = dns.RcodeYXDomain
 	case tooLong:
 		r.rcode = dns.RcodeServerFailure
 		r.ede = &dns.EDNS0_EDE{InfoCode: dns.ExtendedErrorCodeOther, ExtraText: "max. restarts reached"}
@@ -302,40 +308,104 @@ func (z *zone) query(q question) result {
 func (z *zone) follow(q question) (answer []dns.RR, name string, end ending, cut string) {
 	name = q.name
 	for restarts := 0; ; restarts++ {
-		if restarts > 0 {
-			switch {
-			case !dns.IsSubDomain(z.origin, name) || (q.elsewhere != nil && q.elsewhere(name)):
-				return answer, name, elsewhere, ""
-			case z.cut(name, q.qtype) != "":
-				return answer, name, delegated, z.cut(name, q.qtype)
-			}
+		if restarts > 0 && (!dns.IsSubDomain(z.origin, name) || (q.elsewhere != nil && q.elsewhere(name))) {
+			return answer, name, elsewhere, ""
 		}
-		rrs, exists := z.node(name)
-		if !exists {
-			return answer, name, nxdomain, ""
+		cut, dname := z.redirect(name, q.qtype)
+		var next string
+		switch {
+		case cut != "":
+			return answer, name, delegated, cut
+		case dname != nil:
+			answer, next, end = synthesise(answer, name, dname, q.qtype)
+		default:
+			answer, next, end = z.lookup(answer, name, q.qtype)
 		}
-		if q.qtype == dns.TypeANY {
-			if len(rrs) == 0 {
-				return answer, name, nodata, ""
-			}
-			return append(answer, rrs...), name, found, ""
-		}
-		if match := typed(rrs, q.qtype); len(match) > 0 {
-			return append(answer, match...), name, found, ""
-		}
-		cname := typed(rrs, dns.TypeCNAME)
-		if len(cname) == 0 {
-			return answer, name, nodata, ""
-		}
-		// A loop adds nothing new: BIND keeps one copy of an RRset.
-		if !slices.ContainsFunc(answer, func(rr dns.RR) bool { return rr.Header().Name == name }) {
-			answer = append(answer, cname[0])
+		if next == "" {
+			return answer, name, end, ""
 		}
 		if restarts == maxRestarts {
 			return answer, name, tooLong, ""
 		}
-		name = cname[0].(*dns.CNAME).Target
+		name = next
 	}
+}
+
+// redirect finds what takes a lookup of name away from the zone's own data,
+// the first that BIND's zone_find meets going down from the apex: a zone
+// cut (not for DS at the cut, RFC 4035 §3.1.4.1), or a DNAME above name
+// (RFC 6672 §2.3).
+func (z *zone) redirect(name string, qtype uint16) (cut string, dname *dns.DNAME) {
+	if d := typed(z.rrs[z.origin], dns.TypeDNAME); len(d) > 0 && name != z.origin {
+		return "", d[0].(*dns.DNAME)
+	}
+	idx := dns.Split(name)
+	for k := len(idx) - dns.CountLabel(z.origin) - 1; k >= 0; k-- {
+		n := name[idx[k]:]
+		if !(k == 0 && qtype == dns.TypeDS) && len(z.rrset(n, dns.TypeNS)) > 0 {
+			return n, nil
+		}
+		if d := typed(z.rrs[n], dns.TypeDNAME); len(d) > 0 && k > 0 {
+			return "", d[0].(*dns.DNAME)
+		}
+	}
+	return "", nil
+}
+
+// lookup adds to answer what the zone holds at name for qtype. It gives
+// the CNAME's target to restart at, or "" and how the lookup ended.
+func (z *zone) lookup(answer []dns.RR, name string, qtype uint16) ([]dns.RR, string, ending) {
+	rrs, exists := z.node(name)
+	switch {
+	case !exists:
+		return answer, "", nxdomain
+	case qtype == dns.TypeANY && len(rrs) == 0:
+		return answer, "", nodata
+	case qtype == dns.TypeANY:
+		return append(answer, rrs...), "", found
+	}
+	if match := typed(rrs, qtype); len(match) > 0 {
+		return append(answer, match...), "", found
+	}
+	cname := typed(rrs, dns.TypeCNAME)
+	if len(cname) == 0 {
+		return answer, "", nodata
+	}
+	return addOnce(answer, cname[0]), cname[0].(*dns.CNAME).Target, found
+}
+
+// synthesise adds to answer the DNAME that covers name and the CNAME it
+// stands for (RFC 6672 §3.1), with the DNAME's TTL as BIND gives it. It
+// gives the target to restart at, but for CNAME and ANY queries, which BIND
+// answers there; a target longer than a name can be is YXDOMAIN.
+func synthesise(answer []dns.RR, name string, d *dns.DNAME, qtype uint16) ([]dns.RR, string, ending) {
+	answer = addOnce(answer, d)
+	target := strings.TrimSuffix(name, d.Hdr.Name) + d.Target
+	if d.Target == "." {
+		target = strings.TrimSuffix(name, d.Hdr.Name)
+	}
+	if _, err := dns.PackDomainName(target, make([]byte, 255), 0, nil, false); err != nil {
+		return answer, "", yxdomain
+	}
+	answer = addOnce(answer, &dns.CNAME{
+		Hdr:    dns.RR_Header{Name: name, Rrtype: dns.TypeCNAME, Class: dns.ClassINET, Ttl: d.Hdr.Ttl},
+		Target: target,
+	})
+	if qtype == dns.TypeCNAME || qtype == dns.TypeANY {
+		return answer, "", found
+	}
+	return answer, target, found
+}
+
+// addOnce appends rr unless answer has its RRset: in a loop, BIND keeps one
+// copy of an RRset.
+func addOnce(answer []dns.RR, rr dns.RR) []dns.RR {
+	if slices.ContainsFunc(answer, func(a dns.RR) bool {
+		return a.Header().Name == rr.Header().Name && a.Header().Rrtype == rr.Header().Rrtype
+	}) {
+		return answer
+	}
+	return append(answer, rr)
 }
 
 // typed is the records of rrs of type t.
