@@ -173,3 +173,26 @@ func TestMode(t *testing.T) {
 		})
 	}
 }
+
+// TestPrime: a walk primed by a server starts from the roots it names, and
+// says so in its Mode; a priming query that fails is the walk's reason.
+func TestPrime(t *testing.T) {
+	l := startLab(t, "refused")
+	root := netip.MustParseAddrPort("198.41.0.4:53")
+	tr, err := newResolver(t, l, resolver.Options{Prime: root}).Trace(context.Background(), "www.example.com", dns.TypeNS)
+	if tr == nil || len(tr.Hops) == 0 {
+		t.Fatalf("Trace primed by %s = %v, %v", root, tr, err)
+	}
+	if h := tr.Hops[0]; h.Purpose != trace.PurposePrime || h.Outcome != trace.Answer || !tr.Mode.Primed {
+		t.Errorf("first hop %s %s, Mode %+v: want a priming answer and Mode.Primed", h.Purpose, h.Outcome, tr.Mode)
+	}
+	if h := tr.Hops[1]; h.Server.Source != trace.SourcePrimed {
+		t.Errorf("hop 2 asked %+v, want a root named by the priming reply", h.Server)
+	}
+
+	ns1 := netip.MustParseAddrPort("192.0.2.1:53") // answers REFUSED
+	tr, err = newResolver(t, l, resolver.Options{Prime: ns1}).Trace(context.Background(), "www.example.com", dns.TypeA)
+	if err == nil || tr.Reason != trace.ReasonRefused || tr.Hops[0].Reason != trace.ReasonRefused || !tr.Mode.Primed {
+		t.Errorf("Trace primed by a server that refuses: Reason %q, hop %q, Mode %+v, err %v; want refused", tr.Reason, tr.Hops[0].Reason, tr.Mode, err)
+	}
+}
