@@ -56,6 +56,7 @@ type jsonTrace struct {
 	Answer     []string     `json:"answer"`
 	Authority  []string     `json:"authority"`
 	Error      string       `json:"error,omitempty"`
+	Reason     string       `json:"reason,omitempty"`
 	Queries    int          `json:"queries"`
 	DurationUS *int64       `json:"duration_us,omitempty"`
 	// Findings is set on the top-level trace only, where it is never nil.
@@ -98,6 +99,7 @@ type jsonHop struct {
 	Answer    []string      `json:"answer,omitempty"`
 	Authority []string      `json:"authority,omitempty"`
 	Error     string        `json:"error,omitempty"`
+	Reason    string        `json:"reason,omitempty"`
 	Lookups   []jsonTrace   `json:"lookups,omitempty"`
 }
 
@@ -117,6 +119,7 @@ type jsonGlue struct {
 	Address string `json:"address"`
 	TTL     uint32 `json:"ttl"`
 	Ignored string `json:"ignored,omitempty"`
+	Reason  string `json:"reason,omitempty"`
 }
 
 func newJSONTrace(t *trace.Trace, o Options) jsonTrace {
@@ -126,6 +129,7 @@ func newJSONTrace(t *trace.Trace, o Options) jsonTrace {
 		Answer:     records(t.Answer),
 		Authority:  records(t.Authority),
 		Error:      errString(t.Err),
+		Reason:     string(t.Reason),
 		Queries:    t.Queries,
 		DurationUS: micros(t.Duration, o),
 		Hops:       make([]jsonHop, 0, len(t.Hops)),
@@ -162,6 +166,7 @@ func newJSONHop(h *trace.Hop, o Options) jsonHop {
 		TC:        h.TC,
 		Outcome:   string(h.Outcome),
 		Error:     errString(h.Err),
+		Reason:    string(h.Reason),
 	}
 	if h.Rcode >= 0 {
 		rc := rcodeString(h.Rcode)
@@ -177,7 +182,7 @@ func newJSONHop(h *trace.Hop, o Options) jsonHop {
 			ref.NS[i] = jsonNS{Name: n.Name, TTL: n.TTL}
 		}
 		for i, g := range d.Glue {
-			ref.Glue[i] = jsonGlue{Name: g.Name, Address: addrString(g.Addr), TTL: g.TTL, Ignored: ignoredText(h, g)}
+			ref.Glue[i] = jsonGlue{Name: g.Name, Address: addrString(g.Addr), TTL: g.TTL, Ignored: ignoredText(h, g), Reason: string(g.Ignored)}
 		}
 		jh.Referral = ref
 	}
