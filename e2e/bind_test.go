@@ -330,8 +330,12 @@ func serve(t *testing.T, path string) *bench {
 		if err := os.Mkdir(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		for _, f := range h.zones {
-			if err := os.WriteFile(filepath.Join(dir, f), m.files[f], 0o644); err != nil {
+		for origin, f := range h.zones {
+			data := m.files[f]
+			if sz := m.s.Signed(origin); sz != nil {
+				data = zoneText(sz.Records) // the lab's keys and signatures, served as named serves a signed zone
+			}
+			if err := os.WriteFile(filepath.Join(dir, f), data, 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}

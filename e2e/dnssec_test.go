@@ -2,7 +2,10 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -326,12 +329,8 @@ func TestLabSignerVerifies(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var b strings.Builder
-			for _, rr := range s.Records {
-				b.WriteString(rr.String() + "\n")
-			}
 			path := filepath.Join(t.TempDir(), "signed.zone")
-			if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+			if err := os.WriteFile(path, zoneText(s.Records), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			args := []string{"-q", "-o", "example.com.", path}
@@ -357,4 +356,206 @@ func parseText(t *testing.T, origin, text string) []dns.RR {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// zoneText writes records as a zone file.
+func zoneText(rrs []dns.RR) []byte {
+	var b strings.Builder
+	for _, rr := range rrs {
+		b.WriteString(rr.String() + "\n")
+	}
+	return []byte(b.String())
+}
+
+// delvCases are the names of testdata/lab/dnssec.txtar, each with the
+// status a validator gives it.
+var delvCases = []struct {
+	name  string
+	qtype uint16
+	want  dnssec.Status
+}{
+	{"www.example.com.", dns.TypeA, dnssec.Secure},
+	{"alias.example.com.", dns.TypeA, dnssec.Secure},
+	{"a.wild.example.com.", dns.TypeTXT, dnssec.Secure},
+	{"nope.example.com.", dns.TypeA, dnssec.Secure},
+	{"www.example.com.", dns.TypeMX, dnssec.Secure},
+	{"ent.example.com.", dns.TypeA, dnssec.Secure},
+	{"www.sub.example.com.", dns.TypeA, dnssec.Insecure},
+	{"www.nsec3.com.", dns.TypeA, dnssec.Secure},
+	{"www.nsec3.com.", dns.TypeTXT, dnssec.Secure},
+	{"www.sub.nsec3.com.", dns.TypeA, dnssec.Insecure},
+	{"www.insecure.com.", dns.TypeA, dnssec.Insecure},
+	{"nope.com.", dns.TypeA, dnssec.Secure},
+	{"www.wrongds.com.", dns.TypeA, dnssec.Bogus},
+	{"www.expired.com.", dns.TypeA, dnssec.Bogus},
+	{"www.notyet.com.", dns.TypeA, dnssec.Bogus},
+	{"www.nosig.com.", dns.TypeA, dnssec.Bogus},
+	{"www.badsig.com.", dns.TypeA, dnssec.Bogus},
+	{"www.nokeys.com.", dns.TypeA, dnssec.Bogus},
+}
+
+// TestDelv serves testdata/lab/dnssec.txtar, signed when it loads, two
+// ways: by the lab and by named serving the same signed zones. For each
+// name, BIND's delv (validating through a resolver in the namespace, from
+// the lab's anchor), the dnssec package walking named's servers, and the
+// dnssec package walking the lab's servers must all give the status the
+// case expects.
+func TestDelv(t *testing.T) {
+	requireBIND(t)
+	delv := lookTool("delv")
+	if delv == "" {
+		if os.Getenv(requiredEnv) != "" {
+			t.Fatalf("no delv (bind9-dnsutils); %s is set, so that is a failure", requiredEnv)
+		}
+		t.Skip("no delv (bind9-dnsutils)")
+	}
+	b := serve(t, filepath.Join("..", "testdata", "lab", "dnssec.txtar"))
+	anchors := b.m.s.Anchors()
+	var conf strings.Builder
+	conf.WriteString("trust-anchors {\n")
+	for _, rr := range anchors {
+		d := rr.(*dns.DS)
+		fmt.Fprintf(&conf, "\t. static-ds %d %d %d %q;\n", d.KeyTag, d.Algorithm, d.DigestType, d.Digest)
+	}
+	conf.WriteString("};\n")
+	anchorFile := filepath.Join(b.dir, "anchors.conf")
+	if err := os.WriteFile(anchorFile, []byte(conf.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("replies", func(t *testing.T) { compareDO(t, b) })
+	root := netip.MustParseAddr(b.root)
+	for _, c := range delvCases {
+		t.Run(strings.TrimSuffix(c.name, ".")+"_"+dns.TypeToString[c.qtype], func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			out, _ := b.ns.command(ctx, delv, "-a", anchorFile, "@"+resolverAddr.String(), c.name, dns.TypeToString[c.qtype]).CombinedOutput()
+			if got := delvStatus(string(out)); got != c.want {
+				t.Errorf("delv: %s, want %s\n%s", got, c.want, out)
+			}
+			for _, via := range []struct {
+				name string
+				dial dialFunc
+			}{{"named", b.ns.dial}, {"lab", b.lab.Dial}} {
+				got, fs, err := validateWalk(via.dial, root, anchors, c.name, c.qtype)
+				if err != nil || got != c.want {
+					t.Errorf("dnssec through %s: %s (%v), want %s; findings %v", via.name, got, err, c.want, fs)
+				}
+			}
+		})
+	}
+}
+
+// delvStatus reads delv's verdict.
+func delvStatus(out string) dnssec.Status {
+	// A negative answer is "resolution failed: ncache nxdomain" then
+	// "negative response, fully validated": the verdict wins.
+	switch {
+	case strings.Contains(out, "fully validated"):
+		return dnssec.Secure
+	case strings.Contains(out, "unsigned answer"):
+		return dnssec.Insecure
+	case strings.Contains(out, "resolution failed"):
+		return dnssec.Bogus
+	}
+	return dnssec.Indeterminate
+}
+
+type dialFunc func(ctx context.Context, network string, addr netip.AddrPort) (net.Conn, error)
+
+// askDO sends one non-recursive query with DO over TCP.
+func askDO(dial dialFunc, addr netip.Addr, name string, qtype uint16) (*dns.Msg, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	c, err := dial(ctx, "tcp", netip.AddrPortFrom(addr, 53))
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(3 * time.Second))
+	m := new(dns.Msg)
+	m.SetQuestion(name, qtype)
+	m.RecursionDesired = false
+	m.SetEdns0(1232, true)
+	dc := &dns.Conn{Conn: c}
+	if err := dc.WriteMsg(m); err != nil {
+		return nil, err
+	}
+	return dc.ReadMsg()
+}
+
+// validateWalk walks from the root server at root to the answer of
+// qname/qtype, as a validating resolver does (each zone's DNSKEY set,
+// then the question; each referral's DS or its denial; glue to go on),
+// and validates every step from anchors.
+func validateWalk(dial dialFunc, root netip.Addr, anchors []dns.RR, qname string, qtype uint16) (dnssec.Status, []dnssec.Finding, error) {
+	v := &dnssec.Validator{}
+	link := dnssec.AnchorLink(anchors, ".")
+	zone, addr := ".", root
+	var all []dnssec.Finding
+	for range 8 {
+		keys, err := askDO(dial, addr, zone, dns.TypeDNSKEY)
+		if err != nil {
+			return dnssec.Indeterminate, all, err
+		}
+		z := v.Keys(link, keys.Answer)
+		r, err := askDO(dial, addr, qname, qtype)
+		if err != nil {
+			return dnssec.Indeterminate, all, err
+		}
+		if r.Authoritative || len(r.Ns) == 0 || r.Ns[0].Header().Rrtype != dns.TypeNS {
+			a := v.Answer(z, qname, qtype, r.Rcode, r.Answer, r.Ns)
+			return a.Status, append(append(all, z.Findings...), a.Findings...), nil
+		}
+		child := dns.CanonicalName(r.Ns[0].Header().Name)
+		link = v.Delegation(z, child, r.Ns)
+		target := r.Ns[0].(*dns.NS).Ns
+		next := netip.Addr{}
+		for _, rr := range r.Extra {
+			if a, ok := rr.(*dns.A); ok && strings.EqualFold(a.Hdr.Name, target) {
+				next, _ = netip.AddrFromSlice(a.A.To4())
+			}
+		}
+		if !next.IsValid() {
+			return dnssec.Indeterminate, all, fmt.Errorf("no glue for %s", target)
+		}
+		zone, addr = child, next
+	}
+	return dnssec.Indeterminate, all, fmt.Errorf("too many referrals")
+}
+
+// compareDO asks every running server of the bench, with DO over TCP, the
+// names of delvCases and each zone's DNSKEY, DS, NSEC3PARAM and a name
+// under it that does not exist, of named and of the lab, and compares the
+// replies: the lab serves signed zones as named does.
+func compareDO(t *testing.T, b *bench) {
+	var qs []question
+	for _, c := range delvCases {
+		qs = append(qs, question{c.name, c.qtype})
+	}
+	for origin := range b.m.s.ZoneFiles() {
+		for _, ty := range []uint16{dns.TypeDNSKEY, dns.TypeDS, dns.TypeNSEC3PARAM, dns.TypeSOA, dns.TypeNS} {
+			qs = append(qs, question{origin, ty})
+		}
+		qs = append(qs, question{child("nx-e2e", origin), dns.TypeA})
+	}
+	total, reported := 0, 0
+	for _, h := range b.servers {
+		for _, q := range qs {
+			total++
+			bm, err := askDO(b.ns.dial, h.addr, q.name, q.qtype)
+			if err != nil {
+				t.Fatalf("named at %s, %v: %v", h.addr, q, err)
+			}
+			lm, err := askDO(b.lab.Dial, h.addr, q.name, q.qtype)
+			if err != nil {
+				t.Fatalf("lab at %s, %v: %v", h.addr, q, err)
+			}
+			if diffs := diffReplies(lm, bm); len(diffs) > 0 {
+				if reported++; reported <= maxReported {
+					t.Errorf("%s (%s), %v with DO: the lab and named disagree:\n%s", h.addr, strings.Join(h.names, " "), q, strings.Join(diffs, "\n"))
+				}
+			}
+		}
+	}
+	t.Logf("%d replies with DO compared: %d disagree", total, reported)
 }

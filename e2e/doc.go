@@ -10,6 +10,14 @@
 //     the same reply (rcode, flags, each section as a set of records with
 //     TTLs, EDNS options) as the in-process lab serving the same zone files.
 //
+// For testdata/lab/dnssec.txtar, signed when it loads and served by named
+// as pre-signed zones, TestDelv also checks that every reply to a query
+// with DO is the lab's, and that BIND's delv and the dnssec package
+// (walking named's servers and the lab's) give each name the same status,
+// secure, insecure or bogus. Without root, TestValidateSignzone and
+// TestLabSignerVerifies check the dnssec package and lab.Sign against
+// dnssec-signzone and dnssec-verify.
+//
 // The one difference accepted is BIND's choice of which part of an RRset a
 // truncated reply without EDNS holds (it rotates RRsets); testdata/lab's
 // fidelity scenario holds the shapes of reply the lab must get right.

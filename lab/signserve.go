@@ -58,7 +58,8 @@ func (p *proof) add(s *signedZone, rr dns.RR) {
 // answer and authority sections (a wildcard's for the records it made,
 // RFC 4035 §3.1.3.3), the DS of a delegation or the proof that it has
 // none, and the NSEC or NSEC3 proofs of NXDOMAIN, NODATA and wildcard
-// answers (RFC 4035 §3.1.3, RFC 5155 §7.2). Glue stays unsigned.
+// answers (RFC 4035 §3.1.3, RFC 5155 §7.2). The zone's own addresses in
+// the additional section get theirs; glue stays unsigned.
 func (z *zone) sign(r *result, q question) {
 	s := z.dnssec
 	if s == nil {
@@ -78,6 +79,7 @@ func (z *zone) sign(r *result, q question) {
 			cut = rr.Header().Name
 		}
 	}
+	r.extra = z.withSigs(r.extra, nil) // the zone's own addresses, not glue
 	var p proof
 	switch {
 	case cut != "":

@@ -108,7 +108,9 @@ func TestServeSignedFaults(t *testing.T) {
 		{SignExpired, dnssec.Bogus, dnssec.CodeRRSIGExpired},
 		{SignNotYetValid, dnssec.Bogus, dnssec.CodeRRSIGNotYetValid},
 		{SignUnsignedWithDS, dnssec.Bogus, dnssec.CodeDNSKEYMissing},
-		{SignMissingRRSIG, dnssec.Secure, dnssec.CodeRRSIGMissing},
+		// BIND serves a zone whose apex NSEC is unsigned as unsigned: no
+		// RRSIG of the DNSKEY set either, so the keys fail too.
+		{SignMissingRRSIG, dnssec.Bogus, dnssec.CodeRRSIGMissing},
 		{SignBadSignature, dnssec.Secure, dnssec.CodeSignatureInvalid},
 	}
 	for _, tc := range tests {

@@ -144,6 +144,12 @@ func (s *Scenario) signZones(lines []signLine) error {
 			continue // unsigned-with-ds: served unsigned
 		}
 		z.dnssec = newSignedZone(sz)
+		if z.dnssec.nsec3 == nil && len(z.dnssec.sigs[sigKey{origin, dns.TypeNSEC}]) == 0 {
+			// BIND serves a zone as signed only when its apex has a DNSKEY
+			// and a signed NSEC or an NSEC3PARAM (rbtdb's iszonesecure);
+			// else it adds no RRSIG and no proof, even to DNSKEY.
+			z.dnssec = nil
+		}
 		for _, rr := range sz.Records {
 			switch rr.Header().Rrtype {
 			case dns.TypeDNSKEY, dns.TypeDS, dns.TypeNSEC3PARAM:
