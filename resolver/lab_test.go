@@ -332,8 +332,13 @@ func TestTraceLab(t *testing.T) {
 		{scenario: "cname-loop", name: "www.example.com", qtype: dns.TypeA, opts: resolver.Options{NoFollow: true}, outcome: trace.CNAME, answer: "www.example.net."},
 		{scenario: "many-ns", name: "www.example.com", qtype: dns.TypeA, outcome: trace.Answer,
 			check: func(t *testing.T, tr *trace.Trace) {
-				ref := walkHops(tr)[1]
-				if ref.Referral == nil || len(ref.Referral.NS) != 1000 || ref.Protocol != "tcp" {
+				// The referral com. gave; on a loaded machine the hedge may
+				// have asked its other server too, and abandoned it.
+				i := slices.IndexFunc(walkHops(tr), func(h *trace.Hop) bool { return h.Zone == "com." && h.Outcome == trace.Referral })
+				if i < 0 {
+					t.Fatalf("no referral from com.: %v", walkHops(tr))
+				}
+				if ref := walkHops(tr)[i]; len(ref.Referral.NS) != 1000 || ref.Protocol != "tcp" {
 					t.Errorf("com referral: %d NS over %s, want 1000 over tcp", len(ref.Referral.NS), ref.Protocol)
 				}
 				if tr.Queries > 10 {
