@@ -156,3 +156,35 @@ func TestServeSignedWithoutDO(t *testing.T) {
 		}
 	}
 }
+
+// FuzzSignServe signs any zone as a sign directive asks, then answers
+// queries with DO from it: nothing may panic, and every reply must pack.
+func FuzzSignServe(f *testing.F) {
+	f.Add([]byte("sign example.com.\n"), []byte(signedExample))
+	f.Add([]byte("sign .\nsign example.com. nsec3 optout\n"), []byte(signedExample))
+	f.Add([]byte("sign example.com. nsec3 iterations=3 salt=ab ed25519 csk\n"), []byte(signedExample))
+	f.Add([]byte("sign example.com. bad-signature expired-signatures\n"), []byte("@ SOA . . 1 2 3 4 5\n@ NS ns1\n*.* TXT x\n\\.x A 192.0.2.1\nsub NS ns1.sub\nns1.sub AAAA ::1\n$GENERATE 1-30 h$ A 192.0.2.$\n"))
+	f.Fuzz(func(t *testing.T, conf, zone []byte) {
+		s, err := Parse("fuzz", map[string][]byte{ManifestName: conf, "root.zone": []byte(base["root.zone"]),
+			"com.zone": []byte(base["com.zone"]), "example.com.zone": zone})
+		if err != nil {
+			return
+		}
+		for _, h := range s.hosts() {
+			for _, origin := range s.Zones() {
+				for _, name := range []string{origin, "www." + origin, "nope." + origin, "a.b.wild." + origin, "x.sub." + origin} {
+					if _, ok := dns.IsDomainName(name); !ok {
+						continue
+					}
+					for _, qtype := range []uint16{dns.TypeA, dns.TypeDS, dns.TypeDNSKEY, dns.TypeTXT, dns.TypeANY, dns.TypeNSEC3PARAM} {
+						q := query(name, qtype, 1232)
+						q.IsEdns0().SetDo()
+						if _, err := h.respond(q, "tcp").Pack(); err != nil {
+							t.Errorf("%s %s: %v", name, dns.TypeToString[qtype], err)
+						}
+					}
+				}
+			}
+		}
+	})
+}
