@@ -220,6 +220,11 @@ func parse(name string, files map[string][]byte) (*Scenario, error) {
 			return nil, fmt.Errorf("%s:%d: %w", ManifestName, d.line, err)
 		}
 	}
+	if s.root() == nil {
+		// Without one there are no root hints to start from: a walk would
+		// start from the real root servers, which the lab refuses to dial.
+		return nil, errNoRoot
+	}
 	return s, nil
 }
 
@@ -481,3 +486,5 @@ func labels(name string) []string {
 }
 
 var errNoSOA = errors.New("no SOA record at the apex")
+
+var errNoRoot = errors.New("lab has no root zone (root.zone or a zone for '.')")

@@ -91,6 +91,7 @@ func TestParseErrors(t *testing.T) {
 		{"host without network", conf("host\n"), `lab.conf:1: host needs one network (dual-stack, ipv4-only, ipv6-only, offline)`},
 		{"host twice", conf("host ipv4-only\nhost ipv4-only\n"), `lab.conf:2: host is set twice`},
 		{"upward without root", map[string]string{"root.zone": "", "lab.conf": "fault ns1.example.com upward\n"}, `lab.conf:1: fault upward needs a root zone`},
+		{"no root zone", map[string]string{"root.zone": ""}, `x: lab has no root zone (root.zone or a zone for '.')`},
 		{"zone does not parse", zone("www IN A 192.0.2.300\n"), `x: example.com.zone: dns: bad A A: "192.0.2.300" at line: 3:`},
 		{"zone empty A", zone("www IN A\n"), `example.com.zone: www.example.com. A: no data`},
 		{"zone bad TTL", zone("www 1x IN A 192.0.2.1\n"), `example.com.zone: dns: `},
