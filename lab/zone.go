@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/miekg/dns"
+
+	"github.com/nstrace/nstrace/trace"
 )
 
 // zone is one zone file's data, indexed for the authoritative logic.
@@ -36,21 +38,21 @@ func parseZone(file string, data []byte) (*zone, error) {
 		if h.Class != dns.ClassINET {
 			return nil, fmt.Errorf("%s: %s: class %s is not served", file, h.Name, dns.Class(h.Class))
 		}
-		h.Name = dns.CanonicalName(h.Name)
+		h.Name = trace.CanonicalName(h.Name)
 		if !dns.IsSubDomain(origin, h.Name) {
 			return nil, fmt.Errorf("%s: %s is out of zone %s", file, h.Name, origin)
 		}
 		switch rr := rr.(type) {
 		case *dns.NS:
-			rr.Ns = dns.CanonicalName(rr.Ns)
+			rr.Ns = trace.CanonicalName(rr.Ns)
 		case *dns.CNAME:
-			rr.Target = dns.CanonicalName(rr.Target)
+			rr.Target = trace.CanonicalName(rr.Target)
 		case *dns.DNAME:
-			rr.Target = dns.CanonicalName(rr.Target)
+			rr.Target = trace.CanonicalName(rr.Target)
 		case *dns.MX:
-			rr.Mx = dns.CanonicalName(rr.Mx)
+			rr.Mx = trace.CanonicalName(rr.Mx)
 		case *dns.SRV:
-			rr.Target = dns.CanonicalName(rr.Target)
+			rr.Target = trace.CanonicalName(rr.Target)
 		case *dns.OPT, *dns.TSIG:
 			return nil, fmt.Errorf("%s: %s: %s is not zone data", file, h.Name, dns.Type(h.Rrtype))
 		}

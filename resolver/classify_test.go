@@ -305,3 +305,26 @@ func FuzzClassify(f *testing.F) {
 		}
 	})
 }
+
+func TestMatchesComparesWireNames(t *testing.T) {
+	for _, tc := range []struct {
+		asked, got string
+		ok         bool
+	}{
+		{"www.example.com.", "WWW.Example.COM.", true},
+		{`www.exa\mple.com.`, "www.example.com.", true},
+		{`a\046b.example.`, `a\.B.example.`, true},
+		{`b\195\188cher.de.`, `B\195\188CHER.de.`, true},
+		{`a\.b.example.`, "a.b.example.", false},
+		{"www.example.com.", "www.example.org.", false},
+	} {
+		q := new(dns.Msg)
+		q.SetQuestion(tc.asked, dns.TypeA)
+		r := new(dns.Msg)
+		r.SetReply(q)
+		r.Question[0].Name = tc.got
+		if err := matches(q, r); (err == nil) != tc.ok {
+			t.Errorf("matches(%q, reply for %q) = %v, want ok %v", tc.asked, tc.got, err, tc.ok)
+		}
+	}
+}

@@ -160,10 +160,16 @@ func matches(query, got *dns.Msg) error {
 		return fmt.Errorf("a reply with %d questions", len(got.Question))
 	}
 	q, w := got.Question[0], query.Question[0]
-	if !strings.EqualFold(q.Name, w.Name) || q.Qtype != w.Qtype || q.Qclass != w.Qclass {
+	if !sameName(q.Name, w.Name) || q.Qtype != w.Qtype || q.Qclass != w.Qclass {
 		return fmt.Errorf("a reply for another question (%s %s)", q.Name, trace.TypeString(q.Qtype))
 	}
 	return nil
+}
+
+// sameName reports whether two names are the same on the wire, in any
+// ASCII case (RFC 4343): "www.exa\mple.com." and "www.EXAMPLE.com." are.
+func sameName(a, b string) bool {
+	return strings.EqualFold(a, b) || trace.CanonicalName(a) == trace.CanonicalName(b)
 }
 
 // netError turns a dial, read or write error into the error a hop records.

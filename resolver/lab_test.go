@@ -121,6 +121,25 @@ func TestTraceLab(t *testing.T) {
 		{scenario: "healthy", name: "example.com", qtype: dns.TypeMX, outcome: trace.Answer, answer: "mail.example.com."},
 		{scenario: "healthy", name: "com", qtype: dns.TypeNS, outcome: trace.Answer, zones: []string{".", "com."}},
 		{scenario: "healthy", name: ".", qtype: dns.TypeNS, outcome: trace.Answer, zones: []string{"."}},
+		// Names a user types: escaped labels are compared as wire names,
+		// with the names in replies, which miekg/dns spells its own way.
+		{scenario: "names", name: `www.exa\mple.com`, qtype: dns.TypeA, outcome: trace.Answer, answer: "192.0.2.10",
+			check: func(t *testing.T, tr *trace.Trace) {
+				if tr.Question.Name != "www.example.com." {
+					t.Errorf("Question.Name = %q, want it as the wire has it", tr.Question.Name)
+				}
+			}},
+		{scenario: "names", name: `A\046B.example.com`, qtype: dns.TypeTXT, outcome: trace.Answer, answer: "a label with a dot",
+			check: func(t *testing.T, tr *trace.Trace) {
+				if tr.Question.Name != `a\.b.example.com.` {
+					t.Errorf("Question.Name = %q, want a\\.b.example.com.", tr.Question.Name)
+				}
+			}},
+		{scenario: "names", name: `b\195\188cher.example.com.`, qtype: dns.TypeA, outcome: trace.Answer, answer: "192.0.2.11"},
+		{scenario: "names", name: `a.b.example.com`, qtype: dns.TypeTXT, outcome: trace.NXDomain}, // two labels, not one with a dot
+		{scenario: "names", name: "xn--bcher-kva.de", qtype: dns.TypeA, outcome: trace.Answer, answer: "192.0.2.80",
+			zones: []string{".", "de.", "xn--bcher-kva.de."}},
+		{scenario: "names", name: "example.com", qtype: dns.TypeANY, outcome: trace.Answer, answer: "MX"},
 		{scenario: "subdelegation", name: "api.dev.example.com", qtype: dns.TypeA, outcome: trace.Answer,
 			zones: []string{".", "com.", "example.com.", "dev.example.com."}, answer: "192.0.2.80"},
 		{scenario: "glueless", name: "www.example.com", qtype: dns.TypeA, outcome: trace.Answer,

@@ -33,13 +33,15 @@ import (
 // parallel, and the first usable reply wins. Addresses that timed out are
 // asked again, in the same order, once every other has been.
 func (r *Resolver) Trace(ctx context.Context, name string, qtype uint16) (*trace.Trace, error) {
-	if _, ok := dns.IsDomainName(name); !ok || name == "" {
-		return nil, fmt.Errorf("%w: %q", ErrBadName, name)
+	if err := trace.CheckName(name); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadName, err)
 	}
 	ctx, cancel := context.WithTimeoutCause(ctx, r.opts.Deadline, fmt.Errorf("%w: the trace took longer than %s", ErrDeadline, r.opts.Deadline))
 	defer cancel()
 	w := &run{r: r, start: time.Now(), addrs: map[string][]netip.Addr{}, roots: fromHints(r.opts.RootHints)}
-	q := trace.Question{Name: dns.CanonicalName(name), Qtype: qtype, Qclass: dns.ClassINET}
+	// In the form a reply's names are unpacked in, so that "exa\mple" and
+	// "\046" compare equal to the names in replies.
+	q := trace.Question{Name: trace.CanonicalName(name), Qtype: qtype, Qclass: dns.ClassINET}
 
 	var prime *trace.Hop
 	if r.opts.Prime.IsValid() {

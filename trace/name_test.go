@@ -1,0 +1,81 @@
+package trace
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/miekg/dns"
+)
+
+func TestCanonicalName(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{".", "."},
+		{"WWW.Example.COM", "www.example.com."},
+		{`www.exa\mple.com.`, "www.example.com."},
+		{`www.exa\109ple.com`, "www.example.com."},
+		{`a\046b.example`, `a\.b.example.`},
+		{`a\.B.example`, `a\.b.example.`},
+		{`\065\066.example`, "ab.example."},
+		{`b\195\188cher.de`, `b\195\188cher.de.`},
+		{`a\032b.example`, `a\ b.example.`},
+		{"bad..name", "bad..name."}, // rejected: left to dns.CanonicalName
+	} {
+		if got := CanonicalName(tc.in); got != tc.want {
+			t.Errorf("CanonicalName(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestCanonicalNameIsWireForm checks that a name typed with escapes comes
+// out as the name in a reply to it reads, which is what makes the two
+// compare as strings.
+func TestCanonicalNameIsWireForm(t *testing.T) {
+	for _, name := range []string{`www.exa\mple.com.`, `a\046b.example.`, `\000.x.`, `"q".example.`, `a\@b.example.`, `A\;B.example.`} {
+		m := new(dns.Msg)
+		m.SetQuestion(name, dns.TypeA)
+		buf, err := m.Pack()
+		if err != nil {
+			t.Fatalf("Pack(%q): %v", name, err)
+		}
+		got := new(dns.Msg)
+		if err := got.Unpack(buf); err != nil {
+			t.Fatalf("Unpack(%q): %v", name, err)
+		}
+		if a, b := CanonicalName(name), dns.CanonicalName(got.Question[0].Name); a != b {
+			t.Errorf("CanonicalName(%q) = %q, but the name unpacked from the wire is %q", name, a, b)
+		}
+	}
+}
+
+func TestCheckName(t *testing.T) {
+	long := strings.Repeat("a", 64)
+	l63 := strings.Repeat("a", 63)
+	name255 := l63 + "." + l63 + "." + l63 + "." + strings.Repeat("a", 61) // 255 octets on the wire
+	for _, tc := range []struct {
+		in, err string // err is a part of the error; "" for none
+	}{
+		{".", ""},
+		{"example.com", ""},
+		{"example.com.", ""},
+		{strings.Repeat("a", 63) + ".com", ""},
+		{name255, ""},
+		{name255 + ".", ""},
+		{name255 + "a", "name is 256 octets, over the limit of 255"},
+		{long + ".com", `label "aaaaaaaaaa…aaaaaaaaaa" is 64 octets, over the limit of 63`},
+		{"www." + strings.Repeat(`\065`, 64) + ".com", "is 64 octets, over the limit of 63"},
+		{"", "empty name"},
+		{"a..b", "empty label"},
+		{".com", "empty label"},
+		{`a\`, "lone backslash"},
+		{`a\12`, "three digits"},
+		{`a\256`, "over 255"},
+	} {
+		err := CheckName(tc.in)
+		switch {
+		case tc.err == "" && err != nil:
+			t.Errorf("CheckName(%q) = %v, want nil", tc.in, err)
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("CheckName(%q) = %v, want an error with %q", tc.in, err, tc.err)
+		}
+	}
+}
