@@ -12,6 +12,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/nstrace/nstrace/resolver"
 	"github.com/nstrace/nstrace/trace"
 )
 
@@ -122,7 +123,7 @@ func parseLine(b []byte, long bool, qtype uint16) (q trace.Question, ok bool, er
 		return q, false, fmt.Errorf("want NAME [TYPE], not %d words", len(f))
 	}
 	q.Qclass = dns.ClassINET
-	if q.Name, err = parseName(f[0]); err != nil {
+	if q.Name, err = trace.ParseName(f[0]); err != nil {
 		return q, false, err
 	}
 	q.Qtype = qtype
@@ -130,6 +131,9 @@ func parseLine(b []byte, long bool, qtype uint16) (q trace.Question, ok bool, er
 		if q.Qtype, err = trace.ParseType(f[1]); err != nil {
 			return q, false, err
 		}
+	}
+	if err := resolver.CheckQuestion(q.Name, q.Qtype); err != nil {
+		return q, false, err
 	}
 	return q, true, nil
 }
@@ -149,14 +153,4 @@ func checkText(b []byte) error {
 		i += size
 	}
 	return nil
-}
-
-// parseName checks a name of a list and makes it fully qualified and lower
-// case, as the resolver takes it.
-func parseName(s string) (string, error) {
-	name := dns.CanonicalName(s)
-	if _, ok := dns.IsDomainName(name); !ok {
-		return "", fmt.Errorf("invalid domain name %q", s)
-	}
-	return name, nil
 }

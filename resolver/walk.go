@@ -33,8 +33,8 @@ import (
 // parallel, and the first usable reply wins. Addresses that timed out are
 // asked again, in the same order, once every other has been.
 func (r *Resolver) Trace(ctx context.Context, name string, qtype uint16) (*trace.Trace, error) {
-	if err := trace.CheckName(name); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadName, err)
+	if err := CheckQuestion(name, qtype); err != nil {
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeoutCause(ctx, r.opts.Deadline, fmt.Errorf("%w: the trace took longer than %s", ErrDeadline, r.opts.Deadline))
 	defer cancel()

@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/miekg/dns"
+
+	"github.com/nstrace/nstrace/internal/idn"
 )
 
 // The limits of a name on the wire (RFC 1035 §2.3.4).
@@ -39,6 +42,33 @@ func CanonicalName(name string) string {
 	// Unpacked names are ASCII (other bytes are escaped), and DNS names
 	// compare without regard to ASCII case only (RFC 4343).
 	return strings.ToLower(s)
+}
+
+// ParseName reads a name as a user types it: in ASCII, with zone-file
+// escapes ("\." and "\DDD") where a label holds odd bytes, or in Unicode,
+// which is converted to its IDNA A-labels with IDNA 2008 and the UTS #46
+// mapping, as browsers do ("Bücher.de" is "xn--bcher-kva.de."). It returns
+// the name fully qualified, in the form CanonicalName gives, or an error
+// that says in one line what is wrong: a name IDNA rejects, or a limit of
+// RFC 1035 broken (CheckName).
+func ParseName(s string) (string, error) {
+	if !utf8.ValidString(s) {
+		return "", fmt.Errorf("invalid domain name %q: not valid UTF-8", s)
+	}
+	if !idn.IsASCII(s) && strings.Contains(s, `\`) {
+		return "", fmt.Errorf("invalid domain name %q: write an international name without \\ escapes", s)
+	}
+	ascii, err := idn.ToASCII(s)
+	if err != nil {
+		return "", err
+	}
+	if strings.ContainsAny(ascii, " \t\r\n") {
+		return "", fmt.Errorf("invalid domain name %q: it has a space", s)
+	}
+	if err := CheckName(ascii); err != nil {
+		return "", fmt.Errorf("invalid domain name: %w", err)
+	}
+	return CanonicalName(ascii), nil
 }
 
 // CheckName reports why name, in zone-file text form (a trailing dot is

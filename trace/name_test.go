@@ -79,3 +79,41 @@ func TestCheckName(t *testing.T) {
 		}
 	}
 }
+
+func TestParseName(t *testing.T) {
+	l63 := strings.Repeat("a", 63)
+	for _, tt := range []struct {
+		in, want, err string // err is a part of the error
+	}{
+		{in: "bücher.de", want: "xn--bcher-kva.de."},
+		{in: "BÜCHER.de.", want: "xn--bcher-kva.de."},
+		{in: "bücher。de", want: "xn--bcher-kva.de."}, // UTS #46 maps the ideographic full stop
+		{in: "faß.de", want: "xn--fa-hia.de."},       // IDNA 2008, not transitional: ß stays
+		{in: "_dmarc.bücher.de", want: "_dmarc.xn--bcher-kva.de."},
+		{in: "xn--bcher-kva.de", want: "xn--bcher-kva.de."},
+		{in: "WWW.Example.COM", want: "www.example.com."},
+		{in: `www.exa\mple.com`, want: "www.example.com."},
+		{in: `a\046b.example`, want: `a\.b.example.`},
+		{in: ".", want: "."},
+
+		{in: "aא.de", err: `"aא.de" is not a valid international name (IDNA 2008): invalid label`},
+		{in: "a\u200db.de", err: "is not a valid international name"}, // a joiner out of context
+		{in: `ü\.x.de`, err: `write an international name without \ escapes`},
+		{in: "\xff.de", err: "not valid UTF-8"},
+		{in: "a b.com", err: `invalid domain name "a b.com": it has a space`},
+		{in: "bad..name", err: `invalid domain name: "bad..name" has an empty label`},
+		{in: strings.Repeat("a", 64) + ".com", err: `invalid domain name: label "aaaaaaaaaa…aaaaaaaaaa" is 64 octets, over the limit of 63`},
+		{in: strings.Repeat("ü", 60) + ".de", err: `label "xn--tdaaaa…aaaaaaaaaa" is 66 octets, over the limit of 63`}, // in its ASCII form,
+		{in: strings.Join([]string{l63, l63, l63, l63}, "."), err: "invalid domain name: name is 257 octets, over the limit of 255"},
+	} {
+		got, err := ParseName(tt.in)
+		switch {
+		case tt.err != "":
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("ParseName(%q) = %q, %v; want an error with %q", tt.in, got, err, tt.err)
+			}
+		case err != nil || got != tt.want:
+			t.Errorf("ParseName(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
+}

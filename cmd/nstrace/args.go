@@ -4,11 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"strconv"
 	"strings"
 
 	"github.com/miekg/dns"
 
+	"github.com/nstrace/nstrace/resolver"
 	"github.com/nstrace/nstrace/trace"
 )
 
@@ -94,6 +94,9 @@ func parseArgs(args []string, f digFlags, port uint16) (query, error) {
 				return q, err
 			}
 			q.Qtype, typeSet = t, true
+		case name != "" && typeSet && isType(a):
+			// After the name, a second type is a second type, not a name.
+			return q, fmt.Errorf("two types given: %s and %s", trace.TypeString(q.Qtype), strings.ToUpper(a))
 		case !classSet && isClass(a):
 			if err := checkClass(a); err != nil {
 				return q, err
@@ -111,14 +114,14 @@ func parseArgs(args []string, f digFlags, port uint16) (query, error) {
 	if name == "" {
 		return q, errNoName
 	}
-	if _, ok := dns.IsDomainName(name); !ok || strings.ContainsAny(name, " \t\n") {
-		return q, fmt.Errorf("invalid domain name %q", name)
+	var err error
+	if q.Name, err = trace.ParseName(name); err != nil {
+		return q, err
 	}
-	q.Name = dns.CanonicalName(name)
 	if !typeSet {
 		q.Qtype = dns.TypeA
 	}
-	return q, nil
+	return q, resolver.CheckQuestion(q.Name, q.Qtype)
 }
 
 // parseType accepts a type mnemonic, in any case, or TYPEnnn (RFC 3597).
@@ -168,11 +171,10 @@ func checkClass(s string) error {
 func parseServer(s string, port uint16) (netip.AddrPort, error) {
 	host, p, hasPort := strings.Cut(s, "#")
 	if hasPort {
-		n, err := strconv.ParseUint(p, 10, 16)
-		if err != nil || n == 0 {
-			return netip.AddrPort{}, fmt.Errorf("@%s: bad port %q", s, p)
+		var err error
+		if port, err = parsePort(p); err != nil {
+			return netip.AddrPort{}, fmt.Errorf("@%s: %w", s, err)
 		}
-		port = uint16(n)
 	}
 	if ap, err := netip.ParseAddrPort(host); err == nil && !hasPort {
 		return ap, nil // [2001:db8::1]:53 or 192.0.2.1:53

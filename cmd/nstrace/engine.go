@@ -16,8 +16,9 @@ import (
 // ask, and the limits that keep every walk finite.
 func engineFlags(f *pflag.FlagSet, o *options) {
 	e := &o.engine
-	f.StringVar(&o.rootHints, "root-hints", "", "read root hints from `FILE` (IANA named.root format) instead of the embedded ones")
-	f.Uint16VarP(&e.Port, "port", "p", resolver.DefaultPort, "query every server on port `N`")
+	f.Var((*pathValue)(&o.rootHints), "root-hints", "read root hints from `FILE` (IANA named.root format) instead of the embedded ones")
+	e.Port = resolver.DefaultPort
+	f.VarP((*portValue)(&e.Port), "port", "p", "query every server on port `N`")
 	f.DurationVar(&e.Timeout, "timeout", resolver.DefaultTimeout, "wait at most this long for each reply")
 	f.IntVar(&e.Tries, "tries", resolver.DefaultTries, "ask an address that times out up to `N` times in all")
 	f.Var((*hedgeValue)(&e.HedgeDelay), "hedge", "when a reply is this late, ask the next server too: a duration, auto (adapts to the RTTs seen, 250ms at most) or off (one server at a time)")

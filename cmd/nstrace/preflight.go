@@ -59,7 +59,7 @@ A and AAAA.
 	engineFlags(f, &o)
 	f.StringVarP(&o.output, "output", "o", "tree", "output format: "+strings.Join(preflightFormats, " or "))
 	outputFlags(f, &o)
-	f.StringVar(&o.lab, "lab", "", "check inside a lab served on loopback: a scenario `DIR` or .txtar file, or \"demo\"")
+	f.Var((*pathValue)(&o.lab), "lab", "check inside a lab served on loopback: a scenario `DIR` or .txtar file, or \"demo\"")
 	completeFlags(cmd, map[string][]string{"output": preflightFormats})
 	return cmd
 }

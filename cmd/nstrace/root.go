@@ -71,6 +71,10 @@ every hop: the zone, the server asked (name, address, and where the address came
 from: hints, glue, or a separate lookup), what it said and how long it took.
 
 TYPE is any record type (A, AAAA, MX, TXT, NS, ... or TYPEnnn); A by default.
+ANY is traced, but servers may answer it with some records only (RFC 8482);
+AXFR and IXFR (zone transfers) and OPT, TSIG and TKEY are not lookups, and
+are refused. NAME may be in Unicode ("bücher.de"): it is converted with IDNA
+2008 and the UTS #46 mapping, as browsers do, and shown in both forms.
 As with dig, NAME, TYPE, CLASS (IN, the only class traced) and @SERVER may
 come in any order, and -q, -t, -c and -x say which is which. @SERVER (an IP
 address, optionally with #PORT) is asked for the root servers first, as dig
@@ -114,7 +118,7 @@ done, in order, and exits 130.
 	delegateFlags(f, &o.engine.Delegate)
 	f.StringVarP(&o.output, "output", "o", "tree", "output format: tree, json, jsonl (one JSON document a line, for -f), dig (the layout of dig +trace) or dot (a Graphviz graph)")
 	outputFlags(f, &o)
-	f.StringVar(&o.lab, "lab", "", "trace inside a lab served on loopback: a scenario `DIR` or .txtar file, or \"demo\"")
+	f.Var((*pathValue)(&o.lab), "lab", "trace inside a lab served on loopback: a scenario `DIR` or .txtar file, or \"demo\"")
 	findingsFlags(f, &o.failOn, &o.engine.NoChildNS)
 	batchModeFlags(f, &o.batch)
 	digLikeFlags(cmd, &o)
