@@ -23,6 +23,7 @@ const (
 	CodeNSTTLMismatch      = "ns-ttl-mismatch"         // parent and child NS TTLs differ
 	CodeLongNSTTL          = "long-ns-ttl"             // a change of nameservers would take a day or more to be seen
 	CodeSlowServer         = "slow-server"             // a reply took over SlowRTT
+	CodeAnyQuery           = "any-query"               // the question was for ANY, which servers may answer minimally
 	CodeOutOfBailiwickGlue = "out-of-bailiwick-glue"   // glue a server may not give, ignored
 	CodeUpwardReferral     = "upward-referral"         // a referral back up the tree, ignored
 	CodeReferralLoop       = "referral-loop"           // a referral to the zone itself, ignored
@@ -61,6 +62,7 @@ var codes = [...]struct {
 	{CodeNSTTLMismatch, SeverityInfo},
 	{CodeLongNSTTL, SeverityInfo},
 	{CodeSlowServer, SeverityInfo},
+	{CodeAnyQuery, SeverityInfo},
 	{CodeOutOfBailiwickGlue, SeverityInfo},
 	{CodeUpwardReferral, SeverityInfo},
 	{CodeReferralLoop, SeverityInfo},

@@ -31,6 +31,7 @@ func Diagnose(t *Trace) []Finding {
 	d.nsTTL()       // diagnose_ttl.go
 	d.failures()    // diagnose_failures.go
 	d.consistency() // diagnose_all.go
+	d.question(t)   // diagnose_question.go
 	slices.SortStableFunc(d.out, func(a, b Finding) int {
 		return cmp.Or(
 			cmp.Compare(a.Severity.Rank(), b.Severity.Rank()),

@@ -343,6 +343,13 @@ func TestDiagnose(t *testing.T) {
 		{name: "slow-server", only: true, trace: edit(func(t *Trace) {
 			t.Hops[3].RTT = SlowRTT + time.Millisecond
 		}), want: []want{{code: CodeSlowServer, zone: "example.com.", name: "ns1.example.com.", addr: "45.33.10.1", hops: []int{4}}}},
+		{name: "any-query", only: true, trace: edit(func(t *Trace) {
+			t.Question.Qtype = dns.TypeANY
+		}), want: []want{{code: CodeAnyQuery, zone: "example.com.", hops: []int{4}}}},
+		{name: "any-query answered minimally", only: true, trace: edit(func(t *Trace) {
+			t.Question.Qtype = dns.TypeANY
+			t.Hops[3].Answer = []dns.RR{rr(`www.example.com. 3600 IN HINFO "RFC8482" ""`)}
+		}), want: []want{{code: CodeAnyQuery, zone: "example.com.", name: "ns1.example.com.", addr: "45.33.10.1", hops: []int{4}}}},
 		{name: "the root's hints are not a delegation", only: true, trace: func() *Trace {
 			t := healthy()
 			t.Hops[0].Server = srv("a.root-servers.net.", "192.0.2.4", SourceHints)
