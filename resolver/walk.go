@@ -48,7 +48,7 @@ func (r *Resolver) Trace(ctx context.Context, name string, qtype uint16) (*trace
 		var err error
 		if prime, err = w.prime(ctx); err != nil {
 			t := &trace.Trace{Question: q, Hops: []*trace.Hop{prime}, Outcome: trace.Failed, Err: err, Reason: prime.Reason,
-				Queries: 1, Duration: time.Since(w.start), Mode: w.mode(0)}
+				Queries: 1, Duration: time.Since(w.start), Mode: w.mode(0), Started: w.start}
 			t.Number()
 			return t, err
 		}
@@ -59,6 +59,7 @@ func (r *Resolver) Trace(ctx context.Context, name string, qtype uint16) (*trace
 		t.Queries++
 		t.Duration = time.Since(w.start)
 	}
+	t.Started = w.start
 	t.Number()
 	return t, t.Err
 }

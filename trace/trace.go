@@ -200,6 +200,9 @@ type Trace struct {
 	Mode     Mode
 	Queries  int           // queries sent, including those of nested lookups; cached hops are not queries
 	Duration time.Duration // wall time of the walk
+	// Started is when the walk began, by the wall clock; set on the
+	// outermost trace only, zero when unknown.
+	Started time.Time
 	// Findings are what is wrong, or worth knowing, about the delegations
 	// crossed; set on the outermost trace only.
 	Findings []Finding

@@ -37,10 +37,11 @@ func (digStream) LookupDone(*trace.Trace, int) error      { return nil }
 
 // renderOptions gives the renderers' options from the flags and where the
 // output goes: colour as --color says ("auto" colours a terminal unless
-// NO_COLOR is set, https://no-color.org), timings unless --no-timings, and
-// on a terminal its width, which finding lines wrap to.
+// NO_COLOR is set, https://no-color.org), timings unless --no-timings,
+// nstrace's version, and on a terminal its width, which finding lines wrap
+// to.
 func renderOptions(color string, noTimings bool, stdout io.Writer) (render.Options, error) {
-	ro := render.Options{NoTimings: noTimings}
+	ro := render.Options{NoTimings: noTimings, Version: versionString()}
 	switch color {
 	case "always":
 		ro.Color = true
@@ -58,7 +59,7 @@ func renderOptions(color string, noTimings bool, stdout io.Writer) (render.Optio
 }
 
 func newOutput(format string, o render.Options) (output, error) {
-	dig := render.DigOptions{Options: o, Version: versionString()}
+	dig := render.DigOptions{Options: o}
 	switch format {
 	case "tree":
 		return output{

@@ -18,11 +18,10 @@ type DigOptions struct {
 	// Options.NoTimings writes every round-trip time as "in 0 ms", so that
 	// the ";; Received" lines keep dig's shape and two renderings of the
 	// same walk compare byte for byte. Options.Color is ignored: dig has
-	// no colour.
+	// no colour. Options.Version follows the program name in the first
+	// line, as dig writes its own: "; <<>> nstrace v1.2.0 <<>> +trace
+	// www.example.com. A".
 	Options
-	// Version follows the program name in the first line, as dig writes
-	// its own: "; <<>> nstrace v1.2.0 <<>> +trace www.example.com. A".
-	Version string
 }
 
 // Dig writes t in the layout of BIND's "dig +trace": a two-line header,
@@ -130,7 +129,7 @@ func (s *DigStream) writeHeader(b *strings.Builder, first *trace.Hop) {
 	if s.o.Version != "" {
 		b.WriteString(s.o.Version + " ")
 	}
-	b.WriteString("<<>> +trace " + s.q.Name + " " + trace.TypeString(s.q.Qtype))
+	b.WriteString("<<>> +trace " + nameText(s.q.Name) + " " + trace.TypeString(s.q.Qtype))
 	if c := classString(s.q.Qclass); c != "IN" {
 		b.WriteString(" " + c)
 	}

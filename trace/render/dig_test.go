@@ -43,7 +43,7 @@ func digCases() []struct {
 func TestDigGolden(t *testing.T) {
 	for _, c := range digCases() {
 		t.Run(c.name, func(t *testing.T) {
-			golden(t, c.name+".dig", dig(t, c.trace(), DigOptions{Version: "v1.2.3"}))
+			golden(t, c.name+".dig", dig(t, c.trace(), DigOptions{Options: Options{Version: "v1.2.3"}}))
 		})
 		t.Run(c.name+".notimings", func(t *testing.T) {
 			golden(t, c.name+".notimings.dig", dig(t, c.trace(), DigOptions{Options: Options{NoTimings: true}}))

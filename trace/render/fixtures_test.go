@@ -389,6 +389,7 @@ func docTrace() *trace.Trace {
 		Answer:   answer,
 		Queries:  3,
 		Duration: ms(2031.2),
+		Started:  time.Date(2026, 12, 4, 20, 31, 7, 120458000, time.UTC),
 		Hops: []*trace.Hop{
 			{
 				Zone: ".", Server: rootServer, Port: 53, Question: q, Protocol: "udp",

@@ -7,6 +7,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/nstrace/nstrace/internal/idn"
 	"github.com/nstrace/nstrace/trace"
 )
 
@@ -37,16 +38,31 @@ func encodeJSON(w io.Writer, doc any, indent string) error {
 	return enc.Encode(doc)
 }
 
+// newJSONDocument is t as the top of a document: the schema version, the
+// run (version and start, unless timings are hidden), the trace and its
+// findings.
 func newJSONDocument(t *trace.Trace, o Options) jsonDocument {
 	doc := jsonDocument{SchemaVersion: SchemaVersion, jsonTrace: newJSONTrace(t, o)}
 	doc.Findings = newJSONFindings(t.Findings)
+	if !o.NoTimings {
+		doc.Version = o.Version
+		if !t.Started.IsZero() {
+			doc.StartedAt = t.Started.UTC().Format(startedAtLayout)
+		}
+	}
 	return doc
 }
+
+// startedAtLayout is RFC 3339 in UTC with microseconds, the precision of
+// the document's durations.
+const startedAtLayout = "2006-01-02T15:04:05.000000Z07:00"
 
 // The JSON document's types. Field order here is key order in the output.
 
 type jsonDocument struct {
-	SchemaVersion int `json:"schema_version"`
+	SchemaVersion int    `json:"schema_version"`
+	Version       string `json:"nstrace_version,omitempty"`
+	StartedAt     string `json:"started_at,omitempty"`
 	jsonTrace
 }
 
@@ -65,9 +81,10 @@ type jsonTrace struct {
 }
 
 type jsonQuestion struct {
-	Name  string `json:"name"`
-	Type  string `json:"type"`
-	Class string `json:"class"`
+	Name    string `json:"name"`
+	Unicode string `json:"unicode,omitempty"`
+	Type    string `json:"type"`
+	Class   string `json:"class"`
 }
 
 type jsonServer struct {
@@ -201,7 +218,7 @@ func newJSONHop(h *trace.Hop, o Options) jsonHop {
 }
 
 func newJSONQuestion(q trace.Question) jsonQuestion {
-	return jsonQuestion{Name: q.Name, Type: trace.TypeString(q.Qtype), Class: classString(q.Qclass)}
+	return jsonQuestion{Name: q.Name, Unicode: idn.ToUnicode(q.Name), Type: trace.TypeString(q.Qtype), Class: classString(q.Qclass)}
 }
 
 // records gives rrs as zone-file text, never nil so that the document has []

@@ -15,6 +15,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/nstrace/nstrace/internal/idn"
 	"github.com/nstrace/nstrace/trace"
 )
 
@@ -23,8 +24,8 @@ type Options struct {
 	// Color turns on ANSI colour and bold in Tree; JSON ignores it.
 	Color bool
 	// NoTimings hides round-trip times, start offsets and the total
-	// duration, so that two renderings of the same walk compare byte for
-	// byte.
+	// duration, and JSON's started_at and nstrace_version, so that two
+	// renderings of the same walk compare byte for byte.
 	NoTimings bool
 	// Width is the width of the terminal in columns: Tree and TreeStream
 	// wrap a finding's line to it, under the hop that shows it. Zero, as
@@ -34,6 +35,9 @@ type Options struct {
 	// Summary; without it they leave out the quiet ones (trace.Quiet:
 	// ns-ttl-mismatch), true of most domains. JSON always has them all.
 	Verbose bool
+	// Version is the program's version, for JSON's nstrace_version and
+	// the first line of the dig layout; "" leaves it out.
+	Version string
 }
 
 // shown gives the findings of fs that o shows to people: all with
@@ -52,6 +56,22 @@ func (o Options) shown(fs []trace.Finding) []trace.Finding {
 }
 
 var errNilTrace = errors.New("render: nil trace")
+
+// nameText gives a name for people: as it is, or, when it has IDNA labels
+// that decode, in Unicode followed by the name asked in parentheses:
+// "bücher.de. (xn--bcher-kva.de.)".
+func nameText(name string) string {
+	if u := idn.ToUnicode(name); u != "" {
+		return u + " (" + name + ")"
+	}
+	return name
+}
+
+// questionText gives q as the first line of a tree writes it, dig's form
+// with the name as nameText gives it: "bücher.de. (xn--bcher-kva.de.) IN A".
+func questionText(q trace.Question) string {
+	return nameText(q.Name) + strings.TrimPrefix(q.String(), q.Name)
+}
 
 // formatDuration writes d compactly with about two significant digits:
 // "0.8ms", "12ms", "480ms", "1.2s", "15s". A trailing ".0" is dropped.

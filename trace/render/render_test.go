@@ -272,7 +272,7 @@ func TestJSONDocExample(t *testing.T) {
 	if !ok || !ok2 {
 		t.Fatalf("%s has no ```json block under ## Example", path)
 	}
-	got := string(render(t, JSON, docTrace(), Options{}))
+	got := string(render(t, JSON, docTrace(), Options{Version: "v1.2.0"}))
 	if got != example {
 		t.Errorf("the example in %s differs from JSON(docTrace()); paste this in:\n%s", path, got)
 	}

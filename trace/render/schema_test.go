@@ -102,6 +102,9 @@ func jsonDocuments(t *testing.T) map[string][]byte {
 			docs["JSON("+c.name+", "+map[bool]string{false: "timings", true: "no timings"}[o.NoTimings]+")"] = buf.Bytes()
 		}
 	}
+	// The run's fields and an international name's Unicode form.
+	docs["JSON(run, version)"] = render(t, JSON, runTrace(), Options{Version: "v1.2.0 (commit 0123456789ab, 2026-01-02T03:04:05Z)"})
+	docs["JSON(international name)"] = render(t, JSON, idnTrace(), Options{})
 	return docs
 }
 
@@ -128,7 +131,7 @@ func TestJSONMatchesSchema(t *testing.T) {
 func TestSchemaRejects(t *testing.T) {
 	s := compileSchema(t, false)
 	var base map[string]any
-	if err := json.Unmarshal(render(t, JSON, healthyTrace(), Options{}), &base); err != nil {
+	if err := json.Unmarshal(render(t, JSON, runTrace(), Options{Version: "v1.2.0"}), &base); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct {
@@ -145,6 +148,12 @@ func TestSchemaRejects(t *testing.T) {
 		{"rcode null with a size", func(d map[string]any) { hop(d, 0)["rcode"] = nil }},
 		{"a hop without id", func(d map[string]any) { delete(hop(d, 0), "id") }},
 		{"a record that is not zone-file text", func(d map[string]any) { d["answer"] = []any{"192.0.2.80"} }},
+		{"started_at in local time", func(d map[string]any) { d["started_at"] = "2026-12-04T21:31:07.120458+01:00" }},
+		{"started_at without microseconds", func(d map[string]any) { d["started_at"] = "2026-12-04T20:31:07Z" }},
+		{"an empty nstrace_version", func(d map[string]any) { d["nstrace_version"] = "" }},
+		{"a lookup with started_at", func(d map[string]any) {
+			hop(d, 1)["lookups"].([]any)[0].(map[string]any)["started_at"] = "2026-12-04T20:31:07.120458Z"
+		}},
 		{"a lookup with schema_version", func(d map[string]any) {
 			hop(d, 1)["lookups"].([]any)[0].(map[string]any)["schema_version"] = 1
 		}},

@@ -159,7 +159,7 @@ func (s *TreeStream) writeChecks(depth int, all bool) {
 func (s *TreeStream) start() {
 	if !s.started {
 		s.started = true
-		s.r.line(s.r.p.question.Sprint(s.q.String()))
+		s.r.line(s.r.p.question.Sprint(questionText(s.q)))
 	}
 }
 

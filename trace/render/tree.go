@@ -25,7 +25,7 @@ func Tree(w io.Writer, t *trace.Trace, o Options) error {
 	}
 	fs := o.shown(t.Findings)
 	r := &treeRenderer{o: o, p: newPalette(o.Color), at: findingsByHop(fs)}
-	r.line(r.p.question.Sprint(t.Question.String()))
+	r.line(r.p.question.Sprint(questionText(t.Question)))
 	r.body(t) // table.go: a table per zone when every server was asked
 	if rrs := finalRecords(t); len(rrs) > 0 {
 		r.records("   ", rrs)
