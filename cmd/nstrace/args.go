@@ -41,87 +41,102 @@ var errNoName = errors.New("no name to trace; usage: nstrace [flags] [@SERVER] N
 // optionally with "#PORT", never a name, which would have to be looked up
 // through the system's resolver.
 func parseArgs(args []string, f digFlags, port uint16) (query, error) {
-	q := query{Question: trace.Question{Qclass: dns.ClassINET}}
-	var name string
-	typeSet, classSet := false, false
+	s := &argState{q: query{Question: trace.Question{Qclass: dns.ClassINET}}}
+	if err := s.flags(f); err != nil {
+		return s.q, err
+	}
+	for _, a := range args {
+		if err := s.word(a, port); err != nil {
+			return s.q, err
+		}
+	}
+	if s.name == "" {
+		return s.q, errNoName
+	}
+	var err error
+	if s.q.Name, err = trace.ParseName(s.name); err != nil {
+		return s.q, err
+	}
+	if !s.typeSet {
+		s.q.Qtype = dns.TypeA
+	}
+	return s.q, resolver.CheckQuestion(s.q.Name, s.q.Qtype)
+}
+
+// argState is what parseArgs has read so far.
+type argState struct {
+	q                 query
+	name              string // as typed
+	typeSet, classSet bool
+}
+
+// flags reads dig's flags, which come before the words.
+func (s *argState) flags(f digFlags) error {
 	if f.qtype != "" {
 		t, err := parseType(f.qtype)
 		if err != nil {
-			return q, err
+			return err
 		}
-		q.Qtype, typeSet = t, true
+		s.q.Qtype, s.typeSet = t, true
 	}
 	if f.qclass != "" {
 		if err := checkClass(f.qclass); err != nil {
-			return q, err
+			return err
 		}
-		classSet = true
+		s.classSet = true
 	}
 	if f.reverse != "" {
 		a, err := netip.ParseAddr(f.reverse)
 		if err != nil {
-			return q, fmt.Errorf("-x %s: not an IP address", f.reverse)
+			return fmt.Errorf("-x %s: not an IP address", f.reverse)
 		}
-		name = reverseName(a)
-		if !typeSet {
-			q.Qtype, typeSet = dns.TypePTR, true
+		s.name = reverseName(a)
+		if !s.typeSet {
+			s.q.Qtype, s.typeSet = dns.TypePTR, true
 		}
 	}
 	if f.qname != "" {
-		if name != "" {
-			return q, fmt.Errorf("-q %s and -x %s both name what to trace; give one", f.qname, f.reverse)
+		if s.name != "" {
+			return fmt.Errorf("-q %s and -x %s both name what to trace; give one", f.qname, f.reverse)
 		}
-		name = f.qname
+		s.name = f.qname
 	}
-	for _, a := range args {
-		switch {
-		case strings.HasPrefix(a, "@"):
-			if q.server.IsValid() {
-				return q, fmt.Errorf("more than one @SERVER: %s", a)
-			}
-			s, err := parseServer(a[1:], port)
-			if err != nil {
-				return q, err
-			}
-			q.server = s
-		case strings.HasPrefix(a, "+"):
-			if opt := strings.ToLower(a); opt != "+trace" {
-				return q, fmt.Errorf("dig option %s is not supported; nstrace always traces (+trace)", a)
-			}
-		case !typeSet && isType(a):
-			t, err := parseType(a)
-			if err != nil {
-				return q, err
-			}
-			q.Qtype, typeSet = t, true
-		case name != "" && typeSet && isType(a):
-			// After the name, a second type is a second type, not a name.
-			return q, fmt.Errorf("two types given: %s and %s", trace.TypeString(q.Qtype), strings.ToUpper(a))
-		case !classSet && isClass(a):
-			if err := checkClass(a); err != nil {
-				return q, err
-			}
-			classSet = true
-		case name != "" && !strings.Contains(a, "."):
-			// After the name, a single label is most likely a mistyped type.
-			return q, fmt.Errorf("unknown record type %q", a)
-		case name != "":
-			return q, fmt.Errorf("more than one name to trace: %q and %q", name, a)
-		default:
-			name = a
+	return nil
+}
+
+// word reads one positional argument.
+func (s *argState) word(a string, port uint16) error {
+	switch {
+	case strings.HasPrefix(a, "@"):
+		if s.q.server.IsValid() {
+			return fmt.Errorf("more than one @SERVER: %s", a)
 		}
+		srv, err := parseServer(a[1:], port)
+		s.q.server = srv
+		return err
+	case strings.HasPrefix(a, "+"):
+		if opt := strings.ToLower(a); opt != "+trace" {
+			return fmt.Errorf("dig option %s is not supported; nstrace always traces (+trace)", a)
+		}
+	case !s.typeSet && isType(a):
+		t, err := parseType(a)
+		s.q.Qtype, s.typeSet = t, true
+		return err
+	case s.name != "" && s.typeSet && isType(a):
+		// After the name, a second type is a second type, not a name.
+		return fmt.Errorf("two types given: %s and %s", trace.TypeString(s.q.Qtype), strings.ToUpper(a))
+	case !s.classSet && isClass(a):
+		s.classSet = true
+		return checkClass(a)
+	case s.name != "" && !strings.Contains(a, "."):
+		// After the name, a single label is most likely a mistyped type.
+		return fmt.Errorf("unknown record type %q", a)
+	case s.name != "":
+		return fmt.Errorf("more than one name to trace: %q and %q", s.name, a)
+	default:
+		s.name = a
 	}
-	if name == "" {
-		return q, errNoName
-	}
-	var err error
-	if q.Name, err = trace.ParseName(name); err != nil {
-		return q, err
-	}
-	if !typeSet {
-		q.Qtype = dns.TypeA
-	}
-	return q, resolver.CheckQuestion(q.Name, q.Qtype)
+	return nil
 }
 
 // parseType accepts a type mnemonic, in any case, or TYPEnnn (RFC 3597).
