@@ -15,9 +15,9 @@ const module = "github.com/nstrace/nstrace/"
 // only the model; batch and preflight run the engine for a Go program;
 // only the command binds flags.
 var allowed = map[string][]string{
-	"trace":            nil,
+	"trace":            {"internal/idn"},
 	"trace/preflight":  {"trace"},
-	"trace/render":     {"trace", "trace/preflight"},
+	"trace/render":     {"trace", "trace/preflight", "internal/idn"},
 	"dnssec":           nil,
 	"resolver":         {"trace"},
 	"batch":            {"resolver", "trace"},
@@ -25,6 +25,7 @@ var allowed = map[string][]string{
 	"lab":              {"dnssec", "trace"},
 	"internal/labtest": {"lab"},
 	"internal/deps":    nil,
+	"internal/idn":     nil,
 	"e2e":              nil,
 	"cmd/nstrace":      {"batch", "lab", "preflight", "resolver", "trace", "trace/render"},
 }
@@ -38,6 +39,7 @@ var only = map[string]string{
 	"github.com/spf13/pflag":     "cmd/nstrace",
 	"github.com/mattn/go-isatty": "cmd/nstrace",
 	"golang.org/x/term":          "cmd/nstrace",
+	"golang.org/x/net/idna":      "internal/idn",
 }
 
 // noSockets are the packages that must not import package net (net/netip,
