@@ -80,27 +80,52 @@ const (
 	CodeDNSSECInconsistent  = "dnssec-inconsistent"
 )
 
-// Severities maps every code to its severity.
-var Severities = map[string]Severity{
-	CodeDSNoMatchingDNSKEY:  SeverityError,
-	CodeDNSKEYMissing:       SeverityError,
-	CodeRRSIGMissing:        SeverityError,
-	CodeRRSIGExpired:        SeverityError,
-	CodeRRSIGNotYetValid:    SeverityError,
-	CodeRRSIGExpiresSoon:    SeverityWarning,
-	CodeSignatureInvalid:    SeverityError,
-	CodeNSECProofInvalid:    SeverityError,
-	CodeUnsupportedAlg:      SeverityInfo,
-	CodeDeprecatedAlg:       SeverityInfo,
-	CodeInsecureDelegation:  SeverityInfo,
-	CodeBogusAnswer:         SeverityError,
-	CodeAlgorithmNotSigning: SeverityWarning,
-	CodeDSDigestSHA1Only:    SeverityInfo,
-	CodeDNSKEYRevokedDS:     SeverityWarning,
-	CodeCDSMismatch:         SeverityWarning,
-	CodeNSEC3Parameters:     SeverityWarning,
-	CodeNSEC3Insecure:       SeverityWarning,
-	CodeDNSSECInconsistent:  SeverityError,
+// codes is every code with its severity, errors first, in the order
+// docs/findings.md will list them.
+var codes = [...]struct {
+	code     string
+	severity Severity
+}{
+	{CodeDSNoMatchingDNSKEY, SeverityError},
+	{CodeDNSKEYMissing, SeverityError},
+	{CodeRRSIGMissing, SeverityError},
+	{CodeRRSIGExpired, SeverityError},
+	{CodeRRSIGNotYetValid, SeverityError},
+	{CodeSignatureInvalid, SeverityError},
+	{CodeNSECProofInvalid, SeverityError},
+	{CodeBogusAnswer, SeverityError},
+	{CodeDNSSECInconsistent, SeverityError},
+	{CodeRRSIGExpiresSoon, SeverityWarning},
+	{CodeAlgorithmNotSigning, SeverityWarning},
+	{CodeDNSKEYRevokedDS, SeverityWarning},
+	{CodeCDSMismatch, SeverityWarning},
+	{CodeNSEC3Parameters, SeverityWarning},
+	{CodeNSEC3Insecure, SeverityWarning},
+	{CodeUnsupportedAlg, SeverityInfo},
+	{CodeDeprecatedAlg, SeverityInfo},
+	{CodeInsecureDelegation, SeverityInfo},
+	{CodeDSDigestSHA1Only, SeverityInfo},
+}
+
+// Codes lists every code the package gives, errors first. The slice is
+// the caller's.
+func Codes() []string {
+	out := make([]string, len(codes))
+	for i, c := range codes {
+		out[i] = c.code
+	}
+	return out
+}
+
+// SeverityOf gives the severity of a code, or "" for a code that is not
+// one of the package's.
+func SeverityOf(code string) Severity {
+	for _, c := range codes {
+		if c.code == code {
+			return c.severity
+		}
+	}
+	return ""
 }
 
 // Finding is one thing validation found wrong, or worth knowing. Meaning
@@ -120,7 +145,7 @@ func (f Finding) String() string { return f.Code + " " + f.Zone + ": " + f.Messa
 
 // finding builds a Finding with its code's severity.
 func finding(code, zone, name string, rrtype, tag uint16, format string, args ...any) Finding {
-	return Finding{Code: code, Severity: Severities[code], Zone: zone, Name: name, Type: rrtype, KeyTag: tag,
+	return Finding{Code: code, Severity: SeverityOf(code), Zone: zone, Name: name, Type: rrtype, KeyTag: tag,
 		Message: fmt.Sprintf(format, args...)}
 }
 

@@ -89,3 +89,23 @@ func TestConsistent(t *testing.T) {
 		t.Errorf("different DS: %v", fs)
 	}
 }
+
+// TestCodes checks the table of codes: each once, with a severity, and
+// the severities of trace's findings.
+func TestCodes(t *testing.T) {
+	seen := map[string]bool{}
+	for _, c := range dnssec.Codes() {
+		if seen[c] {
+			t.Errorf("%s twice", c)
+		}
+		seen[c] = true
+		switch dnssec.SeverityOf(c) {
+		case dnssec.SeverityError, dnssec.SeverityWarning, dnssec.SeverityInfo:
+		default:
+			t.Errorf("%s has severity %q", c, dnssec.SeverityOf(c))
+		}
+	}
+	if len(seen) != 19 || dnssec.SeverityOf("missing-glue") != "" {
+		t.Errorf("Codes() = %d codes; SeverityOf(missing-glue) = %q", len(seen), dnssec.SeverityOf("missing-glue"))
+	}
+}
