@@ -15,19 +15,20 @@ const module = "github.com/nstrace/nstrace/"
 // only the model; batch and preflight run the engine for a Go program;
 // only the command binds flags.
 var allowed = map[string][]string{
-	"trace":            {"internal/idn"},
-	"trace/preflight":  {"trace"},
-	"trace/render":     {"trace", "trace/preflight", "internal/idn"},
-	"dnssec":           nil,
-	"resolver":         {"trace"},
-	"batch":            {"resolver", "trace"},
-	"preflight":        {"resolver", "trace", "trace/preflight"},
-	"lab":              {"dnssec", "trace"},
-	"internal/labtest": {"lab"},
-	"internal/deps":    nil,
-	"internal/idn":     nil,
-	"e2e":              nil,
-	"cmd/nstrace":      {"batch", "lab", "preflight", "resolver", "trace", "trace/render"},
+	"trace":                {"internal/idn"},
+	"trace/preflight":      {"trace"},
+	"trace/render":         {"trace", "trace/preflight", "internal/idn"},
+	"dnssec":               nil,
+	"resolver":             {"trace"},
+	"batch":                {"resolver", "trace"},
+	"preflight":            {"resolver", "trace", "trace/preflight"},
+	"lab":                  {"dnssec", "trace"},
+	"internal/labtest":     {"lab"},
+	"internal/deps":        nil,
+	"internal/idn":         nil,
+	"internal/findingsdoc": nil,
+	"e2e":                  nil,
+	"cmd/nstrace":          {"batch", "lab", "preflight", "resolver", "trace", "trace/render"},
 }
 
 // only lists imports from outside the module that one package alone may
