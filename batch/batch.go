@@ -15,6 +15,7 @@ import (
 	"errors"
 	"iter"
 	"sync"
+	"sync/atomic"
 
 	"github.com/nstrace/nstrace/resolver"
 	"github.com/nstrace/nstrace/trace"
@@ -68,7 +69,10 @@ type Result struct {
 // all before it are done. When ctx is done, it stops reading names, cancels
 // the traces under way, sends the Results done up to the first that is
 // not, then an ErrInterrupted Result, and closes the channel; a caller that
-// stops reading early must cancel ctx and drain the channel.
+// stops reading early must cancel ctx and drain the channel. When a trace
+// finds that this host cannot reach any root server (a
+// *resolver.NoRouteError for "."), the run ends alike, with a Result
+// without a Trace whose Err is that error, in place of ErrInterrupted.
 func Run(ctx context.Context, o Options, names iter.Seq2[Name, error]) <-chan Result {
 	r := newRun(ctx, o)
 	go r.run(names)
@@ -104,6 +108,9 @@ type batchRun struct {
 	read   chan readState // how the reader ended
 	out    chan Result    // in the list's order
 	peak   int            // the most items that waited for their turn at once
+	// offline is the error of the first trace that found that this host
+	// cannot reach any root server.
+	offline atomic.Pointer[error]
 }
 
 func newRun(ctx context.Context, o Options) *batchRun {
@@ -196,16 +203,28 @@ func (r *batchRun) trace(it *item) {
 	q := it.Question
 	t, err := r.res.Trace(r.ctx, q.Name, q.Qtype)
 	switch {
-	case r.ctx.Err() != nil:
+	case r.ctx.Err() != nil && !offline(err):
 		it.interrupted = true
 	case t == nil && it.Line > 0: // refused before any query
 		it.Err = &LineError{Source: it.Source, Line: it.Line, Err: err}
 	case t == nil:
 		it.Err = err
+	case offline(err):
+		// No name can be traced: the run ends with err (see reorder).
+		r.offline.CompareAndSwap(nil, &err)
+		it.interrupted = true
+		r.cancel()
 	default:
 		t.Findings = trace.Diagnose(t)
 		it.Trace, it.Err = t, err
 	}
+}
+
+// offline reports whether err says that this host cannot reach any root
+// server: every other name would fail alike.
+func offline(err error) bool {
+	var nr *resolver.NoRouteError
+	return errors.As(err, &nr) && nr.Zone == "."
 }
 
 // reorder gives back what the workers did, in the list's order, up to the
@@ -234,6 +253,10 @@ func (r *batchRun) reorder() {
 			}
 			r.out <- it.Result
 		}
+	}
+	if err := r.offline.Load(); err != nil {
+		r.out <- Result{Name: *stop, Err: *err}
+		return
 	}
 	var st readState
 	if r.ctx.Err() == nil {

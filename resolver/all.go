@@ -43,6 +43,9 @@ type slot struct {
 	server trace.Server
 	hops   []*trace.Hop
 	c      Classification
+	// skipped is set when the slot's query was not sent, as this host has
+	// no route to its address's family; it has no hops then.
+	skipped bool
 }
 
 // all asks every address of every nameserver of the zone, in parallel: the
@@ -164,6 +167,11 @@ func (p *parallel) fill() bool {
 	sent := false
 	for ; p.next < len(p.slots) && p.zq.inflight < p.zq.w.r.opts.Parallel; p.next++ {
 		sl := p.slots[p.next]
+		if p.zq.skip(sl.server) {
+			sl.skipped = true
+			p.zq.w.queries.Add(-1) // the budget is for queries sent
+			continue
+		}
 		p.zq.start(sl.hops[0], sl)
 		sent = true
 	}
@@ -195,6 +203,9 @@ func (p *parallel) result() (*trace.Hop, Classification, error) {
 	zq := p.zq
 	var win *slot
 	for _, sl := range p.slots {
+		if sl.skipped {
+			continue
+		}
 		zq.t.Hops = append(zq.t.Hops, sl.hops...)
 		if sl.purpose != trace.PurposeWalk {
 			continue

@@ -11,7 +11,8 @@ import (
 )
 
 // Cache keeps, by TTL, the replies that traces got: referrals, answers and
-// the addresses of nameservers. Traces that share one (batch mode) ask each
+// the addresses of nameservers; and, for as long as it is used, the address
+// families this host has no route to, which its traces then do not try. Traces that share one (batch mode) ask each
 // server each question once; a hop served from it is marked Cached and costs
 // no query. Concurrent traces that are about to ask a zone the same thing
 // wait for the first to finish rather than ask it too. The zero value is not
@@ -25,6 +26,9 @@ type Cache struct {
 	cuts    map[cacheKey]cached // a zone's referral to a child, keyed by the child
 	addrs   map[string]cachedAddrs
 	flights map[cacheKey]chan struct{}
+	// routes are this host's: a family one trace found unusable, the
+	// others skip (see routes).
+	routes routes
 }
 
 // MaxCachedReplies bounds the answers a Cache keeps (referrals and

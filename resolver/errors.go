@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"syscall"
 
 	"github.com/nstrace/nstrace/trace"
 )
@@ -131,12 +130,6 @@ func (e badReply) Unwrap() error { return e.error }
 type loopChain []string
 
 func (c loopChain) Error() string { return strings.Join(c, " needs ") }
-
-// noRoute reports whether err says that this host cannot send to the
-// address at all: no route, no address of its family, family not supported.
-func noRoute(err error) bool {
-	return errors.Is(err, syscall.ENETUNREACH) || errors.Is(err, syscall.EADDRNOTAVAIL) || errors.Is(err, syscall.EAFNOSUPPORT)
-}
 
 // reasonOf gives the reason of an error the walk made, for a hop or a
 // whole trace. nstrace's own limits come first, wherever they are in err

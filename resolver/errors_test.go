@@ -40,8 +40,14 @@ func TestReasonOf(t *testing.T) {
 		{errorf(ErrLoop, "CNAME loop a. → b. → a."), trace.ReasonLoop},
 		{ErrAbandoned, trace.ReasonAbandoned},
 		{fmt.Errorf("%w after 2s", ErrTimeout), trace.ReasonTimeout},
-		{fmt.Errorf("%w: %w", errNetwork, syscall.ENETUNREACH), trace.ReasonNoRoute},
-		{fmt.Errorf("%w: %w", errNetwork, syscall.EADDRNOTAVAIL), trace.ReasonNoRoute},
+		// Only a failure before any packet left is this host's: an ICMP
+		// error that comes back later is the path's, or the server's.
+		{noRouteError{family: "IPv6", errno: syscall.ENETUNREACH}, trace.ReasonNoRoute},
+		{noRouteError{family: "IPv4", errno: syscall.EADDRNOTAVAIL}, trace.ReasonNoRoute},
+		{&NoRouteError{Zone: ".", Err: syscall.ENETUNREACH}, trace.ReasonNoRoute},
+		{fmt.Errorf("ns1.example.net. A: %w", &NoRouteError{Zone: "net.", Err: syscall.ENETUNREACH}), trace.ReasonNoRoute},
+		{fmt.Errorf("%w: %w", errNetwork, syscall.ENETUNREACH), trace.ReasonNetwork},
+		{fmt.Errorf("%w: %w", errNetwork, syscall.EHOSTUNREACH), trace.ReasonNetwork},
 		{fmt.Errorf("%w: %w", errNetwork, io.EOF), trace.ReasonNetwork},
 		{ErrTruncatedTCP, trace.ReasonTruncated},
 		{badReply{errors.New("a malformed reply")}, trace.ReasonBadReply},

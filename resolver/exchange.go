@@ -106,6 +106,11 @@ func (r *Resolver) exchangeOn(ctx context.Context, network string, m *dns.Msg, s
 	defer cancel()
 	c, err := r.opts.Dial(dctx, network, server)
 	if err != nil {
+		if local := localError(err); local != nil && network == "udp" && ended(ctx) == nil {
+			// connect(2) on a datagram socket sends nothing: the failure
+			// is this host's (see localErrnos).
+			return rep, noRouteError{family: familyName(server.Addr()), errno: local}
+		}
 		return rep, r.netError(ctx, err)
 	}
 	defer c.Close()

@@ -70,7 +70,7 @@ func (h *hedged) launch() bool {
 		case len(h.queue) > 0:
 			s := h.queue[0]
 			h.queue = h.queue[1:]
-			if !h.zq.w.familyDown(s.Addr) {
+			if !h.zq.skip(s) {
 				return h.ask(s)
 			}
 		case len(h.pending) > 0 && !h.resolving:
@@ -107,7 +107,7 @@ func (h *hedged) ask(s trace.Server) bool {
 	h.tries[s.Addr]++
 	h.flying = append(h.flying, s)
 	zq.start(hop, nil)
-	if zq.checks != nil && h.checked == nil {
+	if zq.checks != nil && h.checked == nil && zq.w.routes.downErr(s.Addr) == nil {
 		h.checked, h.checkedAt = zq.checks.start(zq.ctx, hop, zq.nest), s.Addr
 	}
 	if d := zq.w.hedgeDelay(); d > 0 {
@@ -151,16 +151,12 @@ func (h *hedged) looked(l *lookup) {
 }
 
 // failed records a query's failure. An address that timed out is asked
-// again later while it has tries left; one whose family this host cannot
-// reach marks the family down.
+// again later while it has tries left.
 func (h *hedged) failed(hop *trace.Hop) {
 	s := hop.Server
 	h.zq.fail(s, hop.Err)
 	if errors.Is(hop.Err, ErrTimeout) && h.tries[s.Addr] < h.zq.w.r.opts.Tries && !slices.Contains(h.flying, s) && !slices.Contains(h.retry, s) {
 		h.retry = append(h.retry, s)
-	}
-	if noRoute(hop.Err) {
-		h.zq.w.markFamilyDown(s.Addr)
 	}
 }
 

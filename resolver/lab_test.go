@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -483,37 +481,5 @@ func TestLoopbackOnly(t *testing.T) {
 	}
 	if dialled != 0 {
 		t.Errorf("the inner dial was called %d times, want 0", dialled)
-	}
-}
-
-// TestFamilyUnreachable checks that a family with no route is tried once:
-// the first address fails at once with "network is unreachable", and the
-// walk skips every other address of that family instead of failing on each.
-func TestFamilyUnreachable(t *testing.T) {
-	s := lab.Demo()
-	l, err := lab.Start(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	dial := func(ctx context.Context, network string, addr netip.AddrPort) (net.Conn, error) {
-		if addr.Addr().Is6() {
-			return nil, &net.OpError{Op: "dial", Net: network, Err: &os.SyscallError{Syscall: "connect", Err: syscall.ENETUNREACH}}
-		}
-		return l.Dial(ctx, network, addr)
-	}
-	r, err := resolver.New(resolver.Options{Dial: dial, RootHints: l.RootHints()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Both families: the IPv4 roots answer, nothing is lost.
-	if _, err := r.Trace(context.Background(), "www.example.com", dns.TypeA); err != nil {
-		t.Fatalf("Trace with IPv4 working: %v", err)
-	}
-	// Only IPv6: the first root address fails, the others are skipped.
-	r6, _ := resolver.New(resolver.Options{Dial: dial, RootHints: l.RootHints(), Family: 6})
-	tr, err := r6.Trace(context.Background(), "www.example.com", dns.TypeA)
-	if !errors.Is(err, syscall.ENETUNREACH) || len(tr.Hops) != 1 {
-		t.Errorf("Trace over unreachable IPv6 = %d hops, %v; want one hop, network unreachable", len(tr.Hops), err)
 	}
 }

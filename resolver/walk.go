@@ -38,7 +38,10 @@ func (r *Resolver) Trace(ctx context.Context, name string, qtype uint16) (*trace
 	}
 	ctx, cancel := context.WithTimeoutCause(ctx, r.opts.Deadline, fmt.Errorf("%w: the trace took longer than %s", ErrDeadline, r.opts.Deadline))
 	defer cancel()
-	w := &run{r: r, start: time.Now(), addrs: map[string][]netip.Addr{}, roots: fromHints(r.opts.RootHints)}
+	w := &run{r: r, start: time.Now(), addrs: map[string][]netip.Addr{}, roots: fromHints(r.opts.RootHints), routes: &routes{}}
+	if r.opts.Cache != nil {
+		w.routes = &r.opts.Cache.routes
+	}
 	// In the form a reply's names are unpacked in, so that "exa\mple" and
 	// "\046" compare equal to the names in replies.
 	q := trace.Question{Name: trace.CanonicalName(name), Qtype: qtype, Qclass: dns.ClassINET}
@@ -78,7 +81,7 @@ type run struct {
 	roots   []nameserver
 	queries atomic.Int64
 	slowest atomic.Int64 // the longest RTT of a usable reply so far, in ns
-	down    [2]atomic.Bool
+	routes  *routes      // this host's, shared through the Cache with other traces
 
 	mu    sync.Mutex
 	addrs map[string][]netip.Addr // "NAME TYPE" of NS names resolved so far

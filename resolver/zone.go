@@ -1,6 +1,7 @@
 package resolver
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/netip"
@@ -39,6 +40,7 @@ type zoneQuery struct {
 	hedge    *time.Timer
 	failed   []Attempt
 	fatal    error // an error that ends the walk, not just this zone
+	noRoute  error // why addresses were skipped, when some were (see skip)
 }
 
 // A plan says what a zoneQuery sends, and when it is done.
@@ -171,6 +173,10 @@ func (zq *zoneQuery) newHop(s trace.Server, q trace.Question, purpose trace.Purp
 // start sends hop's query, for slot sl of the parallel plan (nil for the
 // hedged one), in its own goroutine.
 func (zq *zoneQuery) start(hop *trace.Hop, sl *slot) {
+	// Before the first query of a family leaves, find out whether this
+	// host can send to it at all, so that queries sent together do not
+	// all fail for it.
+	zq.w.routes.probe(zq.ctx, zq.w.r.opts.Dial, netip.AddrPortFrom(hop.Server.Addr, hop.Port))
 	zq.inflight++
 	go func() {
 		c := zq.w.send(zq.flights, hop, zq.nest)
@@ -216,12 +222,47 @@ func (zq *zoneQuery) fail(s trace.Server, err error) {
 	zq.failed = append(zq.failed, Attempt{Server: s, Err: err})
 }
 
-// err says why no server of the zone gave a usable reply.
+// err says why no server of the zone gave a usable reply: a
+// *NoRouteError when this host could send to none of them.
 func (zq *zoneQuery) err() error {
 	if zq.fatal != nil {
 		return errFatal{zq.fatal}
 	}
+	if err := zq.unroutable(); err != nil {
+		return err
+	}
 	return &ZoneError{Zone: zq.zone, Attempts: zq.failed}
+}
+
+// unroutable gives a *NoRouteError when every server of the zone was
+// skipped or failed for want of a route from this host, or nil.
+func (zq *zoneQuery) unroutable() error {
+	why := zq.noRoute
+	for _, a := range zq.failed {
+		if !noRoute(a.Err) {
+			return nil
+		}
+		why = cmp.Or(why, a.Err)
+	}
+	if why == nil {
+		return nil
+	}
+	e := &NoRouteError{Zone: zq.zone, Err: why}
+	var nr noRouteError
+	var inner *NoRouteError
+	switch {
+	case errors.As(why, &inner):
+		e.Err = inner.Err
+	case errors.As(why, &nr):
+		e.Err = nr.errno
+	}
+	switch zq.w.r.opts.Family {
+	case 4:
+		e.Family = "IPv4"
+	case 6:
+		e.Family = "IPv6"
+	}
+	return e
 }
 
 // drain waits for the queries and lookups still under way, which run has
@@ -266,12 +307,22 @@ func (w *run) newHop(ctx context.Context, zone string, q trace.Question, s trace
 }
 
 // send sends the hop's query, fills the hop in, and classifies the reply.
+// A query to a family this host has no route to is not sent: the hop
+// records why (trace.ReasonNoRoute), and the Observer, which hears of
+// queries sent, is not told of it.
 func (w *run) send(ctx context.Context, hop *trace.Hop, nest int) Classification {
+	if err := w.routes.downErr(hop.Server.Addr); err != nil {
+		markFailed(hop, trace.Error, err)
+		return Classification{}
+	}
 	obs := w.r.opts.Observer
 	if obs.QueryStarted != nil {
 		obs.QueryStarted(*hop, nest)
 	}
 	rep, err := w.r.exchange(ctx, hop.Question, netip.AddrPortFrom(hop.Server.Addr, hop.Port), false)
+	if noRoute(err) {
+		w.routes.markDown(hop.Server.Addr, err)
+	}
 	fillHop(hop, rep, err)
 	var c Classification
 	if err == nil {
@@ -313,18 +364,4 @@ func (w *run) usable(addrs []trace.Server) []trace.Server {
 		out = append(out, s)
 	}
 	return out
-}
-
-// familyDown reports whether a's address family has proved unreachable from
-// this host (no route, no address): its other addresses are then skipped
-// rather than each failing in turn.
-func (w *run) familyDown(a netip.Addr) bool { return w.down[familyIndex(a)].Load() }
-
-func (w *run) markFamilyDown(a netip.Addr) { w.down[familyIndex(a)].Store(true) }
-
-func familyIndex(a netip.Addr) int {
-	if a.Is4() {
-		return 0
-	}
-	return 1
 }

@@ -28,6 +28,8 @@ const (
 	CodeUpwardReferral     = "upward-referral"         // a referral back up the tree, ignored
 	CodeReferralLoop       = "referral-loop"           // a referral to the zone itself, ignored
 	CodeSidewaysReferral   = "sideways-referral"       // a referral to an unrelated zone, ignored
+	CodeNoIPv4Route        = "no-ipv4-route"           // this host cannot send to IPv4 addresses
+	CodeNoIPv6Route        = "no-ipv6-route"           // this host cannot send to IPv6 addresses
 )
 
 // The codes of consistency across the servers of one zone, which only a
@@ -67,6 +69,8 @@ var codes = [...]struct {
 	{CodeUpwardReferral, SeverityInfo},
 	{CodeReferralLoop, SeverityInfo},
 	{CodeSidewaysReferral, SeverityInfo},
+	{CodeNoIPv4Route, SeverityInfo},
+	{CodeNoIPv6Route, SeverityInfo},
 	{CodeInconsistentReferral, SeverityError},
 	{CodeInconsistentAnswer, SeverityError},
 	{CodeSOASerialMismatch, SeverityWarning},

@@ -32,6 +32,7 @@ func Diagnose(t *Trace) []Finding {
 	d.failures()    // diagnose_failures.go
 	d.consistency() // diagnose_all.go
 	d.question(t)   // diagnose_question.go
+	d.routes()      // diagnose_routes.go
 	slices.SortStableFunc(d.out, func(a, b Finding) int {
 		return cmp.Or(
 			cmp.Compare(a.Severity.Rank(), b.Severity.Rank()),

@@ -57,8 +57,14 @@ func (d *diagnosis) allFailed(t *Trace) {
 		if h.Err == nil && h.Outcome != Abandoned {
 			return // a usable reply: the walk failed for another reason
 		}
+		if h.Reason == ReasonNoRoute {
+			continue // not asked: this host's failure (no-ipv6-route)
+		}
 		ids = append(ids, h.ID)
 		servers[h.Server.Addr] = true
+	}
+	if len(ids) == 0 {
+		return
 	}
 	d.add("", Finding{Code: CodeAllServersFailed, Zone: canon(zone), Hops: ids,
 		Message: fmt.Sprintf("no server of %s gave a usable reply (%s asked): the zone cannot be resolved, and every name in it fails", canon(zone), plural(len(servers), "address", "addresses"))})

@@ -32,7 +32,9 @@ func (d *diagnosis) servers() {
 	var groups []*serverHops
 	at := map[string]*serverHops{}
 	for _, h := range d.hops {
-		if !isAuthorityHop(h) || h.Simulated || h.Outcome == Abandoned || h.Reason == ReasonCancelled {
+		// A query this host could not send, or that nstrace itself cut
+		// off, says nothing of the server (Reason.Ours).
+		if !isAuthorityHop(h) || h.Simulated || h.Outcome == Abandoned || h.Reason.Ours() {
 			continue
 		}
 		key := canon(h.Zone) + " " + h.Server.Addr.String()

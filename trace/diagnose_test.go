@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -73,6 +74,13 @@ func childNS(zone string, s Server, ns ...string) *Hop {
 func timeout(zone string, s Server) *Hop {
 	return &Hop{Zone: zone, Server: s, Port: 53, Question: www, Protocol: "udp", Rcode: -1, Outcome: Error,
 		Err: errors.New("timeout after 2s"), Reason: ReasonTimeout, RTT: 2 * time.Second}
+}
+
+// notSent is a query to s that this host could not send: no route to its
+// address's family.
+func notSent(zone string, s Server) *Hop {
+	return &Hop{Zone: zone, Server: s, Port: 53, Question: www, Rcode: -1, Outcome: Error,
+		Err: fmt.Errorf("this host has no route: %w", syscall.ENETUNREACH), Reason: ReasonNoRoute}
 }
 
 func rcode(zone string, s Server, rc int) *Hop {
@@ -221,6 +229,26 @@ func TestDiagnose(t *testing.T) {
 			t.Outcome, t.Err, t.Reason = Failed, errors.New("query budget exhausted"), ReasonQueryLimit
 			return t
 		}, want: []want{{code: CodeUnreachableServer, zone: "example.com.", name: "ns1.example.com.", addr: "45.33.10.1"}}},
+		{name: "no route: this host's failure, said once", only: true, trace: edit(func(t *Trace) {
+			t.Hops = slices.Insert(t.Hops, 3, notSent("example.com.", srv("ns1.example.com.", "2a01:4f8:10::1", SourceGlue)))
+			t.Hops = slices.Insert(t.Hops, 0, notSent(".", srv("k.root-servers.net.", "2001:7fd::1", SourceHints)))
+		}), want: []want{{code: CodeNoIPv6Route, zone: ".", hops: []int{1, 5}}}},
+		{name: "no route to any server: no zone failed", only: true, trace: func() *Trace {
+			t := healthy()
+			t.Hops = append(t.Hops[:3], notSent("example.com.", ns1), notSent("example.com.", ns2))
+			t.Outcome, t.Err, t.Reason = Failed, errors.New("this host cannot reach any server of example.com."), ReasonNoRoute
+			return t
+		}, want: []want{{code: CodeNoIPv4Route, zone: "example.com.", hops: []int{4, 5}}}},
+		{name: "no route beside a timeout: the zone failed, as asked", trace: func() *Trace {
+			t := healthy()
+			t.Hops = append(t.Hops[:3], notSent("example.com.", srv("ns1.example.com.", "2a01:4f8:10::1", SourceGlue)), timeout("example.com.", ns2))
+			t.Outcome, t.Err, t.Reason = Failed, errors.New("all servers failed"), ReasonAllServersFailed
+			return t
+		}, want: []want{
+			{code: CodeAllServersFailed, zone: "example.com.", hops: []int{5}},
+			{code: CodeUnreachableServer, zone: "example.com.", name: "ns2.example.com.", addr: "93.184.20.2"},
+			{code: CodeNoIPv6Route, zone: "example.com.", hops: []int{4}},
+		}},
 		{name: "ns-mismatch", trace: edit(func(t *Trace) {
 			t.Hops[4] = childNS("example.com.", ns1, "ns1.example.com. 172800", "ns3.example.com. 172800")
 		}), want: []want{

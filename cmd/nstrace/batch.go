@@ -54,6 +54,9 @@ type batchTotals struct {
 	// when the rest of the list was not read.
 	interrupted bool
 	resume      int
+	// offline is set when this host cannot reach any root server: the
+	// batch ended there, with this error as its one line.
+	offline error
 }
 
 // batchWriter writes a batch's results as they come, in the list's order.
@@ -114,7 +117,7 @@ func runBatch(ctx context.Context, o options, args []string, stdin io.Reader, st
 	if err != nil {
 		return err
 	}
-	if w.summary != nil {
+	if w.summary != nil && w.tot.offline == nil {
 		w.summary.Total(time.Since(start))
 	}
 	if err := w.out.Flush(); err != nil {
@@ -246,6 +249,8 @@ func (w *batchWriter) take(r batch.Result) error {
 	switch {
 	case errors.Is(r.Err, batch.ErrInterrupted):
 		w.tot.interrupted, w.tot.resume = true, r.Line
+	case offline(r.Err):
+		w.tot.offline = r.Err
 	case errors.As(r.Err, &bad):
 		w.tot.bad++
 		w.tot.worse(exitUsage)
@@ -328,6 +333,9 @@ func (tot *batchTotals) worse(code int) {
 // verdict gives the batch's end: nil, or its exit code with one line.
 func (w *batchWriter) verdict(one bool) error {
 	tot := w.tot
+	if tot.offline != nil {
+		return tot.offline
+	}
 	if tot.interrupted {
 		msg := fmt.Sprintf("interrupted: %s written, in input order", batchPlural(tot.written, "trace", "traces"))
 		switch {

@@ -32,7 +32,7 @@ type exitStatus struct {
 // traceExits are the exit codes of nstrace NAME and nstrace -f.
 var traceExits = []exitStatus{
 	{exitOK, "an authoritative outcome was reached: an answer, NXDOMAIN or NODATA"},
-	{exitFailed, "the walk failed: every server of a zone failed, or a limit was hit; the partial trace is still printed, and one line on stderr says why"},
+	{exitFailed, "the walk failed: every server of a zone failed, or a limit was hit; the partial trace is still printed, and one line on stderr says why; when this host cannot reach any root server (no network), that line is all"},
 	{exitUsage, "usage or input error: a bad flag, name, type, root hints, lab file or line of a list; one line on stderr, nothing on stdout"},
 	{exitFindings, "an authoritative outcome was reached, but with findings at or above --fail-on (errors, by default): something is wrong with a delegation crossed; the trace is printed, and one line on stderr names the codes"},
 	{exitInterrupted, "a list (-f) was interrupted by Ctrl-C: the traces done are written in input order, and one line on stderr says where the rest of the list starts"},

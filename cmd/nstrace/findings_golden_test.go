@@ -19,6 +19,11 @@ func TestFindingsGolden(t *testing.T) {
 		{"findings-glue-mismatch.txt", "diag-glue-mismatch", []string{"www.example.com"}, exitOK},
 		{"findings-circular.txt", "glueless-cycle", []string{"www.a.example"}, exitFailed},
 		{"findings-split-horizon.json", "diag-split-horizon", []string{"--json", "www.example.com"}, exitOK},
+		// This host's network is not a server's fault: an IPv4-only host.
+		{"host-ipv4-only.txt", "host-ipv4-only", []string{"www.example.com"}, exitOK},
+		{"host-ipv4-only.json", "host-ipv4-only", []string{"--json", "www.example.com"}, exitOK},
+		{"host-ipv4-only-all.txt", "host-ipv4-only", []string{"--all", "www.example.com"}, exitOK},
+		{"host-ipv4-only-v6-zone.txt", "host-ipv4-only", []string{"www.v6.example.com"}, exitFailed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

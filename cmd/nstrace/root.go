@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -187,6 +188,13 @@ func run(ctx context.Context, o options, args []string, stdout, stderr io.Writer
 		}
 		return usageError{walkErr}
 	}
+	if offline(walkErr) {
+		// Nothing was traced: the one line on stderr says it all.
+		if lv != nil {
+			lv.cancel()
+		}
+		return walkErr
+	}
 	t.Findings = trace.Diagnose(t)
 	if lv != nil {
 		err = lv.done(t)
@@ -200,6 +208,13 @@ func run(ctx context.Context, o options, args []string, stdout, stderr io.Writer
 		return walkErr
 	}
 	return checkFindings(t, o.failOn)
+}
+
+// offline reports whether err says that this host cannot reach any root
+// server (no route at all, or none of the family asked for).
+func offline(err error) bool {
+	var nr *resolver.NoRouteError
+	return errors.As(err, &nr) && nr.Zone == "."
 }
 
 // oneLine keeps an error message to one line, as the exit contract promises.

@@ -30,6 +30,21 @@ func Start(t testing.TB, name string) *lab.Lab {
 	return serve(t, s)
 }
 
+// StartAs serves testdata/lab/NAME.txtar, or the demo lab for "demo", as
+// Start does, on a host with network n: IPv4-only, IPv6-only or offline
+// (see lab.Scenario.WithHost).
+func StartAs(t testing.TB, name string, n lab.HostNetwork) *lab.Lab {
+	t.Helper()
+	if name == "demo" {
+		return serve(t, lab.Demo().WithHost(n))
+	}
+	s, err := lab.Load(Path(t, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return serve(t, s.WithHost(n))
+}
+
 // serve serves s until the test ends.
 func serve(t testing.TB, s *lab.Scenario) *lab.Lab {
 	t.Helper()

@@ -188,7 +188,14 @@ func (r *treeRenderer) outcome(h *trace.Hop) *span {
 		}
 	case trace.Abandoned:
 		s.add(c, r.abandoned(h))
-	case trace.Lame, trace.Error:
+	case trace.Error:
+		if h.Reason == trace.ReasonNoRoute {
+			// This host's failure, not the server's: no error colour.
+			s.add(r.p.dim, notSent(h))
+			break
+		}
+		s.add(c, r.failed(h))
+	case trace.Lame:
 		s.add(c, r.failed(h))
 	default:
 		s.add(c, word)
@@ -207,6 +214,14 @@ func (r *treeRenderer) abandoned(h *trace.Hop) string {
 		word += " after " + formatDuration(h.RTT)
 	}
 	return word + ": no reply yet when another server answered"
+}
+
+// notSent says why a query never left this host.
+func notSent(h *trace.Hop) string {
+	if h.Err == nil {
+		return "not sent"
+	}
+	return "not sent: " + h.Err.Error()
 }
 
 // failed says what went wrong: the outcome, the RCODE unless the error

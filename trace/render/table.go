@@ -189,14 +189,20 @@ func newLevelView(l *level) *levelView {
 func (r *treeRenderer) levelHead(v *levelView) *span {
 	head := new(span).add(nil, v.zone+"  ")
 	head.add(r.p.dim, plural(len(v.names), "server", "servers")+", "+plural(len(v.rows), "address", "addresses"))
-	failed := 0
+	failed, unsent := 0, 0
 	for _, h := range v.walks {
-		if h == nil || h.Err != nil || h.Rcode < 0 {
+		switch {
+		case h != nil && h.Reason == trace.ReasonNoRoute:
+			unsent++ // this host's failure, not the server's
+		case h == nil || h.Err != nil || h.Rcode < 0:
 			failed++
 		}
 	}
 	if failed > 0 {
 		head.add(r.p.dim, " · ").add(r.p.bad, strconv.Itoa(failed)+" failed")
+	}
+	if unsent > 0 {
+		head.add(r.p.dim, " · "+strconv.Itoa(unsent)+" not sent")
 	}
 	if n := len(v.walkFirst); n > 1 {
 		head.add(r.p.dim, " · ").add(r.p.warn, strconv.Itoa(n)+" different replies")
