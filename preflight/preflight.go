@@ -205,15 +205,15 @@ func questionName(zone, s string) (string, error) {
 	if s == "@" {
 		return zone, nil
 	}
-	if _, ok := dns.IsDomainName(s); !ok || s == "" || strings.ContainsAny(s, " \t\n") {
-		return "", fmt.Errorf("invalid name %q", s)
+	name, err := trace.ParseName(s)
+	if err != nil {
+		return "", err
 	}
-	name := dns.CanonicalName(s)
 	if dns.IsSubDomain(zone, name) {
 		return name, nil
 	}
 	if dns.IsFqdn(s) {
 		return "", fmt.Errorf("%s is not in %s: preflight compares the zone's own names", name, zone)
 	}
-	return dns.CanonicalName(s + "." + zone), nil
+	return trace.ParseName(strings.TrimSuffix(name, ".") + "." + zone)
 }

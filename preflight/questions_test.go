@@ -18,9 +18,11 @@ func TestQuestions(t *testing.T) {
 		{args: []string{"@", "mx", "TXT", "www", "A", "AAAA", "mail"}, want: "example.com. MX, example.com. TXT, www.example.com. A, www.example.com. AAAA, mail.example.com. A"},
 		{args: []string{"WWW.Example.com", "TYPE65", "www.example.com.", "A", "a", "a"}, want: "www.example.com. HTTPS, www.example.com. A"},
 		{args: []string{"sub.www"}, want: "sub.www.example.com. A"},
+		{args: []string{"bücher", "Straße.example.com"}, want: "xn--bcher-kva.example.com. A, xn--strae-oqa.example.com. A"},
+		{args: []string{`a\046b`}, want: `a\.b.example.com. A`},
 		{args: []string{"MX"}, err: "type MX comes before any name"},
 		{args: []string{"www.example.net."}, err: "www.example.net. is not in example.com."},
-		{args: []string{"bad..name"}, err: `invalid name "bad..name"`},
+		{args: []string{"bad..name"}, err: `invalid domain name: "bad..name" has an empty label`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/miekg/dns"
 	"github.com/spf13/pflag"
 
 	"github.com/nstrace/nstrace/trace"
@@ -55,10 +54,10 @@ func (v *delegateValue) Type() string { return "ZONE=NS[,NS...]" }
 // zoneName checks a zone given on the command line and makes it fully
 // qualified and lower case. The root cannot be delegated.
 func zoneName(s string) (string, error) {
-	if _, ok := dns.IsDomainName(s); !ok || s == "" || strings.ContainsAny(s, " \t\n") {
-		return "", fmt.Errorf("invalid zone name %q", s)
+	z, err := trace.ParseName(s)
+	if err != nil {
+		return "", fmt.Errorf("zone: %w", err)
 	}
-	z := dns.CanonicalName(s)
 	if z == "." {
 		return "", fmt.Errorf("the root zone has no parent to delegate it")
 	}
@@ -82,10 +81,13 @@ func parseNSList(zone, s string) (*trace.Delegation, error) {
 		if _, err := netip.ParseAddr(name); err == nil {
 			return nil, fmt.Errorf("nameserver %s is an address: an NS record names a host; write NAME=%s", name, name)
 		}
-		if _, ok := dns.IsDomainName(name); !ok || strings.ContainsAny(name, " \t\n+") {
-			return nil, fmt.Errorf("invalid nameserver name %q", name)
+		if strings.Contains(name, "+") {
+			return nil, fmt.Errorf("invalid nameserver name %q: + separates addresses, after NAME=", name)
 		}
-		name = dns.CanonicalName(name)
+		var err error
+		if name, err = trace.ParseName(name); err != nil {
+			return nil, fmt.Errorf("nameserver: %w", err)
+		}
 		if name == "." {
 			return nil, fmt.Errorf("invalid nameserver name %q", ".")
 		}
