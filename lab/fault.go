@@ -59,6 +59,35 @@ const (
 	// FaultLoss, "loss PERCENT", drops that share of UDP queries ("25" or
 	// "25%"), in a fixed pattern that drops the first.
 	FaultLoss FaultKind = "loss"
+	// FaultEDNSDrop never answers a query with EDNS, over UDP or TCP; a
+	// query without it is answered: a firewall that drops what it does not
+	// know (DNS Flag Day 2019).
+	FaultEDNSDrop FaultKind = "edns-drop"
+	// FaultNoBadvers answers a query of EDNS version 1 or later as one of
+	// version 0, where RFC 6891 §6.1.3 wants BADVERS.
+	FaultNoBadvers FaultKind = "no-badvers"
+	// FaultEchoOption copies the query's EDNS options and unknown EDNS
+	// flags into the reply's OPT record, where RFC 6891 §6.1.4 and §7 want
+	// them ignored and left out.
+	FaultEchoOption FaultKind = "echo-option"
+	// FaultAAAADrop never answers an AAAA query (RFC 4074 §4.1).
+	FaultAAAADrop FaultKind = "aaaa-drop"
+	// FaultNoNegativeSOA leaves the zone's SOA out of NXDOMAIN and NODATA
+	// replies (RFC 2308 §3 wants it in the authority section).
+	FaultNoNegativeSOA FaultKind = "no-negative-soa"
+	// FaultRecursive sets RA on every reply and answers a query with RD for
+	// a name outside its zones from the scenario's data, not
+	// authoritatively, as an open recursive resolver does (RFC 5358).
+	FaultRecursive FaultKind = "recursive"
+	// FaultAXFROpen answers an AXFR over TCP with the whole zone, to
+	// anyone (BIND's allow-transfer { any; }).
+	FaultAXFROpen FaultKind = "axfr-open"
+	// FaultCaseFold writes the reply's question in lower case, whatever
+	// the case of the query's (RFC 1034 §3.1 wants it kept).
+	FaultCaseFold FaultKind = "case-fold"
+	// FaultSOAFields serves its zones' SOA records with another RNAME and
+	// doubled timers, as a secondary set up by hand with its own SOA does.
+	FaultSOAFields FaultKind = "soa-fields"
 )
 
 // faultKinds are the faults lab.conf knows, in the order above.
@@ -66,7 +95,8 @@ var faultKinds = []FaultKind{
 	FaultDown, FaultRefused, FaultServfail, FaultLame, FaultDelay, FaultTruncate,
 	FaultNoTCP, FaultWrongID, FaultWrongQuestion, FaultGarbage, FaultUpward,
 	FaultHorizontal, FaultSideways, FaultPoisonGlue, FaultTCAlways, FaultTCPHang,
-	FaultNoEDNS, FaultLoss,
+	FaultNoEDNS, FaultLoss, FaultEDNSDrop, FaultNoBadvers, FaultEchoOption, FaultAAAADrop,
+	FaultNoNegativeSOA, FaultRecursive, FaultAXFROpen, FaultCaseFold, FaultSOAFields,
 }
 
 // known reports whether lab.conf may set the fault.

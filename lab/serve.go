@@ -27,7 +27,8 @@ type host struct {
 	addr   netip.Addr
 	names  []string
 	zones  []*zone
-	root   *zone // the scenario's root zone, for the upward fault; may be nil
+	root   *zone   // the scenario's root zone, for the upward fault; may be nil
+	all    []*zone // every zone of the scenario, for the recursive fault
 	faults map[FaultKind]bool
 	delay  time.Duration
 	loss   float64
@@ -49,7 +50,7 @@ func (s *Scenario) hosts() map[netip.Addr]*host {
 			if h == nil {
 				seed := fnv.New64a()
 				seed.Write(a.AsSlice())
-				h = &host{addr: a, root: root, faults: map[FaultKind]bool{}, rng: rand.New(rand.NewPCG(seed.Sum64(), 1))}
+				h = &host{addr: a, root: root, all: s.zones, faults: map[FaultKind]bool{}, rng: rand.New(rand.NewPCG(seed.Sum64(), 1))}
 				out[a] = h
 			}
 			h.names = append(h.names, sv.name)
@@ -108,6 +109,9 @@ func (h *host) reply(done <-chan struct{}, pkt []byte, proto string) []byte {
 	if h.faults[FaultGarbage] {
 		return h.garbage(q.Id)
 	}
+	if h.drops(q) {
+		return nil
+	}
 	if h.faults[FaultNoEDNS] && q.IsEdns0() != nil {
 		fail := new(dns.Msg)
 		fail.SetRcode(q, dns.RcodeFormatError)
@@ -115,6 +119,11 @@ func (h *host) reply(done <-chan struct{}, pkt []byte, proto string) []byte {
 		return out
 	}
 	m := h.respond(q, proto)
+	if h.faults[FaultCaseFold] {
+		for i := range m.Question {
+			m.Question[i].Name = strings.ToLower(m.Question[i].Name)
+		}
+	}
 	if h.faults[FaultWrongID] {
 		m.Id = q.Id + 1
 	}
@@ -135,6 +144,18 @@ func (h *host) reply(done <-chan struct{}, pkt []byte, proto string) []byte {
 		}
 	}
 	return out
+}
+
+// drops reports whether a fault leaves q unanswered: edns-drop a query
+// with EDNS, aaaa-drop an AAAA query.
+func (h *host) drops(q *dns.Msg) bool {
+	switch {
+	case h.faults[FaultEDNSDrop] && q.IsEdns0() != nil:
+		return true
+	case h.faults[FaultAAAADrop] && len(q.Question) == 1 && q.Question[0].Qtype == dns.TypeAAAA:
+		return true
+	}
+	return false
 }
 
 // formErr answers a query that does not parse: FORMERR, header only, when
@@ -178,6 +199,7 @@ func (h *host) respond(q *dns.Msg, proto string) *dns.Msg {
 		if o := m.IsEdns0(); o != nil && ede != nil {
 			o.Option = append(o.Option, ede)
 		}
+		h.echo(m, opt)
 		return m
 	}
 	if q.Opcode != dns.OpcodeQuery {
@@ -188,7 +210,7 @@ func (h *host) respond(q *dns.Msg, proto string) *dns.Msg {
 		m.Rcode = dns.RcodeFormatError
 		return finish()
 	}
-	if opt != nil && opt.Version() != 0 {
+	if opt != nil && opt.Version() != 0 && !h.faults[FaultNoBadvers] {
 		m.Rcode = dns.RcodeBadVers // RFC 6891 §6.1.3
 		return finish()
 	}
@@ -199,7 +221,7 @@ func (h *host) respond(q *dns.Msg, proto string) *dns.Msg {
 		m.Rcode = dns.RcodeRefused
 		return finish()
 	case qs.Qtype == dns.TypeAXFR || qs.Qtype == dns.TypeIXFR:
-		m.Rcode = dns.RcodeRefused // BIND's default allow-transfer is none
+		h.transfer(m, qname, proto)
 		return finish()
 	case qs.Qtype == dns.TypeOPT || qs.Qtype == dns.TypeTSIG || qs.Qtype == dns.TypeTKEY:
 		m.Rcode = dns.RcodeFormatError
@@ -215,7 +237,7 @@ func (h *host) respond(q *dns.Msg, proto string) *dns.Msg {
 	}
 	z := h.zoneFor(qname, qs.Qtype)
 	if z == nil {
-		m.Rcode = dns.RcodeRefused // not authoritative, not recursive
+		h.recurse(m, q, proto) // REFUSED: not authoritative, not recursive
 		return finish()
 	}
 	var r result
@@ -240,11 +262,84 @@ func (h *host) respond(q *dns.Msg, proto string) *dns.Msg {
 	m.Rcode = r.rcode
 	m.Authoritative = r.aa && !h.faults[FaultLame]
 	m.Answer, m.Ns, m.Extra = r.answer, r.ns, r.extra
+	h.alter(m, z)
+	ede = r.ede
+	return finish()
+}
+
+// alter applies the faults that change an authoritative reply's records.
+func (h *host) alter(m *dns.Msg, z *zone) {
 	if h.faults[FaultPoisonGlue] && m.Rcode == dns.RcodeSuccess {
 		m.Extra = append(slices.Clip(m.Extra), poison(z, m.Ns)...)
 	}
-	ede = r.ede
-	return finish()
+	if h.faults[FaultNoNegativeSOA] && len(m.Answer) == 0 && (m.Rcode == dns.RcodeNameError || m.Authoritative) {
+		m.Ns = slices.DeleteFunc(slices.Clone(m.Ns), func(rr dns.RR) bool { return rr.Header().Rrtype == dns.TypeSOA })
+	}
+	if h.faults[FaultSOAFields] {
+		m.Answer, m.Ns = otherSOA(m.Answer), otherSOA(m.Ns)
+	}
+}
+
+// echo sets RA for the recursive fault, and copies the query's EDNS
+// options and flags for the echo-option fault.
+func (h *host) echo(m *dns.Msg, opt *dns.OPT) {
+	m.RecursionAvailable = h.faults[FaultRecursive]
+	if o := m.IsEdns0(); o != nil && opt != nil && h.faults[FaultEchoOption] {
+		o.Option = append(o.Option, opt.Option...)
+		o.SetZ(opt.Z())
+	}
+}
+
+// transfer answers AXFR and IXFR: REFUSED, as BIND's default
+// allow-transfer is none, but for an AXFR of a zone's apex over TCP to a
+// server with the axfr-open fault, which gets the zone in one message.
+func (h *host) transfer(m *dns.Msg, qname, proto string) {
+	m.Rcode = dns.RcodeRefused
+	if !h.faults[FaultAXFROpen] || proto != "tcp" || m.Question[0].Qtype != dns.TypeAXFR {
+		return
+	}
+	if z := h.zoneFor(qname, dns.TypeSOA); z != nil && z.origin == qname {
+		m.Rcode, m.Authoritative, m.Answer = dns.RcodeSuccess, true, z.transfer()
+	}
+}
+
+// recurse answers q, for a name outside the host's zones: REFUSED, as
+// BIND does with recursion off, but with the recursive fault and RD as an
+// open recursive resolver does: from the zone of the scenario that holds
+// the name, not authoritatively.
+func (h *host) recurse(m, q *dns.Msg, proto string) {
+	if !h.faults[FaultRecursive] || !q.RecursionDesired {
+		m.Rcode = dns.RcodeRefused
+		return
+	}
+	qname := dns.CanonicalName(q.Question[0].Name)
+	var best *zone
+	for _, z := range h.all {
+		if dns.IsSubDomain(z.origin, qname) && (best == nil || dns.CountLabel(z.origin) > dns.CountLabel(best.origin)) {
+			best = z
+		}
+	}
+	if best == nil {
+		m.Rcode = dns.RcodeServerFailure
+		return
+	}
+	r := best.query(newQuestion(q, proto))
+	m.Rcode, m.Answer, m.Ns, m.Extra = r.rcode, r.answer, r.ns, r.extra
+}
+
+// otherSOA copies rrs with each SOA's RNAME and timers changed, for the
+// soa-fields fault.
+func otherSOA(rrs []dns.RR) []dns.RR {
+	out := slices.Clone(rrs)
+	for i, rr := range out {
+		if soa, ok := rr.(*dns.SOA); ok {
+			c := dns.Copy(soa).(*dns.SOA)
+			c.Mbox = "other-hostmaster." + c.Hdr.Name
+			c.Refresh, c.Retry, c.Expire = 2*c.Refresh, 2*c.Retry, 2*c.Expire
+			out[i] = c
+		}
+	}
+	return out
 }
 
 // finish adds the OPT record the query asked for and applies the faults

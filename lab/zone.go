@@ -3,6 +3,7 @@ package lab
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -455,6 +456,22 @@ func (z *zone) referral(cut string) result {
 		return !dns.IsSubDomain(cut, name) && z.cut(name, rr.Header().Rrtype) == ""
 	})
 	return result{ns: ns, extra: extra}
+}
+
+// transfer is the zone as an AXFR gives it (RFC 5936 §2.2): the SOA, every
+// other record in canonical order of owner names, and the SOA again.
+func (z *zone) transfer() []dns.RR {
+	soa := z.rrset(z.origin, dns.TypeSOA)
+	out := slices.Clone(soa)
+	owners := slices.SortedFunc(maps.Keys(z.rrs), compareNames)
+	for _, name := range owners {
+		for _, rr := range z.rrs[name] {
+			if rr.Header().Rrtype != dns.TypeSOA {
+				out = append(out, rr)
+			}
+		}
+	}
+	return append(out, soa...)
 }
 
 // negativeSOA is the SOA for a negative answer, its TTL the lesser of its
