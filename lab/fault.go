@@ -88,6 +88,11 @@ const (
 	// FaultSOAFields serves its zones' SOA records with another RNAME and
 	// doubled timers, as a secondary set up by hand with its own SOA does.
 	FaultSOAFields FaultKind = "soa-fields"
+	// FaultUnsigned serves the server's signed zones unsigned: no DNSKEY,
+	// CDS, CDNSKEY or NSEC3PARAM records, and no RRSIG or proof to a
+	// query with DO, as a second provider that does not sign would (the
+	// multi-provider mistake, RFC 8901). Unsigned zones are unchanged.
+	FaultUnsigned FaultKind = "unsigned"
 )
 
 // faultKinds are the faults lab.conf knows, in the order above.
@@ -96,7 +101,7 @@ var faultKinds = []FaultKind{
 	FaultNoTCP, FaultWrongID, FaultWrongQuestion, FaultGarbage, FaultUpward,
 	FaultHorizontal, FaultSideways, FaultPoisonGlue, FaultTCAlways, FaultTCPHang,
 	FaultNoEDNS, FaultLoss, FaultEDNSDrop, FaultNoBadvers, FaultEchoOption, FaultAAAADrop,
-	FaultNoNegativeSOA, FaultRecursive, FaultAXFROpen, FaultCaseFold, FaultSOAFields,
+	FaultNoNegativeSOA, FaultRecursive, FaultAXFROpen, FaultCaseFold, FaultSOAFields, FaultUnsigned,
 }
 
 // known reports whether lab.conf may set the fault.

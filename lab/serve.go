@@ -69,6 +69,13 @@ func (s *Scenario) hosts() map[netip.Addr]*host {
 			}
 		}
 	}
+	for _, h := range out {
+		if h.faults[FaultUnsigned] {
+			for i, z := range h.zones {
+				h.zones[i] = z.unsigned() // signserve.go
+			}
+		}
+	}
 	return out
 }
 

@@ -188,6 +188,27 @@ func (z *zone) nodata(p *proof, name string, qtype uint16) {
 	}
 }
 
+// unsigned is a copy of a signed zone without its DNSSEC: the zone as a
+// provider that does not sign serves it. An unsigned zone is itself.
+func (z *zone) unsigned() *zone {
+	if z.dnssec == nil {
+		return z
+	}
+	c := *z
+	c.dnssec = nil
+	c.rrs = make(map[string][]dns.RR, len(z.rrs))
+	for name, rrs := range z.rrs {
+		c.rrs[name] = slices.DeleteFunc(slices.Clone(rrs), func(rr dns.RR) bool {
+			switch rr.Header().Rrtype {
+			case dns.TypeDNSKEY, dns.TypeCDS, dns.TypeCDNSKEY, dns.TypeNSEC3PARAM:
+				return true
+			}
+			return false
+		})
+	}
+	return &c
+}
+
 // encloser is the closest encloser of name (RFC 5155 §1.3): its nearest
 // ancestor that exists in the zone.
 func (z *zone) encloser(name string) string {

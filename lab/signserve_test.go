@@ -188,3 +188,45 @@ func FuzzSignServe(f *testing.F) {
 		}
 	})
 }
+
+// TestServeUnsignedCopy checks the unsigned fault: one of two servers of a
+// signed zone serves it unsigned, with DO too, and the dnssec package
+// finds the servers inconsistent.
+func TestServeUnsignedCopy(t *testing.T) {
+	s, err := Parse("signed", files(map[string]string{"example.com.zone": signedExample,
+		ManifestName: "sign example.com.\nserver ns2.example.com 192.0.2.2\nfault ns2.example.com unsigned\n"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := start(t, s)
+	byServer := map[string][]dns.RR{}
+	for _, addr := range []string{"192.0.2.1", "192.0.2.2"} {
+		q := query("example.com.", dns.TypeDNSKEY, 1232)
+		q.IsEdns0().SetDo()
+		r, err := exchange(t, l, addr, "udp", q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byServer[addr] = r.Answer
+		q = query("www.example.com.", dns.TypeA, 1232)
+		q.IsEdns0().SetDo()
+		if r, err = exchange(t, l, addr, "udp", q); err != nil {
+			t.Fatal(err)
+		}
+		signed := 0
+		for _, rr := range r.Answer {
+			if rr.Header().Rrtype == dns.TypeRRSIG {
+				signed++
+			}
+		}
+		if want := map[string]int{"192.0.2.1": 1, "192.0.2.2": 0}[addr]; signed != want {
+			t.Errorf("%s: www.example.com. A has %d RRSIGs, want %d", addr, signed, want)
+		}
+	}
+	if len(byServer["192.0.2.2"]) != 0 || len(byServer["192.0.2.1"]) != 3 {
+		t.Errorf("DNSKEY answers: %v", byServer)
+	}
+	if fs := dnssec.Consistent("example.com.", dns.TypeDNSKEY, byServer); len(fs) != 1 || fs[0].Code != dnssec.CodeDNSSECInconsistent {
+		t.Errorf("Consistent = %v, want dnssec-inconsistent", fs)
+	}
+}
