@@ -33,6 +33,7 @@ func Diagnose(t *Trace) []Finding {
 	d.consistency() // diagnose_all.go
 	d.question(t)   // diagnose_question.go
 	d.routes()      // diagnose_routes.go
+	d.group()       // group.go
 	slices.SortStableFunc(d.out, func(a, b Finding) int {
 		return cmp.Or(
 			cmp.Compare(a.Severity.Rank(), b.Severity.Rank()),
@@ -62,8 +63,9 @@ func serverKey(s *Server) string {
 // diagnosis is the state of one Diagnose: what the hops say, gathered by
 // zone, and the findings so far.
 type diagnosis struct {
-	out   []Finding
-	index map[string]int // finding key → index in out, to merge hops
+	out    []Finding
+	index  map[string]int                        // finding key → index in out, to merge hops
+	causes map[causeKey]func(int, string) string // how to say each cause's group (addCause)
 
 	hops    []*Hop               // every hop in ID order
 	traces  []*Trace             // every trace: the walk, then its lookups in ID order

@@ -63,8 +63,12 @@ func (d *diagnosis) private() {
 			zone = a.zone
 			seen[key] = zone
 		}
-		d.add(key, Finding{Code: CodePrivateAddress, Zone: zone, Server: &Server{Name: a.name, Addr: a.addr}, Hops: []int{a.hop},
+		d.addCause(key, "unroutable", Finding{Code: CodePrivateAddress, Zone: zone, Server: &Server{Name: a.name, Addr: a.addr}, Hops: []int{a.hop},
 			Message: fmt.Sprintf("%s, a nameserver of %s, has the address %s, in %s: resolvers on the internet cannot reach it, so it works only inside a network that routes it (split horizon)",
-				a.name, zone, a.addr, what)})
+				a.name, zone, a.addr, what)},
+			func(n int, names string) string {
+				return fmt.Sprintf("%d nameserver addresses of %s are in ranges the internet does not route: %s; resolvers on the internet cannot reach them, so they work only inside a network that routes them (split horizon)",
+					n, zone, names)
+			})
 	}
 }

@@ -72,17 +72,27 @@ func (d *diagnosis) servers() {
 			if n := len(walked); n > 1 {
 				why = strconv.Itoa(n) + " tries: " + why
 			}
-			d.add(who, Finding{Code: CodeUnreachableServer, Zone: g.zone, Server: srv, Hops: ids,
+			zone := g.zone
+			d.addCause(who, "no-reply", Finding{Code: CodeUnreachableServer, Zone: g.zone, Server: srv, Hops: ids,
 				Message: fmt.Sprintf("%s, a nameserver of %s, did not reply (%s): every resolver that tries it waits out a timeout before it asks another server, and the zone is down for it when the others fail too",
-					who, g.zone, why)})
+					who, g.zone, why)},
+				func(n int, names string) string {
+					return fmt.Sprintf("%d addresses of the nameservers of %s did not reply: %s; every resolver that tries one waits out a timeout before it asks another server, and the zone is down for it when the others fail too",
+						n, zone, names)
+				})
 		}
 		var slowest *Hop
 		for _, h := range g.hops {
 			switch {
 			case h.Truncated && h.Err != nil:
-				d.add(who, Finding{Code: CodeTCPFailed, Zone: g.zone, Server: srv, Hops: []int{h.ID},
+				zone := g.zone
+				d.addCause(who, "tcp", Finding{Code: CodeTCPFailed, Zone: g.zone, Server: srv, Hops: []int{h.ID},
 					Message: fmt.Sprintf("%s truncated its UDP reply for %s (TC=1), and the same query over TCP failed (%v): answers too big for UDP cannot be had from it; DNS over TCP is required (RFC 7766)",
-						who, g.zone, h.Err)})
+						who, g.zone, h.Err)},
+					func(n int, names string) string {
+						return fmt.Sprintf("%d addresses of the nameservers of %s truncated a UDP reply (TC=1), and the same query over TCP failed: %s; answers too big for UDP cannot be had from them; DNS over TCP is required (RFC 7766)",
+							n, zone, names)
+					})
 			case h.Outcome == Lame || h.Outcome == Error && h.Rcode > 0:
 				d.lame(g.zone, srv, h)
 			}
@@ -91,8 +101,12 @@ func (d *diagnosis) servers() {
 			}
 		}
 		if slowest != nil {
-			d.add(who, Finding{Code: CodeSlowServer, Zone: g.zone, Server: srv, Hops: []int{slowest.ID},
-				Message: fmt.Sprintf("%s took over half a second to reply for %s: resolvers give up on a server sooner than that, and ask another", who, g.zone)})
+			zone := g.zone
+			d.addCause(who, "slow", Finding{Code: CodeSlowServer, Zone: g.zone, Server: srv, Hops: []int{slowest.ID},
+				Message: fmt.Sprintf("%s took over half a second to reply for %s: resolvers give up on a server sooner than that, and ask another", who, g.zone)},
+				func(n int, names string) string {
+					return fmt.Sprintf("%d addresses of the nameservers of %s took over half a second to reply: %s; resolvers give up on a server sooner than that, and ask another", n, zone, names)
+				})
 		}
 	}
 }
@@ -106,6 +120,7 @@ func (d *diagnosis) lame(zone string, srv *Server, h *Hop) {
 		msg = h.Err.Error()
 	}
 	var why string
+	cause := string(h.Reason) // what makes it lame, for the group of servers lame alike
 	switch {
 	case h.Outcome == Error && h.Rcode == dns.RcodeRefused:
 		why = "answers REFUSED: it does not serve the zone (a lame delegation)"
@@ -113,6 +128,7 @@ func (d *diagnosis) lame(zone string, srv *Server, h *Hop) {
 		why = "answers SERVFAIL: it is meant to serve the zone but cannot (zone not loaded, expired secondary, or a DNSSEC failure)"
 	case h.Outcome == Error:
 		why = "answers " + rcodeText(h.Rcode) + ": it does not serve the zone"
+		cause = "rcode-" + rcodeText(h.Rcode)
 	case h.Reason == ReasonUpwardReferral:
 		to := h.ReferredTo
 		why = "refers queries up to " + to + " instead of answering: it does not serve the zone"
@@ -131,9 +147,20 @@ func (d *diagnosis) lame(zone string, srv *Server, h *Hop) {
 		why = "answers without the AA bit: it is not authoritative for the zone, and resolvers will not trust what it says"
 	default:
 		why = "gives no usable reply (" + msg + ")"
+		cause = "" // a reply of its own kind: no group
 	}
-	d.add(who, Finding{Code: CodeLameServer, Zone: zone, Server: srv, Hops: []int{h.ID},
-		Message: fmt.Sprintf("%s is listed as a nameserver of %s but %s", who, zone, why)})
+	f := Finding{Code: CodeLameServer, Zone: zone, Server: srv, Hops: []int{h.ID},
+		Message: fmt.Sprintf("%s is listed as a nameserver of %s but %s", who, zone, why)}
+	if cause == "" {
+		d.add(who, f)
+		return
+	}
+	if h.ReferredTo != "" {
+		cause += " " + canon(h.ReferredTo) // lame alike only when referring to the same zone
+	}
+	d.addCause(who, cause, f, func(n int, names string) string {
+		return fmt.Sprintf("%d addresses of the nameservers of %s are lame: %s; each %s", n, zone, names, why)
+	})
 }
 
 func rcodeText(rc int) string {

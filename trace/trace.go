@@ -246,6 +246,17 @@ type Finding struct {
 	Server   *Server // the server it is about, when there is one
 	Message  string  // one line for people
 	Hops     []int   // IDs of the hops that show it
+	// Cause names the fault behind the finding, when other findings of
+	// the same Code and Zone may share it: "no-glue" for each nameserver
+	// of a zone without glue, "refused" for each of its servers that
+	// answers REFUSED. docs/findings.md lists the causes of each code.
+	Cause string
+	// Group is one line for every finding of the same Code, Zone and
+	// Cause when there is more than one, the same in each: it counts them,
+	// names a few and says why once ("12 of 14 nameservers of example.com.
+	// ..."). Empty for a finding alone of its cause. Group and Merged
+	// gather them, as the tree and the summaries show them.
+	Group string
 }
 
 // Walk calls f for every hop of t in ID order: each hop, then the hops of

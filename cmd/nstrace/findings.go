@@ -58,13 +58,13 @@ func (e findingsError) Error() string {
 			codes = append(codes, c)
 		}
 	}
-	n := len(e.found)
+	n := len(trace.Group(e.found)) // the findings of one cause are one
 	noun := "finding"
 	if n != 1 {
 		noun += "s"
 	}
 	what := string(e.threshold) + " " + noun
-	if e.found[n-1].Severity != e.threshold || e.found[0].Severity != e.threshold {
+	if e.found[len(e.found)-1].Severity != e.threshold || e.found[0].Severity != e.threshold {
 		what = noun + " at or above " + string(e.threshold)
 	}
 	return fmt.Sprintf("%d %s: %s", n, what, strings.Join(codes, ", "))

@@ -15,6 +15,8 @@ func TestFindingsGolden(t *testing.T) {
 		code           int
 	}{
 		{"findings-missing-glue.txt", "diag-missing-glue", []string{"www.example.com"}, exitFindings},
+		{"findings-many-noglue.txt", "diag-many-noglue", []string{"www.example.com"}, exitFindings},
+		{"findings-many-noglue.json", "diag-many-noglue", []string{"--json", "www.example.com"}, exitFindings},
 		{"findings-ns-address.txt", "diag-ns-address", []string{"www.example.com"}, exitFindings},
 		{"findings-glue-mismatch.txt", "diag-glue-mismatch", []string{"www.example.com"}, exitOK},
 		{"findings-circular.txt", "glueless-cycle", []string{"www.a.example"}, exitFailed},

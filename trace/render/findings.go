@@ -19,8 +19,8 @@ const (
 
 // findingsByHop files each finding under the first hop that shows it, where
 // Tree writes it.
-func findingsByHop(fs []trace.Finding) map[int][]trace.Finding {
-	at := map[int][]trace.Finding{}
+func findingsByHop(fs []fault) map[int][]fault {
+	at := map[int][]fault{}
 	for _, f := range fs {
 		if len(f.Hops) > 0 {
 			id := slices.Min(f.Hops)
@@ -42,8 +42,8 @@ func (r *treeRenderer) mark(s trace.Severity) (string, *color.Color) {
 }
 
 // findingsAt gives the findings filed at hops, where Tree writes them.
-func (r *treeRenderer) findingsAt(hops ...*trace.Hop) []trace.Finding {
-	var fs []trace.Finding
+func (r *treeRenderer) findingsAt(hops ...*trace.Hop) []fault {
+	var fs []fault
 	for _, h := range hops {
 		if h.ID > 0 {
 			fs = append(fs, r.at[h.ID]...)
@@ -56,7 +56,7 @@ func (r *treeRenderer) findingsAt(hops ...*trace.Hop) []trace.Finding {
 // With o.Width set, the message wraps to it, the lines after the first
 // indented under the code, after the same indent, which keeps the tree's
 // guides.
-func (r *treeRenderer) finding(indent string, f trace.Finding) {
+func (r *treeRenderer) finding(indent string, f fault) {
 	m, c := r.mark(f.Severity)
 	head := m + " " + f.Code + ":"
 	if r.o.Width <= 0 {
@@ -76,20 +76,21 @@ func (r *treeRenderer) finding(indent string, f trace.Finding) {
 }
 
 // findingsSummary writes the findings after the trace's summary line,
-// grouped by severity, one line each: code, zone and server.
-func (r *treeRenderer) findingsSummary(fs []trace.Finding) {
+// grouped by severity, one line each: code, zone and server, with how
+// many others for the findings of one cause.
+func (r *treeRenderer) findingsSummary(fs []fault) {
 	var codeW, zoneW int
 	for _, f := range fs {
 		codeW = max(codeW, len(f.Code))
 		zoneW = max(zoneW, len(f.Zone))
 	}
-	severity := func(f trace.Finding) trace.Severity {
+	severity := func(f fault) trace.Severity {
 		if f.Severity.Rank() > 2 {
 			return trace.SeverityInfo // one unknown to this version
 		}
 		return f.Severity
 	}
-	bySeverity(r, fs, severity, func(f trace.Finding, c *color.Color) string {
+	bySeverity(r, fs, severity, func(f fault, c *color.Color) string {
 		var b strings.Builder
 		b.WriteString("  ")
 		b.WriteString(c.Sprint(f.Code))
@@ -101,6 +102,9 @@ func (r *treeRenderer) findingsSummary(fs []trace.Finding) {
 			if s.Addr.IsValid() {
 				b.WriteString(" " + r.p.addr.Sprint(s.Addr.String()))
 			}
+		}
+		if f.n > 1 {
+			b.WriteString(" and " + strconv.Itoa(f.n-1) + " more")
 		}
 		return b.String()
 	})
@@ -140,6 +144,7 @@ type jsonFinding struct {
 	Server   *jsonFindingServer `json:"server,omitempty"`
 	Message  string             `json:"message"`
 	Hops     []int              `json:"hops"`
+	Cause    string             `json:"cause,omitempty"`
 }
 
 type jsonFindingServer struct {
@@ -152,7 +157,7 @@ type jsonFindingServer struct {
 func newJSONFindings(fs []trace.Finding) *[]jsonFinding {
 	out := make([]jsonFinding, 0, len(fs))
 	for _, f := range fs {
-		jf := jsonFinding{Code: f.Code, Severity: string(f.Severity), Zone: f.Zone, Message: f.Message, Hops: f.Hops}
+		jf := jsonFinding{Code: f.Code, Severity: string(f.Severity), Zone: f.Zone, Message: f.Message, Hops: f.Hops, Cause: f.Cause}
 		if jf.Hops == nil {
 			jf.Hops = []int{}
 		}

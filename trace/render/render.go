@@ -40,17 +40,27 @@ type Options struct {
 	Version string
 }
 
-// shown gives the findings of fs that o shows to people: all with
-// Verbose, all but the quiet ones (trace.Quiet) without.
-func (o Options) shown(fs []trace.Finding) []trace.Finding {
-	if o.Verbose {
-		return fs
-	}
-	var out []trace.Finding
+// A fault is what the renderers for people show of findings: one
+// finding, or the findings of one cause merged into one (trace.Group),
+// with how many it stands for.
+type fault struct {
+	trace.Finding
+	n int
+}
+
+// shown gives the faults of fs that o shows to people, in fs's order:
+// every finding with Verbose, all but the quiet ones (trace.Quiet)
+// without; the findings of one cause as one fault.
+func (o Options) shown(fs []trace.Finding) []fault {
+	var keep []trace.Finding
 	for _, f := range fs {
-		if !trace.Quiet(f.Code) {
-			out = append(out, f)
+		if o.Verbose || !trace.Quiet(f.Code) {
+			keep = append(keep, f)
 		}
+	}
+	var out []fault
+	for _, g := range trace.Group(keep) {
+		out = append(out, fault{trace.Merged(g), len(g)})
 	}
 	return out
 }

@@ -187,9 +187,9 @@ func failedWalk(t *trace.Trace) bool {
 	return t.Outcome == trace.Failed || !t.Outcome.Authoritative() && t.Err != nil
 }
 
-// severities counts findings by severity: errors, warnings, and info (and
+// severities counts faults by severity: errors, warnings, and info (and
 // anything else).
-func severities(fs []trace.Finding) [3]int {
+func severities(fs []fault) [3]int {
 	var n [3]int
 	for _, f := range fs {
 		n[min(f.Severity.Rank(), 2)]++

@@ -370,7 +370,7 @@ func (r *treeRenderer) levelSaid(indent string, q trace.Question, v *levelView) 
 // first.
 func (r *treeRenderer) levelFindings(indent string, l *level) {
 	fs := r.findingsAt(l.hops...)
-	slices.SortStableFunc(fs, func(a, b trace.Finding) int { return a.Severity.Rank() - b.Severity.Rank() })
+	slices.SortStableFunc(fs, func(a, b fault) int { return a.Severity.Rank() - b.Severity.Rank() })
 	for _, f := range fs {
 		r.finding(indent, f)
 	}

@@ -120,7 +120,7 @@ type treeRenderer struct {
 	o   Options
 	p   *palette
 	buf bytes.Buffer
-	at  map[int][]trace.Finding // findings by the ID of the first hop that shows them
+	at  map[int][]fault // findings by the ID of the first hop that shows them
 }
 
 func (r *treeRenderer) line(s string) {

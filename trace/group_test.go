@@ -1,0 +1,92 @@
+package trace
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestDiagnoseGroups checks that the findings of one cause carry it and
+// one line for them all, and that a finding alone of its cause has none.
+func TestDiagnoseGroups(t *testing.T) {
+	noGlue := func(n int) *Trace {
+		var ns []string
+		for i := 1; i <= n; i++ {
+			ns = append(ns, fmt.Sprintf("ns%d.example.com.", i))
+		}
+		ns = append(ns, "ns.example.net.")
+		return &Trace{Question: www, Outcome: Answer, Hops: []*Hop{
+			ref(".", rootA, "com.", gtlds, gtldGlu...),
+			ref("com.", gtldA, "example.com.", ns, "ns.example.net. 192.0.2.99"),
+			answer("example.com.", srv("ns.example.net.", "45.33.10.9", SourceResolved), www, "www.example.com. 300 IN A 192.0.2.10"),
+		}}
+	}
+	tests := []struct {
+		name  string
+		trace *Trace
+		n     int    // missing-glue findings
+		group string // their Group, "" for none
+	}{
+		{"one: no group", noGlue(1), 1, ""},
+		{"four: all named", noGlue(4), 4,
+			"4 of the 5 nameservers of example.com. are inside it, but the referral from com. carries no glue (address) for them: ns1.example.com., ns2.example.com., ns3.example.com. and ns4.example.com.; a resolver must already know the zone to find them, so the zone cannot be reached through them (RFC 9471)"},
+		{"twelve: three named, the rest counted", noGlue(12), 12,
+			"12 of the 13 nameservers of example.com. are inside it, but the referral from com. carries no glue (address) for them: ns1.example.com., ns2.example.com., ns3.example.com. and 9 more; a resolver must already know the zone to find them, so the zone cannot be reached through them (RFC 9471)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.trace.Number()
+			var got []Finding
+			for _, f := range Diagnose(tt.trace) {
+				if f.Code == CodeMissingGlue {
+					got = append(got, f)
+				}
+			}
+			if len(got) != tt.n {
+				t.Fatalf("Diagnose() = %d missing-glue findings, want %d:\n%s", len(got), tt.n, dump(got))
+			}
+			for _, f := range got {
+				if f.Cause != "no-glue" || f.Group != tt.group {
+					t.Errorf("missing-glue for %s: cause %q, group\n%q\nwant cause no-glue, group\n%q", f.Server.Name, f.Cause, f.Group, tt.group)
+				}
+			}
+			if gs := Group(got); len(gs) != 1 || len(gs[0]) != tt.n {
+				t.Errorf("Group() = %d groups, want 1 of %d", len(gs), tt.n)
+			}
+		})
+	}
+}
+
+// TestGroupMerged checks how Group gathers findings and Merged stands for
+// them: a cause's findings together at the place of the first, the others
+// alone, and one message and every hop for a group.
+func TestGroupMerged(t *testing.T) {
+	f := func(code, zone, cause, group string, hops ...int) Finding {
+		return Finding{Code: code, Zone: zone, Cause: cause, Group: group, Message: code + " " + zone + " " + strings.Trim(fmt.Sprint(hops), "[]"), Hops: hops}
+	}
+	fs := []Finding{
+		f("lame-server", "a.", "refused", "both refuse", 3),
+		f("single-nameserver", "b.", "", "", 1),
+		f("lame-server", "a.", "servfail", "", 4),
+		f("lame-server", "a.", "refused", "both refuse", 5, 3),
+		f("lame-server", "b.", "refused", "", 6),  // another zone
+		f("missing-glue", "a.", "no-glue", "", 2), // alone: no Group
+	}
+	gs := Group(fs)
+	var got []string
+	for _, g := range gs {
+		m := Merged(g)
+		got = append(got, fmt.Sprintf("%d %s %v", len(g), m.Message, m.Hops))
+	}
+	want := []string{
+		"2 both refuse [3 5]",
+		"1 single-nameserver b. 1 [1]",
+		"1 lame-server a. 4 [4]",
+		"1 lame-server b. 6 [6]",
+		"1 missing-glue a. 2 [2]",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("Group and Merged =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
