@@ -182,10 +182,16 @@ func denyNSEC(zone, qname string, qtype uint16, d Denial, wildcard string, rrs [
 		}
 		return p, nil
 	case WildcardAnswer:
-		if c.cover(qname) == nil {
+		n := c.cover(qname)
+		if n == nil {
 			return p, fmt.Errorf("no NSEC proves that %s, answered from %s, does not exist", qname, wildcard)
 		}
+		// The wildcard answers only below the closest encloser: a name
+		// between qname and it that exists would stop it (RFC 4592 §3.3.1).
 		p.ClosestEncloser = dns.CanonicalName(wildcard[2:])
+		if ce := closestEncloser(zone, qname, n); !equalNames(ce, p.ClosestEncloser) {
+			return p, fmt.Errorf("the NSEC covering %s shows %s exists, so %s does not answer for it", qname, ce, wildcard)
+		}
 		return p, nil
 	}
 	return p, c.noData(qname, qtype, &p)

@@ -64,6 +64,16 @@ func TestDenyNSEC(t *testing.T) {
 	}
 	chain := parseZone(t, "example.com.", nsecChain)
 	runDenials(t, chain, tests)
+
+	// b.w exists: *.w answers for names below w, not below b.w.
+	closer := parseZone(t, "example.com.", `example.com. 3600 IN NSEC *.w.example.com. NS SOA RRSIG NSEC DNSKEY
+*.w.example.com. 3600 IN NSEC b.w.example.com. TXT RRSIG NSEC
+b.w.example.com. 3600 IN NSEC example.com. A RRSIG NSEC
+`)
+	runDenials(t, closer, []denialCase{
+		{name: "wildcard answer beside an existing name", qname: "a.w.example.com.", qtype: dns.TypeTXT, d: dnssec.WildcardAnswer, wildcard: "*.w.example.com.", ok: true},
+		{name: "wildcard answer below a closer encloser", qname: "a.b.w.example.com.", qtype: dns.TypeTXT, d: dnssec.WildcardAnswer, wildcard: "*.w.example.com.", ok: false},
+	})
 }
 
 func runDenials(t *testing.T, chain []dns.RR, tests []denialCase) {
