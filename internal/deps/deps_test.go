@@ -17,7 +17,8 @@ const module = "github.com/nstrace/nstrace/"
 var allowed = map[string][]string{
 	"trace":                {"internal/idn"},
 	"trace/preflight":      {"trace"},
-	"trace/render":         {"trace", "trace/preflight", "internal/idn"},
+	"trace/render":         {"trace", "trace/diff", "trace/preflight", "internal/idn"},
+	"trace/diff":           nil,
 	"dnssec":               nil,
 	"resolver":             {"trace"},
 	"batch":                {"resolver", "trace"},
@@ -45,7 +46,7 @@ var only = map[string]string{
 
 // noSockets are the packages that must not import package net (net/netip,
 // the address types, is fine).
-var noSockets = []string{"trace", "trace/preflight", "trace/render", "dnssec"}
+var noSockets = []string{"trace", "trace/diff", "trace/preflight", "trace/render", "dnssec"}
 
 func TestImports(t *testing.T) {
 	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", module+"...").Output()

@@ -1,0 +1,233 @@
+package diff_test
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/miekg/dns"
+	"github.com/rogpeppe/go-internal/txtar"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/nstrace/nstrace/internal/labtest"
+	"github.com/nstrace/nstrace/resolver"
+	"github.com/nstrace/nstrace/trace"
+	"github.com/nstrace/nstrace/trace/diff"
+	"github.com/nstrace/nstrace/trace/render"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// A state is a lab scenario: a file of testdata/lab, with edits.
+type state struct {
+	lab   string
+	edits []edit
+}
+
+// An edit replaces old with new in one file of a scenario.
+type edit struct{ file, old, new string }
+
+// renumbered is healthy.txtar after ns2.example.com moved to another
+// address, at the registry (glue) and in the zone, whose serial went up.
+var renumbered = state{lab: "healthy", edits: []edit{
+	{"com.zone", "ns2.example\t\t172800\tIN\tA\t94.130.20.2", "ns2.example\t\t172800\tIN\tA\t94.130.21.2"},
+	{"example.com.zone", "ns2\t\tIN\tA\t94.130.20.2", "ns2\t\tIN\tA\t94.130.21.2"},
+	{"example.com.zone", "2025011500", "2025011501"},
+}}
+
+// TestLabPairs traces questions in a scenario before and after a change,
+// writes the traces as nstrace -o json (or -o jsonl) does, reads them back
+// and compares them: the changes, for people and as JSON, are golden files
+// under testdata.
+func TestLabPairs(t *testing.T) {
+	for _, c := range []struct {
+		name          string
+		before, after state
+		questions     []string // "NAME TYPE"
+		// newQuestions are those traced after, when not the same.
+		newQuestions []string
+	}{
+		// The move of example.com to another provider: the NS sets, the
+		// addresses of the servers, the answer's TTL, a finding gone.
+		{"migration", state{lab: "migration"}, state{lab: "migration-done"}, []string{"www.example.com A"}, nil},
+		// A list: the TXT record the new provider lacks is gone (NODATA,
+		// with the new SOA), www's TTL is 300, example.org did not move,
+		// and its mail was traced before only, www's AAAA after only.
+		{"migration-list", state{lab: "migration"}, state{lab: "migration-done"},
+			[]string{"www.example.com A", "example.com TXT", "www.example.org A", "mail.example.org A"},
+			[]string{"www.example.com A", "example.com TXT", "www.example.org A", "www.example.com AAAA"}},
+		// A nameserver renumbered: its glue and the zone's SOA serial.
+		{"glue", state{lab: "healthy"}, renumbered, []string{"nope.example.com A"}, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			old := readTraces(t, traceJSON(t, c.before, c.questions))
+			if c.newQuestions == nil {
+				c.newQuestions = c.questions
+			}
+			new := readTraces(t, traceJSON(t, c.after, c.newQuestions))
+			results, err := diff.Compare(old, new, diff.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !diff.Differ(results) {
+				t.Errorf("Compare(%s) found no change", c.name)
+			}
+			o := render.DiffOptions{Old: "before.json", New: "after.json"}
+			var text, js bytes.Buffer
+			if err := render.Diff(&text, results, o); err != nil {
+				t.Fatal(err)
+			}
+			if err := render.DiffJSON(&js, results, o); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, c.name+".txt", text.Bytes())
+			golden(t, c.name+".json", js.Bytes())
+			validate(t, js.Bytes())
+		})
+	}
+}
+
+// TestLabSame traces the same questions twice in one scenario: two walks
+// may ask other servers, in another order, and take other times, and
+// still nothing changed.
+func TestLabSame(t *testing.T) {
+	for _, lab := range []string{"migration", "glueless", "healthy"} {
+		t.Run(lab, func(t *testing.T) {
+			qs := []string{"www.example.com A", "example.com MX", "nope.example.com A"}
+			a := readTraces(t, traceJSON(t, state{lab: lab}, qs))
+			b := readTraces(t, traceJSON(t, state{lab: lab}, qs))
+			results, err := diff.Compare(a, b, diff.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range results {
+				if r.Status != diff.Same {
+					t.Errorf("Compare(%s, %s) = %s: %+v, want same", lab, r.Question, r.Status, r.Changes)
+				}
+			}
+		})
+	}
+}
+
+// traceJSON traces each question in the lab s describes and writes the
+// traces one after another, each as JSONLine writes it: one document alone
+// is what -o json writes, compacted.
+func traceJSON(t *testing.T, s state, questions []string) []byte {
+	t.Helper()
+	ar, err := txtar.ParseFile(labtest.Path(t, s.lab))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{}
+	for _, f := range ar.Files {
+		files[f.Name] = f.Data
+	}
+	for _, e := range s.edits {
+		if !bytes.Contains(files[e.file], []byte(e.old)) {
+			t.Fatalf("%s: %s has no %q", s.lab, e.file, e.old)
+		}
+		files[e.file] = bytes.ReplaceAll(files[e.file], []byte(e.old), []byte(e.new))
+	}
+	l := labtest.StartFiles(t, s.lab, files)
+	r, err := resolver.New(resolver.Options{Dial: l.Dial, RootHints: l.RootHints()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	for _, q := range questions {
+		f := strings.Fields(q)
+		tr, err := r.Trace(context.Background(), dns.Fqdn(f[0]), dns.StringToType[f[1]])
+		if tr == nil {
+			t.Fatalf("Trace(%s): %v", q, err)
+		}
+		tr.Findings = trace.Diagnose(tr)
+		if err := render.JSONLine(&out, tr, render.Options{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out.Bytes()
+}
+
+func readTraces(t *testing.T, data []byte) []*diff.Trace {
+	t.Helper()
+	ts, err := diff.Read(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("Read: %v", err)
+	}
+	return ts
+}
+
+// golden compares got with testdata/name, or writes it there with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs; got:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
+// validate checks a document of DiffJSON against docs/diff-schema.json,
+// with every object it describes closed to keys it does not name, so that
+// a field added to the output and not to the schema fails.
+func validate(t *testing.T, doc []byte) {
+	t.Helper()
+	f, err := os.Open(filepath.Join("..", "..", "docs", "diff-schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	schema, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeObjects(schema)
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("diff-schema.json", schema); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile("diff-schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Validate(v); err != nil {
+		t.Errorf("the document does not match docs/diff-schema.json: %v", err)
+	}
+}
+
+func closeObjects(v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		_, props := v["properties"]
+		_, req := v["required"]
+		if props && req { // a whole object, not a condition on one
+			if _, set := v["additionalProperties"]; !set {
+				v["additionalProperties"] = false
+			}
+		}
+		for _, x := range v {
+			closeObjects(x)
+		}
+	case []any:
+		for _, x := range v {
+			closeObjects(x)
+		}
+	}
+}
