@@ -70,10 +70,10 @@ func digLikeEngine(o *options) error {
 	return nil
 }
 
-// addCommands adds the subcommands: man, and cobra's completion.
+// addCommands adds the subcommands: diff, man, and cobra's completion.
 func addCommands(root *cobra.Command) {
 	root.SetVersionTemplate("{{.Name}} {{.Version}}\n")
-	root.AddCommand(newManCmd())
+	root.AddCommand(newDiffCmd(), newManCmd())
 	root.CompletionOptions.HiddenDefaultCmd = false
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {

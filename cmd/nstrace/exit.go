@@ -18,6 +18,11 @@ const (
 	exitFindings = 3 // an outcome, with findings at or above --fail-on
 	// exitBreaks is preflight's 3: the switch would break something.
 	exitBreaks = exitFindings
+	// exitChanged is nstrace diff's 1: the traces differ, as diff(1) says.
+	exitChanged = 1
+	// exitDiffers is the 4 of nstrace NAME --diff OLD: traced fine, and
+	// something changed since OLD.
+	exitDiffers = 4
 	// exitInterrupted is the exit code of a batch stopped by Ctrl-C:
 	// 128 + SIGINT, as shells report a process killed by it.
 	exitInterrupted = 130
@@ -35,6 +40,7 @@ var traceExits = []exitStatus{
 	{exitFailed, "the walk failed: every server of a zone failed, or a limit was hit; the partial trace is still printed, and one line on stderr says why; when this host cannot reach any root server (no network), that line is all"},
 	{exitUsage, "usage or input error: a bad flag, name, type, root hints, lab file or line of a list; one line on stderr, nothing on stdout"},
 	{exitFindings, "an authoritative outcome was reached, but with findings at or above --fail-on (errors, by default): something is wrong with a delegation crossed; the trace is printed, and one line on stderr names the codes"},
+	{exitDiffers, "with --diff OLD: an authoritative outcome was reached, with no findings at or above --fail-on, and something changed since OLD; the changes are printed (a failed walk or findings keep their codes)"},
 	{exitInterrupted, "a list (-f) was interrupted by Ctrl-C: the traces done are written in input order, and one line on stderr says where the rest of the list starts"},
 }
 
@@ -44,6 +50,13 @@ var preflightExits = []exitStatus{
 	{exitFailed, "the check could not be made: no question resolved now, and no walk reached the proposed servers"},
 	{exitUsage, "usage or input error: a bad flag, zone, nameserver, name, type or lab"},
 	{exitBreaks, "the switch would break something: a proposed server that does not answer for the zone, an NS set at the new servers that is not the proposed one, a record missing there, or a name that fails through them"},
+}
+
+// diffExits are the exit codes of nstrace diff, as diff(1)'s.
+var diffExits = []exitStatus{
+	{exitOK, "no change: the traces say the same of every delegation, answer and finding (timings and the order of servers aside)"},
+	{exitChanged, "something changed: the changes are printed"},
+	{exitUsage, "trouble: a file that cannot be read or holds no nstrace JSON trace, a schema_version newer than this nstrace reads, two traces of different questions, or a bad flag; one line on stderr, nothing on stdout"},
 }
 
 // exitHelp writes the exit codes for --help: "Exit codes:", then each code

@@ -57,6 +57,7 @@ func TestREADMEExitCodes(t *testing.T) {
 	}{
 		{"### Exit codes", traceExits},
 		{"Its exit code says whether to go ahead:", preflightExits},
+		{"Its exit code follows diff(1):", diffExits},
 	} {
 		got, err := readmeTable(string(data), c.after)
 		if err != nil {
@@ -115,7 +116,7 @@ func TestManExitStatus(t *testing.T) {
 	for _, m := range tags {
 		got = append(got, m[1])
 	}
-	for _, table := range [][]exitStatus{traceExits, preflightExits} {
+	for _, table := range [][]exitStatus{traceExits, preflightExits, diffExits} {
 		for _, s := range table {
 			want = append(want, strconv.Itoa(s.code))
 		}
@@ -126,7 +127,7 @@ func TestManExitStatus(t *testing.T) {
 }
 
 func TestExitHelp(t *testing.T) {
-	for _, table := range [][]exitStatus{traceExits, preflightExits} {
+	for _, table := range [][]exitStatus{traceExits, preflightExits, diffExits} {
 		for line := range strings.Lines(exitHelp(table)) {
 			if n := len(strings.TrimSuffix(line, "\n")); n > 80 {
 				t.Errorf("help line of %d bytes, want at most 80: %q", n, line)

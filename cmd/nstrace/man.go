@@ -71,6 +71,8 @@ func writeMan(w io.Writer, root *cobra.Command) error {
 	roffExits(&b, traceExits)
 	fmt.Fprintf(&b, ".PP\n.B %s preflight\nexits with:\n", name)
 	roffExits(&b, preflightExits)
+	fmt.Fprintf(&b, ".PP\n.B %s diff\nexits with:\n", name)
+	roffExits(&b, diffExits)
 	if root.Example != "" {
 		b.WriteString(".SH EXAMPLES\n.nf\n.RS\n")
 		for _, line := range strings.Split(root.Example, "\n") {

@@ -42,6 +42,7 @@ type options struct {
 	noFollow    bool
 	live        string
 	batch       batchFlags // -f, -j, -v (batch.go)
+	diff        diffFlags  // --diff, diff --timings (diff.go)
 }
 
 // Main runs nstrace with args and returns the exit code. It is main without
@@ -57,7 +58,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "nstrace: %v\n", oneLine(err))
+	if msg := oneLine(err); msg != "" { // nstrace diff's 1 says nothing
+		fmt.Fprintf(stderr, "nstrace: %s\n", msg)
+	}
 	return exitCode(err)
 }
 
@@ -108,6 +111,9 @@ done, in order, and exits 130.
 		SilenceErrors:     true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.budgetGiven = cmd.Flags().Changed("max-queries")
+			if o.diff.against != "" {
+				return runAgainst(cmd.Context(), o, args, cmd.InOrStdin(), stdout, cmd.ErrOrStderr())
+			}
 			if o.batchMode() {
 				return runBatch(cmd.Context(), o, args, cmd.InOrStdin(), stdout, cmd.ErrOrStderr())
 			}
@@ -122,6 +128,7 @@ done, in order, and exits 130.
 	f.Var((*pathValue)(&o.lab), "lab", "trace inside a lab served on loopback: a scenario `DIR` or .txtar file, or \"demo\"")
 	findingsFlags(f, &o.failOn, &o.engine.NoChildNS)
 	batchModeFlags(f, &o.batch)
+	againstFlag(f, &o.diff)
 	digLikeFlags(cmd, &o)
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	cmd.AddCommand(newPreflightCmd(stdout))
