@@ -49,49 +49,17 @@ func (d *diagnosis) servers() {
 	for _, g := range groups {
 		srv := &g.srv
 		who := serverText(g.srv)
-		// The walk's own queries are the evidence, retries included: the
-		// NS check is sent once, beside the walk, and is abandoned or not
-		// as the walk moves on.
-		var walked []*Hop
-		for _, h := range g.hops {
-			if h.Purpose == PurposeWalk {
-				walked = append(walked, h)
-			}
-		}
-		replied := slices.ContainsFunc(g.hops, func(h *Hop) bool { return h.Rcode >= 0 || h.Truncated })
-		if !replied && len(walked) > 0 {
-			var ids []int
-			for _, h := range walked {
-				ids = append(ids, h.ID)
-			}
-			last := walked[len(walked)-1]
-			why := "no reply"
-			if last.Err != nil {
-				why = last.Err.Error()
-			}
-			if n := len(walked); n > 1 {
-				why = strconv.Itoa(n) + " tries: " + why
-			}
-			zone := g.zone
-			d.addCause(who, "no-reply", Finding{Code: CodeUnreachableServer, Zone: g.zone, Server: srv, Hops: ids,
-				Message: fmt.Sprintf("%s, a nameserver of %s, did not reply (%s): every resolver that tries it waits out a timeout before it asks another server, and the zone is down for it when the others fail too",
-					who, g.zone, why)},
-				func(n int, names string) string {
-					return fmt.Sprintf("%d addresses of the nameservers of %s did not reply: %s; every resolver that tries one waits out a timeout before it asks another server, and the zone is down for it when the others fail too",
-						n, zone, names)
-				})
-		}
+		d.unreachable(g)
 		var slowest *Hop
 		for _, h := range g.hops {
 			switch {
 			case h.Truncated && h.Err != nil:
-				zone := g.zone
 				d.addCause(who, "tcp", Finding{Code: CodeTCPFailed, Zone: g.zone, Server: srv, Hops: []int{h.ID},
 					Message: fmt.Sprintf("%s truncated its UDP reply for %s (TC=1), and the same query over TCP failed (%v): answers too big for UDP cannot be had from it; DNS over TCP is required (RFC 7766)",
 						who, g.zone, h.Err)},
 					func(n int, names string) string {
 						return fmt.Sprintf("%d addresses of the nameservers of %s truncated a UDP reply (TC=1), and the same query over TCP failed: %s; answers too big for UDP cannot be had from them; DNS over TCP is required (RFC 7766)",
-							n, zone, names)
+							n, g.zone, names)
 					})
 			case h.Outcome == Lame || h.Outcome == Error && h.Rcode > 0:
 				d.lame(g.zone, srv, h)
@@ -101,13 +69,49 @@ func (d *diagnosis) servers() {
 			}
 		}
 		if slowest != nil {
-			zone := g.zone
 			d.addCause(who, "slow", Finding{Code: CodeSlowServer, Zone: g.zone, Server: srv, Hops: []int{slowest.ID},
 				Message: fmt.Sprintf("%s took over half a second to reply for %s: resolvers give up on a server sooner than that, and ask another", who, g.zone)},
 				func(n int, names string) string {
-					return fmt.Sprintf("%d addresses of the nameservers of %s took over half a second to reply: %s; resolvers give up on a server sooner than that, and ask another", n, zone, names)
+					return fmt.Sprintf("%d addresses of the nameservers of %s took over half a second to reply: %s; resolvers give up on a server sooner than that, and ask another", n, g.zone, names)
 				})
 		}
+	}
+}
+
+// unreachable flags the server of g when none of the walk's queries to
+// it got a reply: unreachable-server, of the cause no-reply.
+func (d *diagnosis) unreachable(g *serverHops) {
+	srv, who := &g.srv, serverText(g.srv)
+	// The walk's own queries are the evidence, retries included: the
+	// NS check is sent once, beside the walk, and is abandoned or not
+	// as the walk moves on.
+	var walked []*Hop
+	for _, h := range g.hops {
+		if h.Purpose == PurposeWalk {
+			walked = append(walked, h)
+		}
+	}
+	replied := slices.ContainsFunc(g.hops, func(h *Hop) bool { return h.Rcode >= 0 || h.Truncated })
+	if !replied && len(walked) > 0 {
+		var ids []int
+		for _, h := range walked {
+			ids = append(ids, h.ID)
+		}
+		last := walked[len(walked)-1]
+		why := "no reply"
+		if last.Err != nil {
+			why = last.Err.Error()
+		}
+		if n := len(walked); n > 1 {
+			why = strconv.Itoa(n) + " tries: " + why
+		}
+		d.addCause(who, "no-reply", Finding{Code: CodeUnreachableServer, Zone: g.zone, Server: srv, Hops: ids,
+			Message: fmt.Sprintf("%s, a nameserver of %s, did not reply (%s): every resolver that tries it waits out a timeout before it asks another server, and the zone is down for it when the others fail too",
+				who, g.zone, why)},
+			func(n int, names string) string {
+				return fmt.Sprintf("%d addresses of the nameservers of %s did not reply: %s; every resolver that tries one waits out a timeout before it asks another server, and the zone is down for it when the others fail too",
+					n, g.zone, names)
+			})
 	}
 }
 
