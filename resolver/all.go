@@ -22,6 +22,7 @@ type parallel struct {
 	questions []question
 	lookups   [][]*lookup // per nameserver without glue, one per address type
 	looking   bool        // the lookups have been started
+	later     []*lookup   // lookups held back until the first of their domain has ended
 	slots     []*slot     // each question to each address, in order
 	made      bool        // the slots have been made
 	next      int         // the first slot not yet sent
@@ -65,7 +66,11 @@ func (zq *zoneQuery) all(ctx context.Context) (*trace.Hop, Classification, error
 	if err := ended(ctx); err != nil {
 		return nil, Classification{}, errFatal{err}
 	}
-	return p.result()
+	hop, c, err := p.result()
+	if err == nil && zq.w.cache != nil {
+		zq.w.cache.store(hop, c) // for the lookups of nameservers to come
+	}
+	return hop, c, err
 }
 
 // questions are what every server is asked with Options.All: the walk's
@@ -90,6 +95,13 @@ func (p *parallel) launch() bool {
 			return true
 		}
 	}
+	if len(p.later) > 0 {
+		for _, l := range p.later {
+			p.zq.resolve(l)
+		}
+		p.later = nil
+		return true
+	}
 	if !p.made {
 		p.made = true
 		addrs, ok := p.addresses()
@@ -102,10 +114,15 @@ func (p *parallel) launch() bool {
 }
 
 // lookUp starts looking up every name without glue, each address type, and
-// reports whether any lookup is under way.
+// reports whether any lookup is under way. With a cache, only the first
+// lookup of each domain (ns1.provider.net.'s A for provider.net.) starts at
+// once; the others are held back (later) until it has ended, and find the
+// referrals it followed in the cache: they ask only the servers of the
+// name's own zone, not the root and the TLD again (issue 18).
 func (p *parallel) lookUp() bool {
 	zq := p.zq
 	p.lookups = make([][]*lookup, len(zq.servers))
+	led := map[string]bool{}
 	started := false
 	for i, ns := range zq.servers {
 		if ns.addrs != nil {
@@ -114,7 +131,12 @@ func (p *parallel) lookUp() bool {
 		for _, qt := range zq.w.families() {
 			l := zq.newLookup(ns.name, qt)
 			p.lookups[i] = append(p.lookups[i], l)
-			if !l.inZone {
+			switch d := parentName(l.name); {
+			case l.inZone:
+			case zq.w.cache != nil && led[d]:
+				p.later = append(p.later, l)
+			default:
+				led[d] = true
 				zq.resolve(l)
 				started = true
 			}

@@ -29,7 +29,7 @@ type childCheck struct {
 // the reply from the cache.
 func (cs *childChecks) start(ctx context.Context, after *trace.Hop, nest int) *trace.Hop {
 	q := trace.Question{Name: after.Zone, Qtype: dns.TypeNS, Qclass: dns.ClassINET}
-	cache := cs.w.r.opts.Cache
+	cache := cs.w.cache
 	if cache != nil {
 		if hop, _, ok := cache.lookup(after.Zone, q); ok {
 			hop.Purpose, hop.Start = trace.PurposeChildNS, time.Since(cs.w.start)

@@ -38,7 +38,12 @@ func (r *Resolver) Trace(ctx context.Context, name string, qtype uint16) (*trace
 	}
 	ctx, cancel := context.WithTimeoutCause(ctx, r.opts.Deadline, fmt.Errorf("%w: the trace took longer than %s", ErrDeadline, r.opts.Deadline))
 	defer cancel()
-	w := &run{r: r, start: time.Now(), addrs: map[string][]netip.Addr{}, roots: fromHints(r.opts.RootHints), routes: &routes{}}
+	w := &run{r: r, start: time.Now(), addrs: map[string][]netip.Addr{}, roots: fromHints(r.opts.RootHints), routes: &routes{}, cache: r.opts.Cache}
+	if w.cache == nil && r.opts.All {
+		// The lookups of glueless nameservers share what each learned, so
+		// that they do not all walk from the root (issue 18).
+		w.cache = NewCache()
+	}
 	if r.opts.Cache != nil {
 		w.routes = &r.opts.Cache.routes
 	}
@@ -85,6 +90,9 @@ type run struct {
 
 	mu    sync.Mutex
 	addrs map[string][]netip.Addr // "NAME TYPE" of NS names resolved so far
+	// cache is Options.Cache, or with Options.All and no Options.Cache one
+	// of this trace's own, for its lookups; nil for none.
+	cache *Cache
 }
 
 // nameserver is one NS name of a zone and the addresses known for it;
@@ -249,8 +257,8 @@ func (w *run) resolveNS(ctx context.Context, name string, qtype uint16, nest int
 	w.mu.Lock()
 	cached, ok := w.addrs[key]
 	w.mu.Unlock()
-	if !ok && w.r.opts.Cache != nil {
-		cached, ok = w.r.opts.Cache.nsAddrs(key)
+	if !ok && w.cache != nil {
+		cached, ok = w.cache.nsAddrs(key)
 	}
 	if ok {
 		return nil, servers(name, cached, trace.SourceCache), nil
@@ -284,7 +292,7 @@ func (w *run) resolveNS(ctx context.Context, name string, qtype uint16, nest int
 	w.mu.Lock()
 	w.addrs[key] = addrs
 	w.mu.Unlock()
-	if c := w.r.opts.Cache; c != nil {
+	if c := w.cache; c != nil {
 		ttl := l.Answer[0].Header().Ttl
 		for _, rr := range l.Answer {
 			ttl = min(ttl, rr.Header().Ttl)
@@ -389,8 +397,8 @@ func (w *run) cachedAddrs(key string) []netip.Addr {
 	w.mu.Lock()
 	a, ok := w.addrs[key]
 	w.mu.Unlock()
-	if !ok && w.r.opts.Cache != nil {
-		a, _ = w.r.opts.Cache.nsAddrs(key)
+	if !ok && w.cache != nil {
+		a, _ = w.cache.nsAddrs(key)
 	}
 	return a
 }

@@ -83,7 +83,7 @@ func (zq *zoneQuery) ask(ctx context.Context) (*trace.Hop, Classification, error
 	switch {
 	case zq.w.r.opts.All && zq.nest == 0:
 		return zq.all(ctx)
-	case zq.w.r.opts.Cache == nil:
+	case zq.w.cache == nil:
 		return zq.first(ctx)
 	}
 	return zq.throughCache(ctx)
@@ -94,7 +94,7 @@ func (zq *zoneQuery) ask(ctx context.Context) (*trace.Hop, Classification, error
 // asking it waits for that trace's reply. Only the outermost walk waits, so
 // that no trace can wait for one that waits for it.
 func (zq *zoneQuery) throughCache(ctx context.Context) (*trace.Hop, Classification, error) {
-	cache := zq.w.r.opts.Cache
+	cache := zq.w.cache
 	hop, c, ok := zq.fromCache(ctx)
 	for !ok && zq.nest == 0 {
 		done, first := cache.wait(zq.zone, zq.q)
@@ -121,7 +121,7 @@ func (zq *zoneQuery) throughCache(ctx context.Context) (*trace.Hop, Classificati
 // fromCache takes the zone's reply to zq.q from the cache, if it holds
 // one, as a step of the walk.
 func (zq *zoneQuery) fromCache(ctx context.Context) (*trace.Hop, Classification, bool) {
-	hop, c, ok := zq.w.r.opts.Cache.lookup(zq.zone, zq.q)
+	hop, c, ok := zq.w.cache.lookup(zq.zone, zq.q)
 	if !ok {
 		return nil, c, false
 	}
