@@ -392,6 +392,11 @@ var delvCases = []struct {
 	{"www.nosig.com.", dns.TypeA, dnssec.Bogus},
 	{"www.badsig.com.", dns.TypeA, dnssec.Bogus},
 	{"www.nokeys.com.", dns.TypeA, dnssec.Bogus},
+	{"www.salted.com.", dns.TypeA, dnssec.Secure},
+	{"nope.salted.com.", dns.TypeA, dnssec.Secure},
+	{"www.rsa.com.", dns.TypeA, dnssec.Secure},
+	{"www.sha1.com.", dns.TypeA, dnssec.Secure},
+	{"nope.sha1.com.", dns.TypeA, dnssec.Secure},
 }
 
 // TestDelv serves testdata/lab/dnssec.txtar, signed when it loads, two
