@@ -94,6 +94,8 @@ func TestCompare(t *testing.T) {
 	swapped.rtt = 90000
 	renumbered := two
 	renumbered.glue = []string{"ns1.example.com. 192.0.2.1", "ns2.example.com. 192.0.2.22"}
+	glueless := two
+	glueless.glue = []string{"ns2.example.com. 192.0.2.2"}
 	ttl := two
 	ttl.answerTTL = 300
 	finding := `{"code":"single-nameserver","severity":"warning","zone":"example.com.","server":{"name":"ns1.example.com.","address":""},"message":"%s","hops":[1]}`
@@ -117,6 +119,8 @@ func TestCompare(t *testing.T) {
 		{"rtt below the threshold", two, swapped, Options{RTT: 100 * time.Millisecond}, ""},
 		{"rtt", two, swapped, Options{RTT: 50 * time.Millisecond}, "changed rtt com. a.gtld-servers.net. 192.5.6.30"}, // ns1 and ns2 of example.com. are other servers
 		{"glue", two, renumbered, Options{}, "removed address example.com. ns2.example.com. 192.0.2.2; added address example.com. ns2.example.com. 192.0.2.22"},
+		{"glue gone", two, glueless, Options{}, "removed address example.com. ns1.example.com. 192.0.2.1"},
+		{"glue comes", glueless, two, Options{}, "added address example.com. ns1.example.com. 192.0.2.1"},
 		{"ttl", two, ttl, Options{}, "changed answer www.example.com. IN A 192.0.2.10"},
 		{"finding appears", two, warned, Options{}, "added finding example.com. ns1.example.com. single-nameserver"},
 		{"finding goes", warned, two, Options{}, "removed finding example.com. ns1.example.com. single-nameserver"},

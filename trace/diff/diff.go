@@ -196,14 +196,14 @@ func compareTraces(old, new *Trace, o Options) Result {
 	for k, ov := range old.facts.values {
 		nv, ok := new.facts.values[k]
 		switch {
-		case !ok && new.facts.sees(k, &old.facts):
+		case !ok && new.facts.sees(k, ov):
 			r.Changes = append(r.Changes, Change{Key: k, Op: Removed, Old: &ov})
 		case ok && !same(k.Kind, ov, nv):
 			r.Changes = append(r.Changes, Change{Key: k, Op: Changed, Old: &ov, New: &nv})
 		}
 	}
 	for k, nv := range new.facts.values {
-		if _, ok := old.facts.values[k]; !ok && old.facts.sees(k, &new.facts) {
+		if _, ok := old.facts.values[k]; !ok && old.facts.sees(k, nv) {
 			r.Changes = append(r.Changes, Change{Key: k, Op: Added, New: &nv})
 		}
 	}

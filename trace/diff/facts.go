@@ -52,18 +52,20 @@ func (f *facts) add(k Key, v Value) {
 }
 
 // sees reports whether f, the trace that lacks k, looked where the other
-// trace found k, so that k's absence is a change.
-func (f *facts) sees(k Key, other *facts) bool {
+// trace found it with the value v, so that k's absence is a change.
+func (f *facts) sees(k Key, v Value) bool {
 	switch k.Kind {
 	case KindNS, KindChildNS, KindSOASerial, KindDNSSEC:
 		return f.seen[Key{Kind: k.Kind, Zone: k.Zone}]
 	case KindAddress:
-		// A nameserver both traces have, whose addresses this one did not
-		// look up (a walk resolves a glueless name only when it needs it).
-		// A zone whose referral this trace did not see (a lookup's) is not
-		// looked at either.
-		return f.seen[Key{Kind: KindNS, Zone: k.Zone}] &&
-			(f.seen[addressScope(k.Zone, k.Name, k.Address)] || !f.ns[k.Zone][k.Name])
+		// Every referral to a zone carries all its glue, so glue is seen
+		// wherever the referral is. A looked-up address is not, for a
+		// nameserver this trace did not look up: a walk resolves a name
+		// without glue only when it needs it.
+		if !f.seen[Key{Kind: KindNS, Zone: k.Zone}] {
+			return false
+		}
+		return v.Source == "glue" || f.seen[addressScope(k.Zone, k.Name, k.Address)] || !f.ns[k.Zone][k.Name]
 	}
 	return true
 }

@@ -84,12 +84,15 @@ func Diff(w io.Writer, results []diff.Result, o DiffOptions) error {
 
 // diffChanges writes the changes of one question: a line naming each
 // group (a zone, the answer, the findings) before its changes, and in each
-// group the "-" lines of a kind before its "+" lines.
+// group the "-" lines of a kind before its "+" lines (of all findings
+// together).
 func diffChanges(b *bytes.Buffer, p *diffPalette, changes []diff.Change) {
 	group := "\x00"
 	for i := 0; i < len(changes); {
+		// A run of one kind in one group: one kind of one zone, or every
+		// finding, whatever its zone.
 		j := i
-		for j < len(changes) && changes[j].Kind == changes[i].Kind && changes[j].Zone == changes[i].Zone {
+		for j < len(changes) && changes[j].Kind == changes[i].Kind && diffGroup(changes[j].Key) == diffGroup(changes[i].Key) {
 			j++
 		}
 		if g := diffGroup(changes[i].Key); g != group {
