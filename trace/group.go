@@ -53,7 +53,7 @@ func (d *diagnosis) group() {
 		for _, i := range is {
 			fs = append(fs, d.out[i])
 		}
-		line := d.causes[k](len(is), namesText(subjects(fs)))
+		line := d.causes[k](len(is), SomeOf(subjects(fs)))
 		for _, i := range is {
 			d.out[i].Group = line
 		}
@@ -87,9 +87,9 @@ func subjects(fs []Finding) []string {
 	return names
 }
 
-// namesText names the first few of names and counts the rest:
-// "a., b., c. and 9 more", or all of them when they are few.
-func namesText(names []string) string {
+// SomeOf names the first few of names and counts the rest: "a., b., c.
+// and 9 more", or all of them when they are few ("a., b. and c.").
+func SomeOf(names []string) string {
 	if len(names) <= groupNamed+1 {
 		return andList(names)
 	}
@@ -101,20 +101,31 @@ func namesText(names []string) string {
 // line) together, each other finding alone. A group keeps the place of
 // its first finding.
 func Group(fs []Finding) [][]Finding {
-	var out [][]Finding
-	at := map[causeKey]int{}
-	for _, f := range fs {
+	return GroupBy(fs, func(f Finding) string {
 		if f.Cause == "" || f.Group == "" {
-			out = append(out, []Finding{f})
+			return ""
+		}
+		return f.Code + "|" + f.Zone + "|" + f.Cause
+	})
+}
+
+// GroupBy gathers items, in their order, by key: the items of one key
+// together, at the place of the first; an item whose key is "" alone.
+func GroupBy[T any](items []T, key func(T) string) [][]T {
+	var out [][]T
+	at := map[string]int{}
+	for _, it := range items {
+		k := key(it)
+		if k == "" {
+			out = append(out, []T{it})
 			continue
 		}
-		k := causeKey{f.Code, f.Zone, f.Cause}
 		if i, ok := at[k]; ok {
-			out[i] = append(out[i], f)
+			out[i] = append(out[i], it)
 			continue
 		}
 		at[k] = len(out)
-		out = append(out, []Finding{f})
+		out = append(out, []T{it})
 	}
 	return out
 }

@@ -72,7 +72,8 @@ type breaksError struct{ r *preflight.Report }
 func (e breaksError) Error() string {
 	var codes []string
 	n := 0
-	for _, p := range e.r.Problems {
+	for _, g := range e.r.Faults() { // one cause, one problem
+		p := g[0]
 		if p.Severity != trace.SeverityError {
 			continue
 		}

@@ -192,6 +192,22 @@ type Problem struct {
 	Qtype    uint16        // the type asked, for a problem of a question; 0 otherwise
 	Server   *trace.Server // the server it is about, when there is one
 	Message  string
+	// Cause and Group are as in trace.Finding: the fault behind the
+	// problem, when others of the same Code may share it, and one line for
+	// all of them when there are several (Report.Faults gathers them).
+	Cause, Group string
+}
+
+// Faults gathers r's problems, in their order, into the faults they show:
+// the problems of one cause (the same Code and Cause, with a Group line)
+// together, at the place of the first, each other problem alone.
+func (r *Report) Faults() [][]Problem {
+	return trace.GroupBy(r.Problems, func(p Problem) string {
+		if p.Cause == "" || p.Group == "" {
+			return ""
+		}
+		return p.Code + "|" + p.Cause
+	})
 }
 
 // Breaks reports whether the switch would break something: any problem of
@@ -218,6 +234,7 @@ func Compare(in Input) *Report {
 	c.records(in.Current, in.New)
 	c.nsProblems()
 	c.ttls()
+	c.group()
 	slices.SortStableFunc(r.Problems, func(a, b Problem) int { return cmp.Compare(a.Severity.Rank(), b.Severity.Rank()) })
 	return r
 }
@@ -228,11 +245,65 @@ type comparison struct {
 	// nsSets are the NS sets the new servers gave that differ from the
 	// proposed one, with the servers (or "the NS query") that gave each.
 	nsSets []nsSet
+	// causes say each cause's group of problems (addCause), by code and
+	// cause.
+	causes map[string]func(int, string) string
 }
 
 type nsSet struct {
 	names []string
 	from  []string
+}
+
+// addCause records p, a problem of the cause named cause, like add; say
+// words the cause for all its problems when there are several, from how
+// many there are and a few of them named.
+func (c *comparison) addCause(p Problem, cause string, say func(n int, names string) string) {
+	p.Cause = cause
+	if c.causes == nil {
+		c.causes = map[string]func(int, string) string{}
+	}
+	if _, ok := c.causes[p.Code+"|"+cause]; !ok {
+		c.causes[p.Code+"|"+cause] = say
+	}
+	c.add(p)
+}
+
+// group gives each problem that shares its cause with others the line for
+// them all.
+func (c *comparison) group() {
+	for _, g := range trace.GroupBy(c.r.Problems, func(p Problem) string {
+		if p.Cause == "" {
+			return ""
+		}
+		return p.Code + "|" + p.Cause
+	}) {
+		if len(g) < 2 {
+			continue
+		}
+		var names []string
+		for _, p := range g {
+			names = append(names, problemSubject(p))
+		}
+		line := c.causes[g[0].Code+"|"+g[0].Cause](len(g), trace.SomeOf(names))
+		for i := range c.r.Problems {
+			if p := &c.r.Problems[i]; p.Code == g[0].Code && p.Cause == g[0].Cause {
+				p.Group = line
+			}
+		}
+	}
+}
+
+// problemSubject names what a problem is about, for its group's line: a
+// server, or a question.
+func problemSubject(p Problem) string {
+	switch {
+	case p.Server != nil:
+		return serverText(Server{Name: p.Server.Name, Addr: p.Server.Addr})
+	case p.Qtype != 0:
+		return dns.CanonicalName(p.Name) + " " + trace.TypeString(p.Qtype)
+	}
+	return p.Name
 }
 
 func (c *comparison) add(p Problem) {
@@ -362,14 +433,21 @@ func (c *comparison) judge(g *serverGroup) {
 		if walk.Err != nil {
 			s.Err = walk.Err.Error()
 		}
-		c.add(Problem{Code: CodeUnreachableServer, Name: c.zone, Server: &trace.Server{Name: s.Name, Addr: s.Addr},
-			Message: fmt.Sprintf("%s, a proposed nameserver of %s, did not reply (%s): resolvers that pick it after the switch wait, then ask another", serverText(*s), c.zone, s.Err)})
+		c.addCause(Problem{Code: CodeUnreachableServer, Name: c.zone, Server: &trace.Server{Name: s.Name, Addr: s.Addr},
+			Message: fmt.Sprintf("%s, a proposed nameserver of %s, did not reply (%s): resolvers that pick it after the switch wait, then ask another", serverText(*s), c.zone, s.Err)},
+			"no-reply", func(n int, names string) string {
+				return fmt.Sprintf("%d addresses of the proposed nameservers of %s did not reply: %s; resolvers that pick one after the switch wait, then ask another", n, c.zone, names)
+			})
 	case walk.Outcome == trace.Answer && walk.AA:
 		s.Authoritative, s.Status = true, "authoritative"
 	default:
 		s.Status, s.Err = lameText(walk)
-		c.add(Problem{Code: CodeLameServer, Name: c.zone, Server: &trace.Server{Name: s.Name, Addr: s.Addr},
-			Message: fmt.Sprintf("%s, a proposed nameserver of %s, does not answer for the zone with authority (%s): after the switch, resolvers that pick it get no answer from it", serverText(*s), c.zone, s.Err)})
+		why := s.Err
+		c.addCause(Problem{Code: CodeLameServer, Name: c.zone, Server: &trace.Server{Name: s.Name, Addr: s.Addr},
+			Message: fmt.Sprintf("%s, a proposed nameserver of %s, does not answer for the zone with authority (%s): after the switch, resolvers that pick it get no answer from it", serverText(*s), c.zone, s.Err)},
+			lameCause(s.Status, why), func(n int, names string) string {
+				return fmt.Sprintf("%d addresses of the proposed nameservers of %s do not answer for the zone with authority (%s): %s; after the switch, resolvers that pick one get no answer from it", n, c.zone, why, names)
+			})
 	}
 	if s.Authoritative && s.NS != nil {
 		c.sawNS(s.NS, serverText(*s))
@@ -430,6 +508,16 @@ func lookupText(ls []*trace.Trace) string {
 		parts = append(parts, trace.TypeString(l.Question.Qtype)+" "+what)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// lameCause names what a proposed server that is not authoritative
+// answers, for the servers that answer alike: its RCODE ("refused"), or
+// what makes it lame.
+func lameCause(status, why string) string {
+	if status == "lame" {
+		return "lame: " + why
+	}
+	return strings.ToLower(status)
 }
 
 // lameText says why a reply is not an authoritative answer.
@@ -539,8 +627,12 @@ func (c *comparison) records(cur, nxt []*trace.Trace) {
 		}
 		switch {
 		case !rec.New.ok() && (rec.Current.ok() || c.reached(b)):
-			c.add(Problem{Code: CodeNewFailed, Name: q.Name, Qtype: q.Qtype,
-				Message: fmt.Sprintf("%s cannot be resolved through the new servers (%s)", what, rec.New.Err)})
+			why := rec.New.Err
+			c.addCause(Problem{Code: CodeNewFailed, Name: q.Name, Qtype: q.Qtype,
+				Message: fmt.Sprintf("%s cannot be resolved through the new servers (%s)", what, rec.New.Err)},
+				cmp.Or(string(b.Reason), string(trace.Failed)), func(n int, names string) string {
+					return fmt.Sprintf("%d questions cannot be resolved through the new servers: %s (%s)", n, names, why)
+				})
 		case !rec.New.ok() || !rec.Current.ok():
 			// Nothing to compare.
 		case q.Qtype == dns.TypeNS && dns.CanonicalName(q.Name) == c.zone:

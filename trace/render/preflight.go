@@ -43,7 +43,7 @@ func Preflight(w io.Writer, r *preflight.Report, o Options) error {
 		t.line(t.glyphs(branch) + names[i])
 		s(t, r, cont)
 	}
-	preflightProblems(t, r.Problems)
+	preflightProblems(t, r)
 	preflightSummary(t, r)
 	_, err := w.Write(t.buf.Bytes())
 	return err
@@ -163,6 +163,7 @@ func preflightRecords(t *treeRenderer, r *preflight.Report, prefix string) {
 	var labels []*span
 	var texts []string
 	var details [][]string
+	failed := map[string]string{}
 	for _, rec := range r.Records {
 		q := rec.Question
 		l := new(span)
@@ -174,16 +175,22 @@ func preflightRecords(t *treeRenderer, r *preflight.Report, prefix string) {
 			l.add(c, m+" ")
 		}
 		l.add(nil, q.Name+" "+trace.TypeString(q.Qtype))
-		text, d := recordText(t, rec)
+		text, d := recordText(t, rec, failed)
 		labels, texts, details = append(labels, l), append(texts, text), append(details, d)
 	}
 	t.rows(prefix, labels, texts, details)
 }
 
-// recordText gives the text of a question's row and the lines under it.
-func recordText(t *treeRenderer, rec preflight.Record) (string, []string) {
+// recordText gives the text of a question's row and the lines under it;
+// failed maps the failures of the rows before to the first question that
+// failed so, whose row says why: the others point to it.
+func recordText(t *treeRenderer, rec preflight.Record, failed map[string]string) (string, []string) {
+	q := rec.Question.Name + " " + trace.TypeString(rec.Question.Qtype)
 	switch {
+	case !rec.New.Outcome.Authoritative() && failed[rec.New.Err] != "":
+		return t.p.bad.Sprint("fails through the new servers, as " + failed[rec.New.Err]), nil
 	case !rec.New.Outcome.Authoritative():
+		failed[rec.New.Err] = q
 		return t.p.bad.Sprint("fails through the new servers: " + rec.New.Err), nil
 	case !rec.Current.Outcome.Authoritative():
 		return t.p.warn.Sprint("fails now, nothing to compare: "+rec.Current.Err) + "; new: " + resultText(rec.New), nil
@@ -324,20 +331,36 @@ func hours(s uint32) string {
 }
 
 // preflightProblems writes the problems by severity, each with its message.
-func preflightProblems(t *treeRenderer, ps []preflight.Problem) {
+// The problems of one cause (preflight.Group) are one line, its group's.
+func preflightProblems(t *treeRenderer, r *preflight.Report) {
+	faults := preflightFaults(r)
 	codeW := 0
-	for _, p := range ps {
+	for _, p := range faults {
 		codeW = max(codeW, len(p.Code))
 	}
 	severity := func(p preflight.Problem) trace.Severity { return p.Severity }
-	bySeverity(t, ps, severity, func(p preflight.Problem, c *color.Color) string {
+	bySeverity(t, faults, severity, func(p preflight.Problem, c *color.Color) string {
 		return "  " + c.Sprint(p.Code) + strings.Repeat(" ", codeW-len(p.Code)+2) + p.Message
 	})
 }
 
+// preflightFaults gives one problem for each cause of r's problems: the
+// first of its group, with the group's line as its message.
+func preflightFaults(r *preflight.Report) []preflight.Problem {
+	var out []preflight.Problem
+	for _, g := range r.Faults() {
+		p := g[0]
+		if len(g) > 1 {
+			p.Message = p.Group
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
 func preflightSummary(t *treeRenderer, r *preflight.Report) {
 	n := map[trace.Severity]int{}
-	for _, p := range r.Problems {
+	for _, p := range preflightFaults(r) {
 		n[p.Severity]++
 	}
 	counts := plural(n[trace.SeverityError], "error", "errors")
@@ -415,7 +438,7 @@ func PreflightJSON(w io.Writer, r *preflight.Report, o Options) error {
 		doc.Records = append(doc.Records, jr)
 	}
 	for _, p := range r.Problems {
-		jp := jsonProblem{Code: p.Code, Severity: string(p.Severity), Name: p.Name, Message: p.Message}
+		jp := jsonProblem{Code: p.Code, Severity: string(p.Severity), Name: p.Name, Message: p.Message, Cause: p.Cause}
 		if p.Qtype != 0 {
 			jp.Type = trace.TypeString(p.Qtype)
 		}
@@ -522,4 +545,5 @@ type jsonProblem struct {
 	Type     string             `json:"type,omitempty"`
 	Server   *jsonFindingServer `json:"server,omitempty"`
 	Message  string             `json:"message"`
+	Cause    string             `json:"cause,omitempty"`
 }

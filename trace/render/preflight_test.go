@@ -184,6 +184,7 @@ func TestPreflightJSON(t *testing.T) {
 				Address string `json:"address"`
 			} `json:"server"`
 			Message string `json:"message"`
+			Cause   string `json:"cause"`
 		} `json:"problems"`
 		SettleTTL  int    `json:"settle_ttl"`
 		Queries    int    `json:"queries"`
