@@ -1,6 +1,7 @@
 package resolver
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -57,20 +58,19 @@ type slot struct {
 func (zq *zoneQuery) all(ctx context.Context) (*trace.Hop, Classification, error) {
 	p := &parallel{zq: zq, questions: zq.questions()}
 	zq.run(ctx, p)
-	if p.unmade != nil {
-		return nil, Classification{}, errFatal{p.unmade}
-	}
-	if zq.fatal != nil {
+	win := p.record()
+	switch err := cmp.Or(p.unmade, zq.fatal, ended(ctx)); {
+	case err != nil:
+		// The walk ends here: what was asked is in the trace, cut short.
+		return nil, Classification{}, errFatal{err}
+	case win == nil:
 		return nil, Classification{}, zq.err()
 	}
-	if err := ended(ctx); err != nil {
-		return nil, Classification{}, errFatal{err}
-	}
-	hop, c, err := p.result()
-	if err == nil && zq.w.cache != nil {
+	hop, c := win.hops[len(win.hops)-1], win.c
+	if zq.w.cache != nil {
 		zq.w.cache.store(hop, c) // for the lookups of nameservers to come
 	}
-	return hop, c, err
+	return hop, c, nil
 }
 
 // questions are what every server is asked with Options.All: the walk's
@@ -201,16 +201,24 @@ func (p *parallel) fill() bool {
 }
 
 // handle keeps a reply in its slot, asks again at once a query that timed
-// out while its slot has tries left, and fills the room left.
+// out while its slot has tries left, and fills the room left. A try the
+// query budget no longer allows ends the walk: the server was not asked to
+// the end, and its one silence is no verdict.
 func (p *parallel) handle(ev event) bool {
 	if sl := ev.slot; sl != nil {
 		sl.c = ev.c
 		if errors.Is(ev.hop.Err, ErrTimeout) && len(sl.hops) < p.zq.w.r.opts.Tries {
-			if hop, err := p.zq.newHop(sl.server, sl.q, sl.purpose); err == nil {
-				sl.hops = append(sl.hops, hop)
-				p.zq.start(hop, sl)
+			hop, err := p.zq.newHop(sl.server, sl.q, sl.purpose)
+			if err != nil {
+				p.unmade = cmp.Or(p.unmade, err)
+				return true
 			}
+			sl.hops = append(sl.hops, hop)
+			p.zq.start(hop, sl)
 		}
+	}
+	if p.unmade != nil {
+		return p.zq.inflight == 0
 	}
 	p.fill()
 	return false
@@ -219,12 +227,13 @@ func (p *parallel) handle(ev event) bool {
 // late is never called: the parallel plan does not hedge.
 func (p *parallel) late() {}
 
-// result records every hop in slot order, and picks the first usable reply
-// to the walk's question.
-func (p *parallel) result() (*trace.Hop, Classification, error) {
+// record records every hop of the slots sent, in slot order, and gives
+// the first slot with a usable reply to the walk's question, if any; the
+// others' failures are kept for the ZoneError.
+func (p *parallel) record() *slot {
 	zq := p.zq
 	var win *slot
-	for _, sl := range p.slots {
+	for _, sl := range p.slots[:p.next] {
 		if sl.skipped {
 			continue
 		}
@@ -240,10 +249,7 @@ func (p *parallel) result() (*trace.Hop, Classification, error) {
 			win = sl
 		}
 	}
-	if win == nil {
-		return nil, Classification{}, zq.err()
-	}
-	return win.hops[len(win.hops)-1], win.c, nil
+	return win
 }
 
 // families lists the address types to resolve, as Options.Family allows.

@@ -201,8 +201,14 @@ func loopsIn(err error) [][]string {
 }
 
 // markFailed records err as the hop's failure: outcome, error and reason.
+// A hop that nstrace's own end cut short (Ctrl-C, the deadline, the query
+// budget) is Abandoned whatever the outcome given: its server was not
+// asked to the end, and its silence says nothing of it.
 func markFailed(hop *trace.Hop, outcome trace.Outcome, err error) {
 	hop.Outcome, hop.Err, hop.Reason = outcome, err, reasonOf(err)
+	if hop.Reason.CutShort() {
+		hop.Outcome = trace.Abandoned
+	}
 }
 
 // abandon marks a hop, or a lookup, cut off because another server of its

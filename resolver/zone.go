@@ -266,20 +266,29 @@ func (zq *zoneQuery) unroutable() error {
 }
 
 // drain waits for the queries and lookups still under way, which run has
-// cancelled, and records them as abandoned.
+// cancelled, and records them as abandoned: another server answered first,
+// or, when the walk must end (zq.fatal, the walk's context), they were not
+// asked to the end.
 func (zq *zoneQuery) drain() {
+	why := ErrAbandoned
+	if zq.fatal != nil {
+		why = zq.fatal // the query budget; the deadline or Ctrl-C set the hops' own errors
+	}
 	for ; zq.inflight > 0; zq.inflight-- {
 		ev := <-zq.events
-		abandoned := zq.ctx.Err() == nil
+		cancelled := zq.ctx.Err() == nil // by run, not by the walk's end
 		switch {
-		case ev.hop != nil && abandoned && errors.Is(ev.hop.Err, context.Canceled):
-			abandon(ev.hop)
-		case ev.lookup != nil && ev.lookup.trace != nil && abandoned && errors.Is(ev.lookup.trace.Err, context.Canceled):
+		case ev.hop != nil && cancelled && errors.Is(ev.hop.Err, context.Canceled):
+			markFailed(ev.hop, trace.Abandoned, why)
+		case ev.lookup != nil && ev.lookup.trace != nil && cancelled && errors.Is(ev.lookup.trace.Err, context.Canceled):
 			l := ev.lookup.trace
-			l.Outcome, l.Err, l.Reason = trace.Abandoned, ErrAbandoned, trace.ReasonAbandoned
+			l.Outcome, l.Err, l.Reason = trace.Abandoned, why, reasonOf(why)
+			if zq.fatal != nil {
+				l.Outcome = trace.Failed
+			}
 			l.Walk(func(h *trace.Hop) {
 				if errors.Is(h.Err, context.Canceled) {
-					abandon(h)
+					markFailed(h, trace.Abandoned, why)
 				}
 			})
 		}

@@ -31,6 +31,7 @@ type serverHops struct {
 func (d *diagnosis) servers() {
 	var groups []*serverHops
 	at := map[string]*serverHops{}
+	cut := d.cutShort()
 	for _, h := range d.hops {
 		// A query this host could not send, or that nstrace itself cut
 		// off, says nothing of the server (Reason.Ours).
@@ -49,7 +50,7 @@ func (d *diagnosis) servers() {
 	for _, g := range groups {
 		srv := &g.srv
 		who := serverText(g.srv)
-		d.unreachable(g)
+		d.unreachable(g, cut)
 		var slowest *Hop
 		for _, h := range g.hops {
 			switch {
@@ -79,8 +80,9 @@ func (d *diagnosis) servers() {
 }
 
 // unreachable flags the server of g when none of the walk's queries to
-// it got a reply: unreachable-server, of the cause no-reply.
-func (d *diagnosis) unreachable(g *serverHops) {
+// it got a reply: unreachable-server, of the cause no-reply; unless g's
+// zone is one where nstrace's own end cut the walk short (see cutShort).
+func (d *diagnosis) unreachable(g *serverHops, cut map[string]bool) {
 	srv, who := &g.srv, serverText(g.srv)
 	// The walk's own queries are the evidence, retries included: the
 	// NS check is sent once, beside the walk, and is abandoned or not
@@ -92,7 +94,7 @@ func (d *diagnosis) unreachable(g *serverHops) {
 		}
 	}
 	replied := slices.ContainsFunc(g.hops, func(h *Hop) bool { return h.Rcode >= 0 || h.Truncated })
-	if !replied && len(walked) > 0 {
+	if !replied && len(walked) > 0 && !cut[g.zone] {
 		var ids []int
 		for _, h := range walked {
 			ids = append(ids, h.ID)
@@ -113,6 +115,30 @@ func (d *diagnosis) unreachable(g *serverHops) {
 					n, g.zone, names)
 			})
 	}
+}
+
+// cutShort gives the zones where nstrace's own end (Ctrl-C, the deadline,
+// the query budget: Reason.CutShort) stopped a walk or a lookup: their
+// servers were not asked to the end, so silence there is no verdict.
+func (d *diagnosis) cutShort() map[string]bool {
+	cut := map[string]bool{}
+	for _, t := range d.traces {
+		if !t.Reason.CutShort() {
+			continue
+		}
+		for i := len(t.Hops) - 1; i >= 0; i-- {
+			if h := t.Hops[i]; h != nil && h.Purpose == PurposeWalk {
+				cut[canon(h.Zone)] = true
+				break
+			}
+		}
+	}
+	for _, h := range d.hops {
+		if h.Outcome == Abandoned && h.Reason.CutShort() {
+			cut[canon(h.Zone)] = true
+		}
+	}
+	return cut
 }
 
 // lame records a lame-server finding for a reply h that was not usable, and

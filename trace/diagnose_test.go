@@ -223,12 +223,26 @@ func TestDiagnose(t *testing.T) {
 			t.Outcome, t.Err, t.Reason = Failed, errors.New("all servers failed"), ReasonAllServersFailed
 			return t
 		}, want: []want{{code: CodeAllServersFailed, zone: "example.com.", hops: []int{2}}}},
-		{name: "a limit of nstrace is not the zone's failure", trace: func() *Trace {
+		{name: "a limit of nstrace is not the zone's failure", only: true, trace: func() *Trace {
+			// ns1 timed out once, and the budget allowed no second try:
+			// not asked to the end.
 			t := healthy()
 			t.Hops = append(t.Hops[:3], timeout("example.com.", ns1))
 			t.Outcome, t.Err, t.Reason = Failed, errors.New("query budget exhausted"), ReasonQueryLimit
 			return t
-		}, want: []want{{code: CodeUnreachableServer, zone: "example.com.", name: "ns1.example.com.", addr: "45.33.10.1"}}},
+		}},
+		{name: "the deadline cuts a server short: not asked to the end", only: true, trace: func() *Trace {
+			t := healthy()
+			gtldB := srv("b.gtld-servers.net.", "192.33.14.30", SourceGlue)
+			cutShort := timeout("example.com.", ns2)
+			cutShort.Outcome, cutShort.Err, cutShort.Reason = Abandoned, errors.New("trace deadline exceeded"), ReasonDeadline
+			// b.gtld timed out twice before com.'s other server answered:
+			// that zone was asked to the end.
+			t.Hops = append([]*Hop{t.Hops[0], timeout("com.", gtldB), timeout("com.", gtldB)}, t.Hops[1:3]...)
+			t.Hops = append(t.Hops, timeout("example.com.", ns1), cutShort)
+			t.Outcome, t.Err, t.Reason = Failed, errors.New("trace deadline exceeded"), ReasonDeadline
+			return t
+		}, want: []want{{code: CodeUnreachableServer, zone: "com.", name: "b.gtld-servers.net.", addr: "192.33.14.30", hops: []int{2, 3}}}},
 		{name: "no route: this host's failure, said once", only: true, trace: edit(func(t *Trace) {
 			t.Hops = slices.Insert(t.Hops, 3, notSent("example.com.", srv("ns1.example.com.", "2a01:4f8:10::1", SourceGlue)))
 			t.Hops = slices.Insert(t.Hops, 0, notSent(".", srv("k.root-servers.net.", "2001:7fd::1", SourceHints)))

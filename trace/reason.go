@@ -117,3 +117,16 @@ func (r Reason) Ours() bool {
 	}
 	return false
 }
+
+// CutShort reports whether r is nstrace's own end of a walk rather than
+// anything a server did: its caller ended it (Ctrl-C), it ran out of its
+// time (--deadline) or of its query budget (--max-queries). A hop with it
+// (Outcome Abandoned) was not asked to the end, and a walk with it is
+// partial: what it traced is true, but it stopped before an outcome.
+func (r Reason) CutShort() bool {
+	switch r {
+	case ReasonCancelled, ReasonDeadline, ReasonQueryLimit:
+		return true
+	}
+	return false
+}

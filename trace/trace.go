@@ -71,8 +71,11 @@ const (
 	NoData   Outcome = "nodata"   // the name exists but has no records of the type (RFC 2308)
 	Lame     Outcome = "lame"     // the server replied but is not authoritative for the zone
 	Error    Outcome = "error"    // no usable reply: timeout, network error, REFUSED, SERVFAIL, malformed
-	// Abandoned is a query whose reply was no longer awaited, because a
-	// query to another server of the zone, sent in parallel, answered first.
+	// Abandoned is a query whose reply was no longer awaited: a query to
+	// another server of the zone, sent in parallel, answered first
+	// (ReasonAbandoned), or nstrace's own end cut it short: Ctrl-C, the
+	// deadline or the query budget (Reason.CutShort), so that the server
+	// was not asked to the end.
 	Abandoned Outcome = "abandoned"
 	Failed    Outcome = "failed" // a trace that reached no authoritative outcome
 )
@@ -288,6 +291,17 @@ func (t *Trace) Zones() []string {
 		}
 	}
 	return zones
+}
+
+// Partial gives why the walk stopped before an outcome for a reason of
+// nstrace's own, its caller's Ctrl-C, its deadline or its query budget
+// (Reason.CutShort): what it traced is true, but not the whole walk. It
+// is ReasonNone for a walk that ended on its own, however it ended.
+func (t *Trace) Partial() Reason {
+	if t.Outcome == Failed && t.Reason.CutShort() {
+		return t.Reason
+	}
+	return ReasonNone
 }
 
 // Final returns the hop that gave the trace's outcome, or nil when the walk failed.

@@ -23,8 +23,8 @@ const (
 	// exitDiffers is the 4 of nstrace NAME --diff OLD: traced fine, and
 	// something changed since OLD.
 	exitDiffers = 4
-	// exitInterrupted is the exit code of a batch stopped by Ctrl-C:
-	// 128 + SIGINT, as shells report a process killed by it.
+	// exitInterrupted is the exit code of a trace or a batch stopped by
+	// Ctrl-C: 128 + SIGINT, as shells report a process killed by it.
 	exitInterrupted = 130
 )
 
@@ -41,7 +41,7 @@ var traceExits = []exitStatus{
 	{exitUsage, "usage or input error: a bad flag, name, type, root hints, lab file or line of a list; one line on stderr, nothing on stdout"},
 	{exitFindings, "an authoritative outcome was reached, but with findings at or above --fail-on (errors, by default): something is wrong with a delegation crossed; the trace is printed, and one line on stderr names the codes"},
 	{exitDiffers, "with --diff OLD: an authoritative outcome was reached, with no findings at or above --fail-on, and something changed since OLD; the changes are printed (a failed walk or findings keep their codes)"},
-	{exitInterrupted, "a list (-f) was interrupted by Ctrl-C: the traces done are written in input order, and one line on stderr says where the rest of the list starts"},
+	{exitInterrupted, "interrupted by Ctrl-C: a trace is written as far as it went, marked partial; a list (-f) writes the traces done, in input order; one line on stderr says so, and for a list where the rest of it starts"},
 }
 
 // preflightExits are the exit codes of nstrace preflight.

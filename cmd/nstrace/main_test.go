@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"testing"
 
@@ -47,7 +51,8 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"status": cmdStatus,
+			"status":    cmdStatus,
+			"interrupt": cmdInterrupt,
 		},
 	})
 }
@@ -70,4 +75,59 @@ func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
 	if got != args[0] {
 		ts.Fatalf("%s exited with %s, want %s", args[1], got, args[0])
 	}
+}
+
+// cmdInterrupt runs "interrupt N REGEXP PROG ARGS...": PROG runs until a
+// line of its stdout matches REGEXP, then gets SIGINT, as from Ctrl-C, and
+// must exit with code N. The signal comes on that event, not after a
+// guessed sleep. The output is kept for the stdout and stderr checks that
+// follow.
+func cmdInterrupt(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 3 {
+		ts.Fatalf("usage: interrupt N REGEXP PROG [ARGS...]")
+	}
+	re, err := regexp.Compile(args[1])
+	ts.Check(err)
+	prog := args[2]
+	for _, dir := range filepath.SplitList(ts.Getenv("PATH")) {
+		if p := filepath.Join(dir, prog); fileExists(p) {
+			prog = p
+			break
+		}
+	}
+	cmd := exec.Command(prog, args[3:]...)
+	cmd.Dir = ts.Getenv("WORK")
+	cmd.Env = append(os.Environ(), "PATH="+ts.Getenv("PATH"), "NO_COLOR=")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	ts.Check(err)
+	ts.Check(cmd.Start())
+	sent := false
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		fmt.Fprintln(ts.Stdout(), sc.Text())
+		if !sent && re.MatchString(sc.Text()) {
+			ts.Check(cmd.Process.Signal(os.Interrupt))
+			sent = true
+		}
+	}
+	err = cmd.Wait()
+	ts.Stderr().Write(stderr.Bytes())
+	if !sent {
+		ts.Fatalf("%s: no line of stdout matched %q", args[2], args[1])
+	}
+	got := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		got = ee.ExitCode()
+	}
+	if strconv.Itoa(got) != args[0] {
+		ts.Fatalf("%s exited with %d after SIGINT, want %s", args[2], got, args[0])
+	}
+}
+
+func fileExists(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && !fi.IsDir()
 }

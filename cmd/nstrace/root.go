@@ -86,7 +86,9 @@ address, optionally with #PORT) is asked for the root servers first, as dig
 
 On a terminal, the tree (or the dig layout) is written hop by hop as the
 replies arrive, and a line on stderr says what is being waited on while a
-server is slow; piped output is written once the walk is over.
+server is slow; piped output is written once the walk is over. Ctrl-C, or
+--deadline, writes the trace as far as it went, marked partial; a server
+cut short is "not asked to the end", never blamed.
 
 With -f, nstrace traces every name of a list, one NAME [TYPE] a line, -j at
 a time with one cache for the run, and writes the traces in the list's order:
@@ -211,7 +213,10 @@ func run(ctx context.Context, o options, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	if walkErr != nil {
+	switch {
+	case t.Partial() == trace.ReasonCancelled:
+		return exitError{code: exitInterrupted, msg: "interrupted: the trace is written as far as it went, marked partial"}
+	case walkErr != nil:
 		return walkErr
 	}
 	return checkFindings(t, o.failOn)

@@ -179,6 +179,8 @@ func digHop(b *strings.Builder, h *trace.Hop, o DigOptions) {
 		}
 		b.WriteString(";; Received " + strconv.Itoa(h.Size) + " bytes from " + addr + "(" + digName(h) + ") in " +
 			strconv.FormatInt(ms, 10) + " ms\n\n")
+	case h.Outcome == trace.Abandoned && h.Reason.CutShort():
+		b.WriteString(";; stopped waiting for " + addr + "(" + digName(h) + "): not asked to the end: " + cutShortText(h.Reason) + "\n")
 	case h.Outcome == trace.Abandoned:
 		b.WriteString(";; stopped waiting for " + addr + "(" + digName(h) + "): another server of " + h.Zone + " answered first\n")
 	case h.Rcode < 0:

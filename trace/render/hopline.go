@@ -207,13 +207,31 @@ func (r *treeRenderer) outcome(h *trace.Hop) *span {
 	return s
 }
 
-// abandoned says that another server answered first.
+// abandoned says why no reply was awaited: another server answered
+// first, or nstrace's own end cut the query short.
 func (r *treeRenderer) abandoned(h *trace.Hop) string {
+	if h.Reason.CutShort() {
+		return "not asked to the end: " + cutShortText(h.Reason)
+	}
 	word := string(h.Outcome)
 	if h.RTT > 0 && !r.o.NoTimings {
 		word += " after " + formatDuration(h.RTT)
 	}
 	return word + ": no reply yet when another server answered"
+}
+
+// cutShortText says which of nstrace's own ends cut a hop or a walk short
+// (trace.Reason.CutShort).
+func cutShortText(r trace.Reason) string {
+	switch r {
+	case trace.ReasonCancelled:
+		return "interrupted"
+	case trace.ReasonDeadline:
+		return "the trace's deadline passed"
+	case trace.ReasonQueryLimit:
+		return "the query budget was spent"
+	}
+	return string(r)
 }
 
 // notSent says why a query never left this host.

@@ -67,14 +67,17 @@ type jsonDocument struct {
 }
 
 type jsonTrace struct {
-	Question   jsonQuestion `json:"question"`
-	Outcome    string       `json:"outcome"`
-	Answer     []string     `json:"answer"`
-	Authority  []string     `json:"authority"`
-	Error      string       `json:"error,omitempty"`
-	Reason     string       `json:"reason,omitempty"`
-	Queries    int          `json:"queries"`
-	DurationUS *int64       `json:"duration_us,omitempty"`
+	Question  jsonQuestion `json:"question"`
+	Outcome   string       `json:"outcome"`
+	Answer    []string     `json:"answer"`
+	Authority []string     `json:"authority"`
+	Error     string       `json:"error,omitempty"`
+	Reason    string       `json:"reason,omitempty"`
+	// Partial is set when nstrace's own end (Ctrl-C, the deadline, the
+	// query budget) stopped the walk: trace.Trace.Partial.
+	Partial    string `json:"partial,omitempty"`
+	Queries    int    `json:"queries"`
+	DurationUS *int64 `json:"duration_us,omitempty"`
 	// Findings is set on the top-level trace only, where it is never nil.
 	Findings *[]jsonFinding `json:"findings,omitempty"`
 	Hops     []jsonHop      `json:"hops"`
@@ -147,6 +150,7 @@ func newJSONTrace(t *trace.Trace, o Options) jsonTrace {
 		Authority:  records(t.Authority),
 		Error:      errString(t.Err),
 		Reason:     string(t.Reason),
+		Partial:    string(t.Partial()),
 		Queries:    t.Queries,
 		DurationUS: micros(t.Duration, o),
 		Hops:       make([]jsonHop, 0, len(t.Hops)),

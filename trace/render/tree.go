@@ -286,7 +286,10 @@ func (r *treeRenderer) childNS(h, c *trace.Hop) string {
 	if c.Server.Addr != h.Server.Addr {
 		from = " from " + c.Server.Name + " " + addrString(c.Server.Addr)
 	}
-	if c.Err != nil {
+	switch {
+	case c.Reason.CutShort():
+		return r.p.dim.Sprint(fmt.Sprintf("apex NS of %s%s: not asked to the end: %s", c.Zone, from, cutShortText(c.Reason)))
+	case c.Err != nil:
 		return r.p.warn.Sprint(fmt.Sprintf("apex NS of %s%s: %v", c.Zone, from, c.Err))
 	}
 	ns := apexNS(c)
@@ -424,6 +427,10 @@ func (r *treeRenderer) records(prefix string, rrs []dns.RR) {
 // summary writes the last line: "answer · 5 queries · 48ms", or
 // "failed: <Err> · …" in red.
 func (r *treeRenderer) summary(t *trace.Trace) {
+	if p := t.Partial(); p != trace.ReasonNone {
+		r.line(r.p.warn.Sprint("partial: "+cutShortText(p)+" before the walk was done") +
+			"; what was traced so far is above, and a server not asked to the end is blamed for nothing")
+	}
 	c, word := r.p.outcome(t.Outcome), string(t.Outcome)
 	switch {
 	case t.Outcome == trace.Failed || !t.Outcome.Authoritative() && t.Err != nil:
