@@ -31,7 +31,7 @@ var diffFormats = []string{"text", "json"}
 
 // againstFlag binds the root command's --diff.
 func againstFlag(f *pflag.FlagSet, d *diffFlags) {
-	f.StringVar(&d.against, "diff", "", "trace, then write what changed since the trace saved in `OLD` (-o json) instead of the trace: as nstrace diff does, or with -o json as its JSON")
+	f.StringVar(&d.against, "diff", "", "trace, then write what changed since the trace saved in `OLD` (-o json; or the name's line of -o jsonl) instead of the trace: as nstrace diff does, or with -o json as its JSON")
 }
 
 func newDiffCmd() *cobra.Command {
@@ -178,6 +178,13 @@ func runAgainst(ctx context.Context, o options, args []string, stdin io.Reader, 
 	news, err := diff.Read(&buf)
 	if err != nil {
 		return err
+	}
+	if len(olds) > 1 {
+		// A list: the traces of this question in it.
+		q := news[0].Question
+		if olds = diff.Of(olds, q); len(olds) == 0 {
+			return usageError{fmt.Errorf("%s: no trace of %s", o.diff.against, q)}
+		}
 	}
 	results, err := diff.Compare(olds, news, diff.Options{})
 	if err != nil {

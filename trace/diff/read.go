@@ -44,6 +44,18 @@ func (q Question) key() Question {
 	return Question{Name: strings.ToLower(q.Name), Type: strings.ToUpper(q.Type), Class: strings.ToUpper(q.Class)}
 }
 
+// Of returns the traces of ts that ask q, the name compared without
+// regard to case: the traces of one question in a list.
+func Of(ts []*Trace, q Question) []*Trace {
+	var out []*Trace
+	for _, t := range ts {
+		if t.Question.key() == q.key() {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 // A Trace is one trace document as Compare needs it: its question, and
 // what it says about the delegations it crossed, read into facts.
 type Trace struct {
