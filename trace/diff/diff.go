@@ -128,6 +128,9 @@ type Result struct {
 	// OldLine and NewLine are the lines the traces start on in their
 	// inputs; 0 for the side that lacks the question.
 	OldLine, NewLine int
+	// OldStartedAt and NewStartedAt are the traces' started_at, when
+	// they have one.
+	OldStartedAt, NewStartedAt string
 }
 
 // Options configures Compare; the zero value compares no timings.
@@ -168,7 +171,7 @@ func Compare(old, new []*Trace, o Options) ([]Result, error) {
 		ot := olds[slot{k, seen[k]}]
 		seen[k]++
 		if ot == nil {
-			results = append(results, Result{Question: t.Question, Status: OnlyInNew, NewLine: t.Line})
+			results = append(results, Result{Question: t.Question, Status: OnlyInNew, NewLine: t.Line, NewStartedAt: t.StartedAt})
 			continue
 		}
 		matched[ot] = true
@@ -179,7 +182,7 @@ func Compare(old, new []*Trace, o Options) ([]Result, error) {
 	}
 	for _, t := range old {
 		if !matched[t] {
-			results = append(results, Result{Question: t.Question, Status: OnlyInOld, OldLine: t.Line})
+			results = append(results, Result{Question: t.Question, Status: OnlyInOld, OldLine: t.Line, OldStartedAt: t.StartedAt})
 		}
 	}
 	return results, nil
@@ -192,7 +195,7 @@ func Differ(results []Result) bool {
 
 // compareTraces compares two traces of one question.
 func compareTraces(old, new *Trace, o Options) Result {
-	r := Result{Question: new.Question, Status: Same, OldLine: old.Line, NewLine: new.Line}
+	r := Result{Question: new.Question, Status: Same, OldLine: old.Line, NewLine: new.Line, OldStartedAt: old.StartedAt, NewStartedAt: new.StartedAt}
 	for k, ov := range old.facts.values {
 		nv, ok := new.facts.values[k]
 		switch {

@@ -156,7 +156,7 @@ func traceJSON(t *testing.T, s state, questions []string, oneAtATime bool) []byt
 			t.Fatalf("Trace(%s): %v", q, err)
 		}
 		tr.Findings = trace.Diagnose(tr)
-		if err := render.JSONLine(&out, tr, render.Options{}); err != nil {
+		if err := render.JSONLine(&out, tr, render.Options{NoTimings: true}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -61,6 +61,9 @@ func Of(ts []*Trace, q Question) []*Trace {
 type Trace struct {
 	Question Question
 	Outcome  string
+	// StartedAt is when the walk began, as the document's started_at
+	// gives it (RFC 3339); "" when it has none.
+	StartedAt string
 	// Line is the line of its input the document starts on, from 1.
 	Line  int
 	facts facts
@@ -131,7 +134,7 @@ func decode(raw json.RawMessage) (*Trace, error) {
 	if err := d.check(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNotTrace, err)
 	}
-	return &Trace{Question: d.Question.question(), Outcome: d.Outcome, facts: newFacts(&d)}, nil
+	return &Trace{Question: d.Question.question(), Outcome: d.Outcome, StartedAt: d.StartedAt, facts: newFacts(&d)}, nil
 }
 
 // The documented schema, as far as Compare reads it (docs/json.md). Field
@@ -140,6 +143,7 @@ func decode(raw json.RawMessage) (*Trace, error) {
 
 type docTrace struct {
 	SchemaVersion *int            `json:"schema_version"`
+	StartedAt     string          `json:"started_at"`
 	Question      *docQuestion    `json:"question"`
 	Outcome       string          `json:"outcome"`
 	Answer        []string        `json:"answer"`

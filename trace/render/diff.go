@@ -64,7 +64,7 @@ func Diff(w io.Writer, results []diff.Result, o DiffOptions) error {
 		default:
 			changed++
 		}
-		fmt.Fprintln(&b, p.hunk.Sprint("@@ "+r.Question.String()))
+		fmt.Fprintln(&b, p.hunk.Sprint("@@ "+r.Question.String()+diffWhen(r)))
 		switch r.Status {
 		case diff.OnlyInOld:
 			fmt.Fprintln(&b, p.del.Sprint("-  traced in "+old+" only"))
@@ -111,6 +111,18 @@ func diffChanges(b *bytes.Buffer, p *diffPalette, changes []diff.Change) {
 		}
 		i = j
 	}
+}
+
+// diffWhen says when the traces of r were made, to the second, for the
+// "@@" line: " · OLD → NEW UTC", "" unless both traces say.
+func diffWhen(r diff.Result) string {
+	const layout = "2006-01-02 15:04:05"
+	old, err1 := time.Parse(time.RFC3339Nano, r.OldStartedAt)
+	new, err2 := time.Parse(time.RFC3339Nano, r.NewStartedAt)
+	if err1 != nil || err2 != nil {
+		return ""
+	}
+	return " · " + old.UTC().Format(layout) + " → " + new.UTC().Format(layout) + " UTC"
 }
 
 // diffGroup names the group of lines a change is written in.
@@ -191,11 +203,13 @@ func DiffJSON(w io.Writer, results []diff.Result, o DiffOptions) error {
 	doc := jsonDiffDoc{SchemaVersion: DiffSchemaVersion, Old: old, New: new, Changed: diff.Differ(results), Traces: make([]jsonDiffTrace, len(results))}
 	for i, r := range results {
 		t := jsonDiffTrace{
-			Question: jsonQuestion{Name: r.Question.Name, Type: r.Question.Type, Class: r.Question.Class},
-			Status:   string(r.Status),
-			OldLine:  r.OldLine,
-			NewLine:  r.NewLine,
-			Changes:  make([]jsonChange, len(r.Changes)),
+			Question:     jsonQuestion{Name: r.Question.Name, Type: r.Question.Type, Class: r.Question.Class},
+			Status:       string(r.Status),
+			OldLine:      r.OldLine,
+			NewLine:      r.NewLine,
+			OldStartedAt: r.OldStartedAt,
+			NewStartedAt: r.NewStartedAt,
+			Changes:      make([]jsonChange, len(r.Changes)),
 		}
 		for j, c := range r.Changes {
 			t.Changes[j] = jsonChange{
@@ -218,11 +232,13 @@ type jsonDiffDoc struct {
 }
 
 type jsonDiffTrace struct {
-	Question jsonQuestion `json:"question"`
-	Status   string       `json:"status"`
-	OldLine  int          `json:"old_line,omitempty"`
-	NewLine  int          `json:"new_line,omitempty"`
-	Changes  []jsonChange `json:"changes"`
+	Question     jsonQuestion `json:"question"`
+	Status       string       `json:"status"`
+	OldLine      int          `json:"old_line,omitempty"`
+	NewLine      int          `json:"new_line,omitempty"`
+	OldStartedAt string       `json:"old_started_at,omitempty"`
+	NewStartedAt string       `json:"new_started_at,omitempty"`
+	Changes      []jsonChange `json:"changes"`
 }
 
 type jsonChange struct {
