@@ -208,3 +208,22 @@ func TestRunInterruptReading(t *testing.T) {
 		t.Errorf("results %q, want %q", got, want)
 	}
 }
+
+// TestRunOffline: when this host cannot reach any root server, no name can
+// be traced: the run ends at once with that error, in one Result, rather
+// than one failed trace per name.
+func TestRunOffline(t *testing.T) {
+	r := testResolver(t, 2, 3, "host offline\n", resolver.Options{})
+	var got []Result
+	for res := range Run(context.Background(), Options{Resolver: r, Jobs: 2}, list("h00.z00.test", "h01.z00.test", "h00.z01.test", "h02.z01.test")) {
+		got = append(got, res)
+	}
+	var nr *resolver.NoRouteError
+	if len(got) != 1 || got[0].Trace != nil || !errors.As(got[0].Err, &nr) || nr.Zone != "." || got[0].Line != 1 {
+		var s []string
+		for _, res := range got {
+			s = append(s, summary(res))
+		}
+		t.Fatalf("Run on an offline host = %q; want one Result, line 1, with a *resolver.NoRouteError for .", s)
+	}
+}
