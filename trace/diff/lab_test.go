@@ -4,16 +4,19 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/miekg/dns"
 	"github.com/rogpeppe/go-internal/txtar"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/nstrace/nstrace/internal/labtest"
+	"github.com/nstrace/nstrace/lab"
 	"github.com/nstrace/nstrace/resolver"
 	"github.com/nstrace/nstrace/trace"
 	"github.com/nstrace/nstrace/trace/diff"
@@ -22,10 +25,12 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-// A state is a lab scenario: a file of testdata/lab, with edits.
+// A state is a lab scenario: a file of testdata/lab, with edits, traced
+// asking every server (--all) when all is set.
 type state struct {
 	lab   string
 	edits []edit
+	all   bool
 }
 
 // An edit replaces old with new in one file of a scenario.
@@ -116,6 +121,59 @@ func TestLabSame(t *testing.T) {
 	}
 }
 
+// TestLabAllSame traces with --all twice: every server of every zone is
+// asked, in parallel, and nothing changed.
+func TestLabAllSame(t *testing.T) {
+	for _, lab := range []string{"all-answers", "all-stale-parent", "migration"} {
+		t.Run(lab, func(t *testing.T) {
+			qs := []string{"www.example.com A", "www.example.co.uk A"}
+			a := readTraces(t, traceJSON(t, state{lab: lab, all: true}, qs, false))
+			b := readTraces(t, traceJSON(t, state{lab: lab, all: true}, qs, false))
+			results, err := diff.Compare(a, b, diff.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range results {
+				if r.Status != diff.Same {
+					t.Errorf("Compare(%s, %s) = %s: %+v, want same", lab, r.Question, r.Status, r.Changes)
+				}
+			}
+		})
+	}
+}
+
+// TestLabTimings slows ns1.example.com. down by 200ms: with --timings 50ms
+// its round-trip time is the one change, with none it is no change.
+func TestLabTimings(t *testing.T) {
+	slow := state{lab: "healthy", edits: []edit{{lab.ManifestName, "flagged as private).\n", "flagged as private).\nfault ns1.example.com delay 200ms\n"}}}
+	qs := []string{"www.example.com A"}
+	old := readTraces(t, traceJSON(t, state{lab: "healthy"}, qs, true, true))
+	new := readTraces(t, traceJSON(t, slow, qs, true, true))
+	for _, c := range []struct {
+		rtt  time.Duration
+		want string
+	}{
+		{0, ""},
+		{time.Hour, ""},
+		{50 * time.Millisecond, "changed rtt example.com. ns1.example.com. 45.33.10.1"},
+	} {
+		results, err := diff.Compare(old, new, diff.Options{RTT: c.rtt})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, ch := range results[0].Changes {
+			got = append(got, fmt.Sprint(ch.Op, " ", ch.Kind, " ", ch.Zone, " ", ch.Name, " ", ch.Address))
+			if ch.Kind == diff.KindRTT && ch.New.RTT < 200*time.Millisecond {
+				t.Errorf("Compare(RTT %v): %s from %v to %v, want at least the 200ms delay", c.rtt, ch.Name, ch.Old.RTT, ch.New.RTT)
+			}
+		}
+		if g := strings.Join(got, "; "); g != c.want {
+			t.Errorf("Compare(RTT %v) = %s, want %s", c.rtt, g, c.want)
+		}
+	}
+}
+
 // traceJSON traces each question in the lab s describes and writes the
 // traces one after another, each as JSONLine writes it: one document alone
 // is what -o json writes, compacted.
@@ -123,7 +181,8 @@ func TestLabSame(t *testing.T) {
 // With oneAtATime, the walk asks one server of a zone at a time, so that a
 // loaded machine cannot make it ask (and look up) another one: the golden
 // comparisons need the same walk each time.
-func traceJSON(t *testing.T, s state, questions []string, oneAtATime bool) []byte {
+// With timings, the traces keep their round-trip times.
+func traceJSON(t *testing.T, s state, questions []string, oneAtATime bool, timings ...bool) []byte {
 	t.Helper()
 	ar, err := txtar.ParseFile(labtest.Path(t, s.lab))
 	if err != nil {
@@ -140,7 +199,7 @@ func traceJSON(t *testing.T, s state, questions []string, oneAtATime bool) []byt
 		files[e.file] = bytes.ReplaceAll(files[e.file], []byte(e.old), []byte(e.new))
 	}
 	l := labtest.StartFiles(t, s.lab, files)
-	opts := resolver.Options{Dial: l.Dial, RootHints: l.RootHints()}
+	opts := resolver.Options{Dial: l.Dial, RootHints: l.RootHints(), All: s.all}
 	if oneAtATime {
 		opts.HedgeDelay = -1
 	}
@@ -156,7 +215,7 @@ func traceJSON(t *testing.T, s state, questions []string, oneAtATime bool) []byt
 			t.Fatalf("Trace(%s): %v", q, err)
 		}
 		tr.Findings = trace.Diagnose(tr)
-		if err := render.JSONLine(&out, tr, render.Options{NoTimings: true}); err != nil {
+		if err := render.JSONLine(&out, tr, render.Options{NoTimings: len(timings) == 0}); err != nil {
 			t.Fatal(err)
 		}
 	}
