@@ -27,6 +27,10 @@ type Classification struct {
 	// leads to them); Authority the SOA of a negative answer.
 	Answer    []dns.RR
 	Authority []dns.RR
+	// Additional holds, for an answer to an NS question, the addresses
+	// the reply's additional section gives for the NS names inside the
+	// zone: the zone's own data, which no walk asks for.
+	Additional []dns.RR
 	// Err says why the reply cannot be used, for trace.Lame and trace.Error;
 	// Reason says the same as a value, and ReferredTo names the zone of a
 	// referral that is not followed.
@@ -38,6 +42,7 @@ type Classification struct {
 // fill records c in the hop whose reply it classifies.
 func (c Classification) fill(hop *trace.Hop) {
 	hop.Outcome, hop.Referral, hop.Answer, hop.Authority = c.Outcome, c.Referral, c.Answer, c.Authority
+	hop.Additional = c.Additional
 	hop.Err, hop.Reason, hop.ReferredTo = c.Err, c.Reason, c.ReferredTo
 }
 
@@ -75,6 +80,9 @@ func Classify(zone string, q trace.Question, m *dns.Msg) Classification {
 		c := Classification{Outcome: trace.CNAME, Answer: chain}
 		if final {
 			c.Outcome = trace.Answer
+			if q.Qtype == dns.TypeNS {
+				c.Additional = nsAddrs(zone, chain, m.Extra)
+			}
 		} else {
 			c.Authority = soaOf(m.Ns)
 		}
@@ -248,4 +256,23 @@ func (e RcodeError) Error() string {
 		return s
 	}
 	return fmt.Sprintf("RCODE%d", int(e))
+}
+
+// nsAddrs gives the address records of extra whose owner is one of the NS
+// targets of answer and lies inside zone, the data the server speaks for.
+func nsAddrs(zone string, answer, extra []dns.RR) []dns.RR {
+	var out []dns.RR
+	for _, rr := range extra {
+		name := dns.CanonicalName(rr.Header().Name)
+		if !trace.AddrOf(rr).IsValid() || !dns.IsSubDomain(zone, name) {
+			continue
+		}
+		if slices.ContainsFunc(answer, func(a dns.RR) bool {
+			ns, ok := a.(*dns.NS)
+			return ok && dns.CanonicalName(ns.Ns) == name
+		}) {
+			out = append(out, rr)
+		}
+	}
+	return out
 }

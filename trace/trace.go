@@ -169,6 +169,10 @@ type Hop struct {
 	// the answer (or CNAME) RRset, and the SOA of a negative answer.
 	Answer    []dns.RR
 	Authority []dns.RR
+	// Additional holds, for an answer to an NS question, the addresses
+	// the reply gave for the NS names inside the zone (its additional
+	// section): the zone's own copy of its nameservers' addresses.
+	Additional []dns.RR
 	// Err says why the hop failed or was lame, in words; nil for a usable
 	// reply. Reason says the same as a value, ReferredTo the zone a
 	// referral that was not followed named (the referral reasons only).
