@@ -43,6 +43,7 @@ func Diagnose(t *Trace) []Finding {
 			strings.Compare(serverKey(a.Server), serverKey(b.Server)),
 		)
 	})
+	d.fixes() // fix.go
 	return d.out
 }
 

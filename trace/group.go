@@ -144,5 +144,6 @@ func Merged(g []Finding) Finding {
 		f.Hops = append(f.Hops, m.Hops...)
 	}
 	f.Hops = slices.Compact(slices.Sorted(slices.Values(f.Hops)))
+	f.Fix = mergedFix(g) // fix.go
 	return f
 }

@@ -264,6 +264,10 @@ type Finding struct {
 	// ..."). Empty for a finding alone of its cause. Group and Merged
 	// gather them, as the tree and the summaries show them.
 	Group string
+	// Fix says where and how to repair it, with the trace's names,
+	// addresses and TTLs; nil for a code that has nothing to repair
+	// (NoFix says why) or when the trace does not say enough.
+	Fix *Fix
 }
 
 // Walk calls f for every hop of t in ID order: each hop, then the hops of
