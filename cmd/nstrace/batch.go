@@ -132,7 +132,7 @@ func newBatchWriter(o options, stdout, stderr io.Writer) (*batchWriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	ro.Verbose = o.batch.verbose
+	ro.Verbose, ro.NoFix = o.batch.verbose, o.noFix
 	w := &batchWriter{threshold: o.failOn, verbose: o.batch.verbose, out: bufio.NewWriter(stdout), stderr: stderr}
 	switch o.output {
 	case "jsonl":

@@ -34,6 +34,7 @@ type options struct {
 	json        bool
 	color       string
 	noTimings   bool
+	noFix       bool // --no-fix
 	lab         string
 	failOn      failOnFlag
 	dig         digFlags // -q, -t, -c, -x
@@ -129,6 +130,7 @@ done, in order, and exits 130.
 	outputFlags(f, &o)
 	f.Var((*pathValue)(&o.lab), "lab", "trace inside a lab served on loopback: a scenario `DIR` or .txtar file, or \"demo\"")
 	findingsFlags(f, &o.failOn, &o.engine.NoChildNS)
+	f.BoolVar(&o.noFix, "no-fix", false, "hide the line under each error and warning that says where and how to fix it (JSON always has it)")
 	batchModeFlags(f, &o.batch)
 	againstFlag(f, &o.diff)
 	digLikeFlags(cmd, &o)
@@ -158,7 +160,7 @@ func run(ctx context.Context, o options, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return usageError{err}
 	}
-	ro.Verbose = o.batch.verbose
+	ro.Verbose, ro.NoFix = o.batch.verbose, o.noFix
 	out, err := newOutput(o.output, ro)
 	if err != nil {
 		return usageError{err}

@@ -104,6 +104,9 @@ func (s *DigStream) Done(t *trace.Trace) error {
 	if t != nil {
 		for _, f := range s.o.shown(t.Findings) {
 			b.WriteString(";; " + strings.ToUpper(string(f.Severity)) + " " + f.Code + ": " + flatLine(f.Message) + "\n")
+			if fix := s.o.fixText(f.Finding); fix != "" {
+				b.WriteString(";;   " + flatLine(fix) + "\n")
+			}
 		}
 	}
 	return s.write(b.String())

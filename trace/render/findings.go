@@ -52,20 +52,26 @@ func (r *treeRenderer) findingsAt(hops ...*trace.Hop) []fault {
 	return fs
 }
 
-// finding writes a finding's line after indent: "⚠ single-nameserver: …".
-// With o.Width set, the message wraps to it, the lines after the first
-// indented under the code, after the same indent, which keeps the tree's
-// guides.
+// finding writes a finding's line after indent: "⚠ single-nameserver: …",
+// and under it the line of its fix. With o.Width set, each wraps to it,
+// the lines after the first indented under the code, after the same
+// indent, which keeps the tree's guides.
 func (r *treeRenderer) finding(indent string, f fault) {
 	m, c := r.mark(f.Severity)
-	head := m + " " + f.Code + ":"
+	r.wrapped(indent, m+" "+f.Code+":", c, f.Message)
+	r.fix(indent, f.Finding)
+}
+
+// wrapped writes head in colour c and text after indent, wrapped to
+// o.Width when it is set, the lines after the first hung under head.
+func (r *treeRenderer) wrapped(indent, head string, c *color.Color, text string) {
 	if r.o.Width <= 0 {
-		r.line(indent + c.Sprint(head) + " " + f.Message)
+		r.line(indent + c.Sprint(head) + " " + text)
 		return
 	}
 	const hang = "  " // under the code, past the mark
 	room := r.o.Width - visibleWidth(indent)
-	lines := fill(append([]string{head}, strings.Fields(f.Message)...), max(room, minFill), max(room-len(hang), minFill))
+	lines := fill(append([]string{head}, strings.Fields(text)...), max(room, minFill), max(room-len(hang), minFill))
 	for i, words := range lines {
 		if i == 0 {
 			r.line(indent + c.Sprint(head) + strings.TrimPrefix(strings.Join(words, " "), head))
@@ -145,6 +151,7 @@ type jsonFinding struct {
 	Message  string             `json:"message"`
 	Hops     []int              `json:"hops"`
 	Cause    string             `json:"cause,omitempty"`
+	Fix      *jsonFix           `json:"fix,omitempty"`
 }
 
 type jsonFindingServer struct {
@@ -157,7 +164,7 @@ type jsonFindingServer struct {
 func newJSONFindings(fs []trace.Finding) *[]jsonFinding {
 	out := make([]jsonFinding, 0, len(fs))
 	for _, f := range fs {
-		jf := jsonFinding{Code: f.Code, Severity: string(f.Severity), Zone: f.Zone, Message: f.Message, Hops: f.Hops, Cause: f.Cause}
+		jf := jsonFinding{Code: f.Code, Severity: string(f.Severity), Zone: f.Zone, Message: f.Message, Hops: f.Hops, Cause: f.Cause, Fix: newJSONFix(f.Fix)}
 		if jf.Hops == nil {
 			jf.Hops = []int{}
 		}

@@ -35,6 +35,10 @@ type Options struct {
 	// Summary; without it they leave out the quiet ones (trace.Quiet:
 	// ns-ttl-mismatch), true of most domains. JSON always has them all.
 	Verbose bool
+	// NoFix hides the line that says how to fix each error and warning,
+	// under it in Tree, TreeStream and the dig layout (nstrace --no-fix).
+	// JSON always has every finding's fix.
+	NoFix bool
 	// Version is the program's version, for JSON's nstrace_version and
 	// the first line of the dig layout; "" leaves it out.
 	Version string

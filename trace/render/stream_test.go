@@ -72,8 +72,8 @@ func TestTreeStreamMatchesTree(t *testing.T) {
 				if strings.HasPrefix(want, "lookup ") {
 					continue // the stream writes it in two parts
 				}
-				if strings.HasPrefix(want, markError) || strings.HasPrefix(want, markWarning) || strings.HasPrefix(want, markInfo) {
-					// A finding, which the stream can write only at the end.
+				if strings.HasPrefix(want, markError) || strings.HasPrefix(want, markWarning) || strings.HasPrefix(want, markInfo) || strings.HasPrefix(want, "fix (") {
+					// A finding, or its fix, which the stream can write only at the end.
 					if !slices.Contains(lines, want) {
 						t.Errorf("TreeStream(%s, %+v) lacks Tree's finding %q", c.name, o, l)
 					}

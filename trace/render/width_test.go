@@ -80,8 +80,8 @@ func TestFindingWrap(t *testing.T) {
 }
 
 // findingLine matches a finding's first line: the tree's guides and the
-// indent, the marker and the code.
-var findingLine = regexp.MustCompile(`^([│ ]*)[` + markError + markWarning + markInfo + `] [a-z0-9-]+:( |$)`)
+// indent, the marker and the code; or the first line of its fix, under it.
+var findingLine = regexp.MustCompile(`^([│ ]*)(?:[` + markError + markWarning + markInfo + `] [a-z0-9-]+|fix \([a-z]+\)):( |$)`)
 
 // findingLead gives the part of a finding's line before its marker.
 func findingLead(line string) (string, bool) {
