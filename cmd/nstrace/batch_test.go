@@ -183,7 +183,9 @@ func TestBatchExitCodes(t *testing.T) {
 	} {
 		labDir, names := testLab(t, 3, 1, conf, c.list)
 		var stdout, stderr bytes.Buffer
-		code := Main([]string{"--lab", labDir, "-f", names, "--hedge", "off", "--timeout", "100ms", "--tries", "1"}, &stdout, &stderr)
+		// 500ms: short for the down servers, long enough that a loaded
+		// machine never makes a healthy lab server time out.
+		code := Main([]string{"--lab", labDir, "-f", names, "--hedge", "off", "--timeout", "500ms", "--tries", "1"}, &stdout, &stderr)
 		if code != c.code || !strings.Contains(stderr.String(), c.stderr) {
 			t.Errorf("%q: exit %d, stderr %q; want %d and %q", c.list, code, stderr.String(), c.code, c.stderr)
 		}
