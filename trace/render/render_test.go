@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -275,5 +276,34 @@ func TestJSONDocExample(t *testing.T) {
 	got := string(render(t, JSON, docTrace(), Options{Version: "v1.2.0"}))
 	if got != example {
 		t.Errorf("the example in %s differs from JSON(docTrace()); paste this in:\n%s", path, got)
+	}
+}
+
+// TestNSList checks how an NS set is written: one TTL when they agree,
+// and past maxListed names the rest counted, so that a referral to a
+// thousand nameservers takes a line.
+func TestNSList(t *testing.T) {
+	set := func(n int, ttl func(i int) uint32) []trace.NS {
+		var ns []trace.NS
+		for i := range n {
+			ns = append(ns, trace.NS{Name: fmt.Sprintf("ns%d.example.", i), TTL: ttl(i)})
+		}
+		return ns
+	}
+	same := func(int) uint32 { return 3600 }
+	for _, tt := range []struct {
+		ns   []trace.NS
+		want string
+	}{
+		{set(2, same), "ns0.example., ns1.example. (TTL 3600)"},
+		{set(2, func(i int) uint32 { return uint32(60 * (i + 1)) }), "ns0.example. (TTL 60), ns1.example. (TTL 120)"},
+		{set(1000, same), "ns0.example., ns1.example., ns2.example., ns3.example., ns4.example., ns5.example., ns6.example., ns7.example., ns8.example., ns9.example., ns10.example., ns11.example., ns12.example., ns13.example., ns14.example., ns15.example., ns16.example., ns17.example., ns18.example., ns19.example., and 980 more (TTL 3600)"},
+	} {
+		if got := nsList(tt.ns); got != tt.want {
+			t.Errorf("nsList(%d names) = %q, want %q", len(tt.ns), got, tt.want)
+		}
+	}
+	if got := nsList(set(maxListed, same)); strings.Contains(got, "more") || strings.Count(got, ".example.") != maxListed {
+		t.Errorf("nsList(%d names) = %q, want every name", maxListed, got)
 	}
 }

@@ -304,8 +304,15 @@ func sameQuestion(a, b trace.Question) bool {
 		classString(a.Qclass) == classString(b.Qclass)
 }
 
+// maxListed is the most names nsList writes; the rest are counted, so that
+// a referral to a thousand nameservers takes a line, not a screen (issue
+// 18). JSON and the dig layout keep every one. It is the number of names a
+// walk considers per referral by default (resolver.DefaultMaxNS).
+const maxListed = 20
+
 // nsList writes an NS set: "a.ns., b.ns. (TTL 172800)" when the TTLs agree,
-// each name with its own TTL when they do not.
+// each name with its own TTL when they do not; past maxListed names, the
+// rest are counted: "…, t.ns., and 980 more (TTL 3600)".
 func nsList(ns []trace.NS) string {
 	same := true
 	for _, n := range ns[1:] {
@@ -317,6 +324,9 @@ func nsList(ns []trace.NS) string {
 		if !same {
 			names[i] += " (TTL " + strconv.FormatUint(uint64(n.TTL), 10) + ")"
 		}
+	}
+	if len(names) > maxListed {
+		names = append(names[:maxListed], "and "+strconv.Itoa(len(ns)-maxListed)+" more")
 	}
 	s := strings.Join(names, ", ")
 	if same {
