@@ -37,6 +37,10 @@ type Classification struct {
 	Err        error
 	Reason     trace.Reason
 	ReferredTo string
+	// AnswerSigs and AuthorityDNSSEC are the reply's DNSSEC records (see
+	// trace.Hop), for a usable reply.
+	AnswerSigs      []dns.RR
+	AuthorityDNSSEC []dns.RR
 }
 
 // fill records c in the hop whose reply it classifies.
@@ -44,6 +48,7 @@ func (c Classification) fill(hop *trace.Hop) {
 	hop.Outcome, hop.Referral, hop.Answer, hop.Authority = c.Outcome, c.Referral, c.Answer, c.Authority
 	hop.Additional = c.Additional
 	hop.Err, hop.Reason, hop.ReferredTo = c.Err, c.Reason, c.ReferredTo
+	hop.AnswerSigs, hop.AuthorityDNSSEC = c.AnswerSigs, c.AuthorityDNSSEC
 }
 
 // lame is the classification of a reply from a server that does not serve
@@ -63,7 +68,17 @@ func badReferral(reason trace.Reason, sentinel error, format, child string) Clas
 // to the question q. It trusts nothing in m beyond what RFC 2181 §5.4.1 lets
 // a server of zone speak for: a referral must be strictly below zone and at
 // or above q.Name; glue is used only within zone; answers must carry AA.
+//
+// The DNSSEC records of a usable reply are kept beside (see signedRecords).
 func Classify(zone string, q trace.Question, m *dns.Msg) Classification {
+	c := classify(zone, q, m)
+	if c.Err == nil {
+		c.AnswerSigs, c.AuthorityDNSSEC = signedRecords(m)
+	}
+	return c
+}
+
+func classify(zone string, q trace.Question, m *dns.Msg) Classification {
 	zone = dns.CanonicalName(zone)
 	qname := dns.CanonicalName(q.Name)
 	switch m.Rcode {

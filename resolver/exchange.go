@@ -32,14 +32,15 @@ type reply struct {
 
 // newQuery builds the query the engine sends: RD as asked (0 but for the
 // priming query to a server the user named), EDNS0 with the configured
-// buffer size unless edns is false, a fresh random ID.
+// buffer size unless edns is false, with DO set unless Options.NoDNSSEC,
+// a fresh random ID.
 func (r *Resolver) newQuery(q trace.Question, rd, edns bool) *dns.Msg {
 	m := new(dns.Msg)
 	m.Id = dns.Id()
 	m.RecursionDesired = rd
 	m.Question = []dns.Question{{Name: q.Name, Qtype: q.Qtype, Qclass: qclass(q)}}
 	if edns {
-		m.SetEdns0(r.opts.UDPSize, false)
+		m.SetEdns0(r.opts.UDPSize, !r.opts.NoDNSSEC)
 	}
 	return m
 }

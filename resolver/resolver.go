@@ -12,6 +12,8 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/miekg/dns"
+	"github.com/nstrace/nstrace/dnssec"
 	"github.com/nstrace/nstrace/trace"
 )
 
@@ -105,6 +107,14 @@ type Options struct {
 	// Cache, when set, is shared by the traces of this Resolver: what one
 	// learned, another reuses while its TTL lasts (see Cache).
 	Cache *Cache
+	// TrustAnchors are the DS or DNSKEY records (dnssec.ReadAnchors) the
+	// walk validates from: every query sets DO, and each zone of the walk
+	// gets its DNSSEC status (trace.Trace.DNSSEC). nil means the root's
+	// (dnssec.RootAnchors) when RootHints is nil, the real root, and no
+	// validation otherwise: a lab carries its own anchor.
+	TrustAnchors []dns.RR
+	// NoDNSSEC turns DNSSEC off: no DO bit, no validation.
+	NoDNSSEC bool
 }
 
 // Observer receives a walk's progress as it happens, for live output. Each
@@ -148,6 +158,12 @@ func New(opts Options) (*Resolver, error) {
 	}
 	if opts.RootHints == nil {
 		opts.RootHints = RootHints()
+		if opts.TrustAnchors == nil {
+			opts.TrustAnchors = dnssec.RootAnchors()
+		}
+	}
+	if opts.NoDNSSEC {
+		opts.TrustAnchors = nil
 	}
 	if len(opts.RootHints) == 0 {
 		return nil, fmt.Errorf("root hints: %w", ErrNoServers)

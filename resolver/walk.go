@@ -47,6 +47,7 @@ func (r *Resolver) Trace(ctx context.Context, name string, qtype uint16) (*trace
 	if r.opts.Cache != nil {
 		w.routes = &r.opts.Cache.routes
 	}
+	w.keys = w.newKeyQueries()
 	// In the form a reply's names are unpacked in, so that "exa\mple" and
 	// "\046" compare equal to the names in replies.
 	q := trace.Question{Name: trace.CanonicalName(name), Qtype: qtype, Qclass: dns.ClassINET}
@@ -69,6 +70,7 @@ func (r *Resolver) Trace(ctx context.Context, name string, qtype uint16) (*trace
 	}
 	t.Started = w.start
 	t.Number()
+	w.finish(t)
 	return t, t.Err
 }
 
@@ -93,6 +95,9 @@ type run struct {
 	// cache is Options.Cache, or with Options.All and no Options.Cache one
 	// of this trace's own, for its lookups; nil for none.
 	cache *Cache
+	// keys are the outermost walk's DNSKEY queries; nil when it does not
+	// validate.
+	keys *keyQueries
 }
 
 // nameserver is one NS name of a zone and the addresses known for it;
@@ -134,6 +139,9 @@ func (w *run) walk(ctx context.Context, q trace.Question, nest int, chain []stri
 				err = fatal.error
 			}
 			return fail(err)
+		}
+		if nest == 0 {
+			w.keys.start(ctx, hop, via)
 		}
 		if d := w.simulate(zone, q.Name, c, via); d != nil {
 			hop, c = w.simulated(zone, q, d, nest), Classification{Outcome: trace.Referral, Referral: d}

@@ -1,6 +1,10 @@
 package trace
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/nstrace/nstrace/dnssec"
+)
 
 // The finding codes. They are stable: scripts match them, and
 // docs/findings.md explains each, with how to fix it. Each one's severity
@@ -42,11 +46,25 @@ const (
 )
 
 // codes is every code Diagnose gives, with its severity, in the order
-// docs/findings.md lists them.
-var codes = [...]struct {
+// docs/findings.md lists them: the walk's, then DNSSEC validation's
+// (docs/dnssec.md), which package dnssec gives, the resolver records on
+// each zone (Trace.DNSSEC) and Diagnose passes on.
+var codes = append(walkCodes[:], dnssecCodes()...)
+
+type codeSeverity struct {
 	code     string
 	severity Severity
-}{
+}
+
+func dnssecCodes() []codeSeverity {
+	var out []codeSeverity
+	for _, c := range dnssec.Codes() {
+		out = append(out, codeSeverity{c, Severity(dnssec.SeverityOf(c))})
+	}
+	return out
+}
+
+var walkCodes = [...]codeSeverity{
 	{CodeMissingGlue, SeverityError},
 	{CodeLameServer, SeverityError},
 	{CodeUnreachableServer, SeverityError},
@@ -105,8 +123,9 @@ func SeverityOf(code string) Severity {
 // is false for a code that is not one of Diagnose's.
 func Quiet(code string) bool { return slices.Contains(quiet[:], code) }
 
-// quiet are the codes Quiet reports.
-var quiet = [...]string{CodeNSTTLMismatch}
+// quiet are the codes Quiet reports. insecure-delegation is true of
+// most domains: most are unsigned below a signed TLD.
+var quiet = [...]string{CodeNSTTLMismatch, dnssec.CodeInsecureDelegation}
 
 // Rank orders severities from the worst: 0 for error, 1 for warning, 2 for
 // info, 3 for anything else.

@@ -33,6 +33,7 @@ func Diagnose(t *Trace) []Finding {
 	d.consistency() // diagnose_all.go
 	d.question(t)   // diagnose_question.go
 	d.routes()      // diagnose_routes.go
+	d.dnssec(t)     // diagnose_dnssec.go
 	d.group()       // group.go
 	slices.SortStableFunc(d.out, func(a, b Finding) int {
 		return cmp.Or(

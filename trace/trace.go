@@ -129,6 +129,9 @@ const (
 	// PurposeSOA asks a server of a zone for the zone's SOA, to compare
 	// serials across the zone's servers (with --all).
 	PurposeSOA Purpose = "soa"
+	// PurposeDNSKEY asks a server of a signed zone for the zone's DNSKEY
+	// RRset, beside the walk, to validate the zone (see DNSSEC.Query).
+	PurposeDNSKEY Purpose = "dnskey"
 )
 
 // Hop is one query sent to one server address.
@@ -173,6 +176,12 @@ type Hop struct {
 	// the reply gave for the NS names inside the zone (its additional
 	// section): the zone's own copy of its nameservers' addresses.
 	Additional []dns.RR
+	// AnswerSigs are the RRSIGs of the reply's answer section, and
+	// AuthorityDNSSEC the DS, NSEC, NSEC3 and RRSIG records of its
+	// authority section: a referral's DS or its proof that there is none,
+	// a denial's proof. Only a query with DO set gets them.
+	AnswerSigs      []dns.RR
+	AuthorityDNSSEC []dns.RR
 	// Err says why the hop failed or was lame, in words; nil for a usable
 	// reply. Reason says the same as a value, ReferredTo the zone a
 	// referral that was not followed named (the referral reasons only).
@@ -213,6 +222,10 @@ type Trace struct {
 	// Findings are what is wrong, or worth knowing, about the delegations
 	// crossed; set on the outermost trace only.
 	Findings []Finding
+	// DNSSEC is the validation of each zone the walk crossed, in the
+	// order crossed; nil when the walk did not validate (no trust anchor
+	// for its root, or Options.NoDNSSEC). Set on the outermost trace only.
+	DNSSEC []*DNSSEC
 }
 
 // Mode is how a walk was asked to go, as the resolver's options set it,

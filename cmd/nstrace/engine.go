@@ -136,6 +136,10 @@ func resolverOptions(o options) (ropts resolver.Options, closeLab func(), err er
 		if ropts.RootHints == nil {
 			ropts.RootHints = l.RootHints()
 		}
+		if ropts.TrustAnchors == nil {
+			// The lab's own root is signed with its own key, or not at all.
+			ropts.TrustAnchors = s.Anchors()
+		}
 	}
 	if ropts.Dial == nil {
 		ropts.Dial = netDial

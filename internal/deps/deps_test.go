@@ -11,16 +11,17 @@ const module = "github.com/nstrace/nstrace/"
 
 // allowed lists, for each package of the module, the packages of the module
 // it may import. The model (trace, trace/preflight) and the renderers open
-// no sockets and know nothing of the engine; the engine (resolver) knows
-// only the model; batch and preflight run the engine for a Go program;
-// only the command binds flags.
+// no sockets and know nothing of the engine (trace takes DNSSEC's finding
+// codes from dnssec, which opens none either); the engine (resolver) knows
+// only the model and the validator (dnssec); batch and preflight run the
+// engine for a Go program; only the command binds flags.
 var allowed = map[string][]string{
-	"trace":                {"internal/idn"},
+	"trace":                {"dnssec", "internal/idn"},
 	"trace/preflight":      {"trace"},
 	"trace/render":         {"trace", "trace/diff", "trace/preflight", "internal/idn"},
 	"trace/diff":           nil,
 	"dnssec":               nil,
-	"resolver":             {"trace"},
+	"resolver":             {"dnssec", "trace"},
 	"batch":                {"resolver", "trace"},
 	"preflight":            {"resolver", "trace", "trace/preflight"},
 	"lab":                  {"dnssec", "trace"},

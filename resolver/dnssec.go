@@ -1,0 +1,266 @@
+package resolver
+
+// DNSSEC along the walk (issue 13): the DNSKEY queries sent beside it, and
+// the validation of each zone once it is done.
+
+import (
+	"context"
+	"net/netip"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/miekg/dns"
+	"github.com/nstrace/nstrace/dnssec"
+	"github.com/nstrace/nstrace/trace"
+)
+
+// signedRecords returns the DNSSEC records of m that validation needs:
+// the RRSIGs of its answer section, and the DS, NSEC, NSEC3 and RRSIG
+// records of its authority section.
+func signedRecords(m *dns.Msg) (answer, authority []dns.RR) {
+	for _, rr := range m.Answer {
+		if rr.Header().Rrtype == dns.TypeRRSIG {
+			answer = append(answer, rr)
+		}
+	}
+	for _, rr := range m.Ns {
+		switch rr.Header().Rrtype {
+		case dns.TypeDS, dns.TypeNSEC, dns.TypeNSEC3, dns.TypeRRSIG:
+			authority = append(authority, rr)
+		}
+	}
+	return answer, authority
+}
+
+// keyQueries are the DNSKEY queries of one trace, sent beside the walk
+// (off its critical path): one per zone that may be signed, to the server
+// that gave the walk its reply from the zone.
+type keyQueries struct {
+	w       *run
+	anchors []dns.RR
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	hops    map[string]*trace.Hop // by zone; nil for a zone asked nothing
+}
+
+// newKeyQueries returns the DNSKEY queries of a trace, or nil when the
+// trace does not validate.
+func (w *run) newKeyQueries() *keyQueries {
+	if len(w.r.opts.TrustAnchors) == 0 {
+		return nil
+	}
+	return &keyQueries{w: w, anchors: w.r.opts.TrustAnchors, hops: map[string]*trace.Hop{}}
+}
+
+// start asks the server of hop, the walk's reply from hop.Zone, for the
+// zone's DNSKEY RRset, once per zone, when the zone may be signed: a trust
+// anchor names it, or the referral via that led to it holds DS records for
+// it. An unsigned zone costs no query.
+func (k *keyQueries) start(ctx context.Context, hop, via *trace.Hop) {
+	if k == nil || hop == nil || hop.Simulated || hop.Err != nil || !hop.Server.Addr.IsValid() {
+		return
+	}
+	zone := dns.CanonicalName(hop.Zone)
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if _, ok := k.hops[zone]; ok || !k.maySign(zone, via) {
+		return
+	}
+	q := trace.Question{Name: zone, Qtype: dns.TypeDNSKEY, Qclass: dns.ClassINET}
+	h, err := k.w.newHop(ctx, zone, q, hop.Server, trace.PurposeDNSKEY)
+	k.hops[zone] = h
+	if err != nil {
+		return // no budget left: the zone is indeterminate, the walk goes on
+	}
+	h.Port = hop.Port
+	k.wg.Go(func() { k.w.sendQuiet(ctx, h) })
+}
+
+func (k *keyQueries) maySign(zone string, via *trace.Hop) bool {
+	if dnssec.AnchorLink(k.anchors, zone).Status == dnssec.Secure {
+		return true
+	}
+	if via == nil {
+		return false
+	}
+	return slices.ContainsFunc(via.AuthorityDNSSEC, func(rr dns.RR) bool {
+		return rr.Header().Rrtype == dns.TypeDS && dns.CanonicalName(rr.Header().Name) == zone
+	})
+}
+
+// wait waits for the DNSKEY queries and returns them by zone, with how
+// many were sent.
+func (k *keyQueries) wait() (map[string]*trace.Hop, int) {
+	k.wg.Wait()
+	n := 0
+	for _, h := range k.hops {
+		if h != nil {
+			n++
+		}
+	}
+	return k.hops, n
+}
+
+// sendQuiet sends hop's query and fills the hop in, as send does, but
+// tells the Observer nothing: a query beside the walk is no step of it.
+func (w *run) sendQuiet(ctx context.Context, hop *trace.Hop) {
+	if err := w.routes.downErr(hop.Server.Addr); err != nil {
+		markFailed(hop, trace.Error, err)
+		return
+	}
+	rep, err := w.r.exchange(ctx, hop.Question, netip.AddrPortFrom(hop.Server.Addr, hop.Port), false)
+	fillHop(hop, rep, err)
+	if err == nil {
+		Classify(hop.Zone, hop.Question, rep.msg).fill(hop)
+	}
+}
+
+// validation is the checking of one trace's zones, in the order the walk
+// crossed them (see validate).
+type validation struct {
+	v       *dnssec.Validator
+	anchors []dns.RR
+	keys    map[string]*trace.Hop
+	links   map[string]dnssec.Link // what each zone's parent (or an anchor) says
+	refHop  map[string]int         // the ID of the referral each link came from
+	zones   map[string]*zoneState
+	all     bool
+	out     []*trace.DNSSEC
+}
+
+type zoneState struct {
+	z   dnssec.Zone
+	out *trace.DNSSEC
+}
+
+// validate checks t's walk (numbered), zone by zone, from the anchors
+// down: each zone's DNSKEY RRset against its link, each referral's DS
+// records or proof that there are none, and each authoritative reply.
+// It sets t.DNSSEC.
+func (w *run) validate(t *trace.Trace, keys map[string]*trace.Hop) {
+	val := &validation{v: &dnssec.Validator{}, anchors: w.r.opts.TrustAnchors, keys: keys,
+		links: map[string]dnssec.Link{}, refHop: map[string]int{}, zones: map[string]*zoneState{}, all: t.Mode.All}
+	for i, h := range t.Hops {
+		if h.Purpose != trace.PurposeWalk || h.Err != nil || h.Rcode < 0 {
+			continue
+		}
+		switch {
+		case h.Outcome == trace.Referral && h.Referral != nil:
+			st := val.zone(h.Zone, h.ID)
+			child := dns.CanonicalName(h.Referral.Zone)
+			if _, ok := val.links[child]; ok {
+				continue
+			}
+			rrs := h.AuthorityDNSSEC
+			if h.Simulated && i > 0 {
+				// The parent still publishes what it does: the DS
+				// records, or their absence, of its real reply.
+				rrs = t.Hops[i-1].AuthorityDNSSEC
+			}
+			val.links[child], val.refHop[child] = val.v.Delegation(st.z, child, rrs), h.ID
+		case h.Outcome.Authoritative():
+			st := val.zone(h.Zone, h.ID)
+			a := val.v.Answer(st.z, h.Question.Name, h.Question.Qtype, h.Rcode,
+				slices.Concat(h.Answer, h.AnswerSigs), slices.Concat(h.Authority, h.AuthorityDNSSEC))
+			if a.Status == dnssec.Bogus || a.Status == dnssec.Indeterminate {
+				// An insecure answer of a secure zone (an opt-out NSEC3)
+				// leaves the zone's keys as they are.
+				st.out.Status = string(worse(dnssec.Status(st.out.Status), a.Status))
+			}
+			val.add(st.out, a.Findings, h)
+		}
+	}
+	t.DNSSEC = val.out
+}
+
+// zone returns the state of zone, validating its keys the first time;
+// hop is the walk's first reply from it.
+func (val *validation) zone(zone string, hop int) *zoneState {
+	zone = dns.CanonicalName(zone)
+	if st, ok := val.zones[zone]; ok {
+		return st
+	}
+	link := dnssec.AnchorLink(val.anchors, zone)
+	refHop := 0
+	if link.Status != dnssec.Secure {
+		if l, ok := val.links[zone]; ok {
+			link, refHop = l, val.refHop[zone]
+		}
+	}
+	kh := val.keys[zone]
+	var z dnssec.Zone
+	switch {
+	case link.Status == dnssec.Secure && (kh == nil || kh.Err != nil || kh.Rcode < 0):
+		// No DNSKEY reply to judge: this host's, or our budget's, failure
+		// is no server's.
+		z = dnssec.Zone{Name: zone, Status: dnssec.Indeterminate, DS: link.DS, Findings: link.Findings}
+	case kh != nil:
+		z = val.v.Keys(link, slices.Concat(kh.Answer, kh.AnswerSigs))
+	default:
+		z = val.v.Keys(link, nil)
+	}
+	out := &trace.DNSSEC{Zone: zone, Status: string(z.Status), Query: kh}
+	for _, d := range z.DS {
+		out.DS = append(out.DS, trace.DS{KeyTag: d.KeyTag, Algorithm: d.Algorithm, DigestType: d.DigestType})
+	}
+	for _, k := range z.Keys {
+		out.Keys = append(out.Keys, trace.Key{KeyTag: k.KeyTag(), Algorithm: k.Algorithm, Flags: k.Flags})
+	}
+	n := len(link.Findings)
+	val.addIDs(out, z.Findings[:n], refHop)
+	val.addIDs(out, z.Findings[n:], hop)
+	st := &zoneState{z: z, out: out}
+	val.zones[zone] = st
+	val.out = append(val.out, out)
+	return st
+}
+
+// add records findings of the reply h in out; with Options.All, where
+// every server was asked, each names its server.
+func (val *validation) add(out *trace.DNSSEC, fs []dnssec.Finding, h *trace.Hop) {
+	for _, f := range fs {
+		tf := finding(f, h.ID)
+		if val.all {
+			s := h.Server
+			tf.Server = &s
+		}
+		out.Findings = append(out.Findings, tf)
+	}
+}
+
+func (val *validation) addIDs(out *trace.DNSSEC, fs []dnssec.Finding, hop int) {
+	for _, f := range fs {
+		out.Findings = append(out.Findings, finding(f, hop))
+	}
+}
+
+func finding(f dnssec.Finding, hop int) trace.Finding {
+	tf := trace.Finding{Code: f.Code, Severity: trace.SeverityOf(f.Code), Zone: f.Zone, Message: f.Message}
+	if hop > 0 {
+		tf.Hops = []int{hop}
+	}
+	return tf
+}
+
+// worse is the status of a zone whose parts have statuses a and b: bogus
+// wins, then indeterminate, then insecure.
+func worse(a, b dnssec.Status) dnssec.Status {
+	rank := map[dnssec.Status]int{dnssec.Bogus: 3, dnssec.Indeterminate: 2, dnssec.Insecure: 1}
+	if rank[b] > rank[a] {
+		return b
+	}
+	return a
+}
+
+// finish waits for the DNSKEY queries of the outermost walk t, numbered,
+// counts them in t's queries and time, and validates t.
+func (w *run) finish(t *trace.Trace) {
+	if w.keys == nil {
+		return
+	}
+	keys, n := w.keys.wait()
+	t.Queries += n
+	t.Duration = time.Since(w.start)
+	w.validate(t, keys)
+}

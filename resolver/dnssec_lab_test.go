@@ -1,0 +1,135 @@
+package resolver_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/miekg/dns"
+	"github.com/nstrace/nstrace/resolver"
+	"github.com/nstrace/nstrace/trace"
+)
+
+// zoneStatus gives each zone the trace validated as "zone status
+// codes…", the codes sorted.
+func zoneStatus(tr *trace.Trace) []string {
+	var out []string
+	for _, z := range tr.DNSSEC {
+		var codes []string
+		for _, f := range z.Findings {
+			codes = append(codes, f.Code)
+		}
+		slices.Sort(codes)
+		out = append(out, strings.TrimSpace(fmt.Sprintf("%s %s %s", z.Zone, z.Status, strings.Join(slices.Compact(codes), " "))))
+	}
+	return out
+}
+
+// TestDNSSECLab walks the signed lab with its anchor and checks each
+// zone's status and findings, as delv sees them (testdata/lab/dnssec.txtar).
+// A bogus zone's answer is what validating resolvers answer SERVFAIL for
+// (bogus-answer); a signature that fails on the DNSKEY RRset leaves the
+// DS's key signing nothing (ds-no-matching-dnskey).
+func TestDNSSECLab(t *testing.T) {
+	l := startLab(t, "dnssec")
+	r := newResolver(t, l, resolver.Options{TrustAnchors: l.Scenario().Anchors(), HedgeDelay: -1})
+	root, com := ". secure", "com. secure"
+	for _, tc := range []struct {
+		name  string
+		qtype uint16
+		want  []string
+	}{
+		{"www.example.com.", dns.TypeA, []string{root, com, "example.com. secure"}},
+		{"alias.example.com.", dns.TypeA, []string{root, com, "example.com. secure"}},
+		{"a.wild.example.com.", dns.TypeTXT, []string{root, com, "example.com. secure"}},
+		{"nope.example.com.", dns.TypeA, []string{root, com, "example.com. secure"}},
+		{"ent.example.com.", dns.TypeA, []string{root, com, "example.com. secure"}},
+		{"www.example.com.", dns.TypeMX, []string{root, com, "example.com. secure"}},
+		{"www.sub.example.com.", dns.TypeA, []string{root, com, "example.com. secure", "sub.example.com. insecure insecure-delegation"}},
+		{"www.nsec3.com.", dns.TypeA, []string{root, com, "nsec3.com. secure"}},
+		// An opt-out NSEC3 proves NXDOMAIN insecurely (RFC 5155 §9.2); the zone's keys hold.
+		{"nope.nsec3.com.", dns.TypeA, []string{root, com, "nsec3.com. secure"}},
+		{"www.insecure.com.", dns.TypeA, []string{root, com, "insecure.com. insecure insecure-delegation"}},
+		{"www.wrongds.com.", dns.TypeA, []string{root, com, "wrongds.com. bogus bogus-answer ds-no-matching-dnskey"}},
+		{"www.expired.com.", dns.TypeA, []string{root, com, "expired.com. bogus bogus-answer ds-no-matching-dnskey rrsig-expired"}},
+		{"www.notyet.com.", dns.TypeA, []string{root, com, "notyet.com. bogus bogus-answer ds-no-matching-dnskey rrsig-not-yet-valid"}},
+		{"www.nosig.com.", dns.TypeA, []string{root, com, "nosig.com. bogus bogus-answer ds-no-matching-dnskey rrsig-missing"}},
+		{"www.badsig.com.", dns.TypeA, []string{root, com, "badsig.com. bogus bogus-answer signature-invalid"}},
+		{"www.nokeys.com.", dns.TypeA, []string{root, com, "nokeys.com. bogus bogus-answer dnskey-missing"}},
+		{"www.salted.com.", dns.TypeA, []string{root, com, "salted.com. secure"}},
+		{"nope.salted.com.", dns.TypeA, []string{root, com, "salted.com. secure nsec3-parameters"}},
+		{"www.rsa.com.", dns.TypeA, []string{root, com, "rsa.com. secure"}},
+		{"www.sha1.com.", dns.TypeA, []string{root, com, "sha1.com. secure deprecated-algorithm"}},
+	} {
+		t.Run(tc.name+"/"+dns.TypeToString[tc.qtype], func(t *testing.T) {
+			tr, err := r.Trace(context.Background(), tc.name, tc.qtype)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := zoneStatus(tr); !slices.Equal(got, tc.want) {
+				t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
+	}
+}
+
+// TestDNSSECOff: --no-dnssec validates nothing and asks no DNSKEY; a lab
+// without an anchor (an unsigned one) is not validated either.
+func TestDNSSECOff(t *testing.T) {
+	l := startLab(t, "dnssec")
+	for name, opts := range map[string]resolver.Options{
+		"no-dnssec": {TrustAnchors: l.Scenario().Anchors(), NoDNSSEC: true},
+		"no anchor": {},
+	} {
+		t.Run(name, func(t *testing.T) {
+			opts.HedgeDelay = -1
+			tr, err := newResolver(t, l, opts).Trace(context.Background(), "www.example.com.", dns.TypeA)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tr.DNSSEC != nil {
+				t.Errorf("DNSSEC = %v, want none", zoneStatus(tr))
+			}
+			if n := len(tr.Hops); tr.Queries != n {
+				t.Errorf("%d queries for %d hops: DNSKEY queries were sent", tr.Queries, n)
+			}
+			for _, h := range walkHops(tr) {
+				if len(h.AnswerSigs) > 0 && opts.NoDNSSEC {
+					t.Errorf("hop %d has RRSIGs without DO", h.ID)
+				}
+			}
+		})
+	}
+}
+
+// TestDNSSECAll: with --all every server's reply is validated, and a
+// finding of a reply names its server; a shared cache changes nothing.
+func TestDNSSECAll(t *testing.T) {
+	l := startLab(t, "dnssec")
+	for name, opts := range map[string]resolver.Options{
+		"all":   {All: true},
+		"cache": {Cache: resolver.NewCache()},
+	} {
+		t.Run(name, func(t *testing.T) {
+			opts.TrustAnchors, opts.HedgeDelay = l.Scenario().Anchors(), -1
+			r := newResolver(t, l, opts)
+			for range 2 { // the second from the cache
+				tr, err := r.Trace(context.Background(), "www.badsig.com.", dns.TypeA)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := []string{". secure", "com. secure", "badsig.com. bogus bogus-answer signature-invalid"}
+				if got := zoneStatus(tr); !slices.Equal(got, want) {
+					t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+				}
+				for _, f := range tr.DNSSECOf("badsig.com.").Findings {
+					if opts.All && f.Server == nil {
+						t.Errorf("%s names no server", f.Code)
+					}
+				}
+			}
+		})
+	}
+}
