@@ -574,6 +574,23 @@ func fixDump(f *trace.Fix) string {
 var unproven = map[string]string{
 	trace.CodeSOASerialMismatch: "its scenario is two labs served as one (staleTrace in diagnose_all_lab_test.go), which no zone file edit repairs; its fix is inconsistent-answer's, which is proven",
 	trace.CodeAnswerTTLMismatch: "no server is to blame by itself: the fix names none, so there is nothing a test can apply",
+	// The codes of the server and protocol checks (fix_protocol.go), whose
+	// fixes are a server's configuration or words for the zone; their
+	// lab cases are to come with their scenarios.
+	"lossy-server":            "a server's configuration; its case is to come",
+	"unanswered-type":         "a server's configuration; its case is to come",
+	"no-tcp":                  "a server's configuration; its case is to come",
+	"edns-broken":             "a server's configuration; its case is to come",
+	"aaaa-query-broken":       "a server's configuration; its case is to come",
+	"negative-without-soa":    "a server's configuration; its case is to come",
+	"soa-fields-inconsistent": "a server's configuration; its case is to come",
+	"open-recursor":           "a server's configuration; its case is to come",
+	"axfr-open":               "a server's configuration; its case is to come",
+	"case-not-preserved":      "a server's configuration; its case is to come",
+	"soa-missing":             "words only: no trace can give the SOA to add",
+	"ns-same-address":         "words only: no trace can name the new address",
+	"family-not-redundant":    "words only: no trace can name the new address",
+	"referral-too-large":      "words only: which names to drop is the owner's choice",
 }
 
 // dnssecUnwritten is why the codes of DNSSEC validation are in neither
