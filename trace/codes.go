@@ -13,6 +13,8 @@ const (
 	CodeMissingGlue        = "missing-glue"            // an in-zone nameserver has no address at the parent
 	CodeLameServer         = "lame-server"             // a listed server does not serve the zone
 	CodeUnreachableServer  = "unreachable-server"      // a listed server does not reply
+	CodeLossyServer        = "lossy-server"            // a listed server leaves some queries unanswered
+	CodeUnansweredType     = "unanswered-type"         // a listed server never answers queries of some type
 	CodeAllServersFailed   = "all-servers-failed"      // no server of a zone worked
 	CodeCircularDelegation = "circular-delegation"     // zones whose nameservers can only be found through each other
 	CodeNSIsCNAME          = "ns-is-cname"             // a nameserver name is an alias
@@ -37,7 +39,8 @@ const (
 )
 
 // The codes of consistency across the servers of one zone, which only a
-// walk that asks every server (nstrace --all) can find.
+// walk that asks every server can find: by default the servers of the
+// zones below the TLD, with nstrace --all every zone's.
 const (
 	CodeInconsistentReferral = "inconsistent-referral" // the servers of a parent refer differently
 	CodeInconsistentAnswer   = "inconsistent-answer"   // the servers of a zone answer differently
@@ -68,6 +71,7 @@ var walkCodes = [...]codeSeverity{
 	{CodeMissingGlue, SeverityError},
 	{CodeLameServer, SeverityError},
 	{CodeUnreachableServer, SeverityError},
+	{CodeUnansweredType, SeverityError},
 	{CodeAllServersFailed, SeverityError},
 	{CodeCircularDelegation, SeverityError},
 	{CodeNSIsCNAME, SeverityError},
@@ -78,6 +82,7 @@ var walkCodes = [...]codeSeverity{
 	{CodeSingleNameserver, SeverityWarning},
 	{CodeNotDiverse, SeverityWarning},
 	{CodeGlueMismatch, SeverityWarning},
+	{CodeLossyServer, SeverityWarning},
 	{CodePrivateAddress, SeverityWarning},
 	{CodeNSTTLMismatch, SeverityInfo},
 	{CodeLongNSTTL, SeverityInfo},

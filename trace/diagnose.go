@@ -188,9 +188,14 @@ func (d *diagnosis) zone(name string) *zoneInfo {
 }
 
 // isAuthorityHop reports whether h asked its server as an authority for
-// h.Zone, so that its failures are the server's.
+// h.Zone, so that its failures are the server's: every hop but the
+// recursive priming query.
 func isAuthorityHop(h *Hop) bool {
-	return h.Purpose == PurposeWalk || h.Purpose == PurposeChildNS
+	switch h.Purpose {
+	case PurposeWalk, PurposeChildNS, PurposeSOA, PurposeCheck:
+		return true
+	}
+	return false
 }
 
 func canon(s string) string { return dns.CanonicalName(s) }

@@ -117,6 +117,23 @@ func TestDiagnoseLab(t *testing.T) {
 			{trace.CodeUnreachableServer, "example.com.", "ns1.example.com.", "45.33.10.1"}}},
 		{"demo", "www.halfdead.com", dns.TypeA, noHedge, []finding{
 			{trace.CodeUnreachableServer, "halfdead.com.", "ns1.halfdead.com.", "46.4.201.201"}}},
+		// The faults a walk outruns, which the server checks find (issue 18):
+		// ns1 answers at once, and ns2 is never needed.
+		{"demo", "www.halfdead.com", dns.TypeA, resolver.Options{}, []finding{
+			{trace.CodeUnreachableServer, "halfdead.com.", "ns1.halfdead.com.", "46.4.201.201"}}},
+		{"check-dead", "www.example.com", dns.TypeA, resolver.Options{}, []finding{
+			{trace.CodeUnreachableServer, "example.com.", "ns2.example.com.", "94.130.20.2"}}},
+		{"check-refused", "www.example.com", dns.TypeA, resolver.Options{}, []finding{
+			{trace.CodeLameServer, "example.com.", "ns2.example.com.", "94.130.20.2"}}},
+		{"check-noaa", "www.example.com", dns.TypeA, resolver.Options{}, []finding{
+			{trace.CodeLameServer, "example.com.", "ns2.example.com.", "94.130.20.2"}}},
+		{"check-upward", "www.example.com", dns.TypeA, resolver.Options{}, []finding{
+			{trace.CodeLameServer, "example.com.", "ns2.example.com.", "94.130.20.2"},
+			{trace.CodeUpwardReferral, "example.com.", "ns2.example.com.", "94.130.20.2"}}},
+		{"check-lossy", "www.example.com", dns.TypeA, resolver.Options{}, []finding{
+			{trace.CodeLossyServer, "example.com.", "ns2.example.com.", "94.130.20.2"}}},
+		{"check-drop", "www.example.com", dns.TypeAAAA, resolver.Options{}, []finding{
+			{trace.CodeUnansweredType, "example.com.", "ns2.example.com.", "94.130.20.2"}}},
 		{"garbage", "www.example.com", dns.TypeA, resolver.Options{Timeout: 100 * time.Millisecond}, []finding{
 			{trace.CodeUnreachableServer, "example.com.", "ns1.example.com.", "192.0.2.1"},
 			{trace.CodeAllServersFailed, "example.com.", "", ""}}},
@@ -188,6 +205,19 @@ func TestDiagnoseLabExact(t *testing.T) {
 			"private-address example.com. ns2.example.com. 10.20.30.53",
 			"private-address example.com. ns2.example.com. fd00:53::2",
 			"long-ns-ttl example.com."}},
+		// Silence is never lameness, and a lossy server is not a dead one.
+		{"check-dead", "www.example.com", resolver.Options{}, []string{
+			"unreachable-server example.com. ns2.example.com. 94.130.20.2",
+			"single-nameserver com. a.gtld-servers.net.",
+			"ns-ttl-mismatch example.com."}},
+		{"check-lossy", "www.example.com", resolver.Options{}, []string{
+			"single-nameserver com. a.gtld-servers.net.",
+			"lossy-server example.com. ns2.example.com. 94.130.20.2",
+			"ns-ttl-mismatch example.com."}},
+		// As dig +trace: the walk needs ns1 only, so ns2 is not judged.
+		{"check-dead", "www.example.com", resolver.Options{PathOnly: true}, []string{
+			"single-nameserver com. a.gtld-servers.net.",
+			"ns-ttl-mismatch example.com."}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.scenario+"/"+tt.name, func(t *testing.T) {

@@ -1,7 +1,8 @@
 package trace
 
 // The checks of each server's replies, or their absence: lame-server and
-// the referral codes, unreachable-server, tcp-failed, slow-server.
+// the referral codes, unreachable-server, lossy-server, unanswered-type,
+// tcp-failed, slow-server.
 
 import (
 	"fmt"
@@ -26,8 +27,8 @@ type serverHops struct {
 }
 
 // servers finds what the replies, or their absence, say about each server:
-// lame-server and the referral codes, unreachable-server, tcp-failed,
-// slow-server.
+// lame-server and the referral codes, unreachable-server, lossy-server,
+// unanswered-type, tcp-failed, slow-server.
 func (d *diagnosis) servers() {
 	var groups []*serverHops
 	at := map[string]*serverHops{}
@@ -50,7 +51,7 @@ func (d *diagnosis) servers() {
 	for _, g := range groups {
 		srv := &g.srv
 		who := serverText(g.srv)
-		d.unreachable(g, cut)
+		d.silence(g, cut)
 		var slowest *Hop
 		for _, h := range g.hops {
 			switch {
@@ -76,44 +77,6 @@ func (d *diagnosis) servers() {
 					return fmt.Sprintf("%d addresses of the nameservers of %s took over half a second to reply: %s; resolvers give up on a server sooner than that, and ask another", n, g.zone, names)
 				})
 		}
-	}
-}
-
-// unreachable flags the server of g when none of the walk's queries to
-// it got a reply: unreachable-server, of the cause no-reply; unless g's
-// zone is one where nstrace's own end cut the walk short (see cutShort).
-func (d *diagnosis) unreachable(g *serverHops, cut map[string]bool) {
-	srv, who := &g.srv, serverText(g.srv)
-	// The walk's own queries are the evidence, retries included: the
-	// NS check is sent once, beside the walk, and is abandoned or not
-	// as the walk moves on.
-	var walked []*Hop
-	for _, h := range g.hops {
-		if h.Purpose == PurposeWalk {
-			walked = append(walked, h)
-		}
-	}
-	replied := slices.ContainsFunc(g.hops, func(h *Hop) bool { return h.Rcode >= 0 || h.Truncated })
-	if !replied && len(walked) > 0 && !cut[g.zone] {
-		var ids []int
-		for _, h := range walked {
-			ids = append(ids, h.ID)
-		}
-		last := walked[len(walked)-1]
-		why := "no reply"
-		if last.Err != nil {
-			why = last.Err.Error()
-		}
-		if n := len(walked); n > 1 {
-			why = strconv.Itoa(n) + " tries: " + why
-		}
-		d.addCause(who, "no-reply", Finding{Code: CodeUnreachableServer, Zone: g.zone, Server: srv, Hops: ids,
-			Message: fmt.Sprintf("%s, a nameserver of %s, did not reply (%s): every resolver that tries it waits out a timeout before it asks another server, and the zone is down for it when the others fail too",
-				who, g.zone, why)},
-			func(n int, names string) string {
-				return fmt.Sprintf("%d addresses of the nameservers of %s did not reply: %s; every resolver that tries one waits out a timeout before it asks another server, and the zone is down for it when the others fail too",
-					n, g.zone, names)
-			})
 	}
 }
 
@@ -198,4 +161,123 @@ func rcodeText(rc int) string {
 		return s
 	}
 	return "RCODE" + strconv.Itoa(rc)
+}
+
+// silence says what the queries a server left unanswered mean, counting
+// every query sent to it as an authority for the zone, retries included
+// (those abandoned, or cut off by nstrace's own limits or this host, say
+// nothing): no reply to any is unreachable-server, unless the only one was
+// a child NS check, sent once; every query of some types unanswered, each
+// type at least twice, while every other was answered, is unanswered-type
+// (a filter that drops the type); two or more unanswered among answers is
+// lossy-server, a warning (one lost datagram, answered when asked again,
+// is the internet's, not the server's). Silence is never a lame server,
+// and no verdict at all in a zone where nstrace's own end cut the walk
+// short (cut, see cutShort).
+func (d *diagnosis) silence(g *serverHops, cut map[string]bool) {
+	var answered, silent, timedOut []*Hop
+	for _, h := range g.hops {
+		switch {
+		case h.Rcode >= 0 || h.Truncated:
+			answered = append(answered, h)
+		case h.Err != nil && !h.Reason.Ours():
+			silent = append(silent, h)
+			if h.Reason == ReasonTimeout {
+				timedOut = append(timedOut, h)
+			}
+		}
+	}
+	who, srv := serverText(g.srv), &g.srv
+	n := len(answered) + len(silent)
+	switch {
+	case len(silent) == 0:
+	case len(answered) == 0 && cut[g.zone]:
+	case len(answered) == 0 && len(silent) == 1 && silent[0].Purpose == PurposeChildNS:
+	case len(answered) == 0:
+		why := "no reply"
+		if last := silent[len(silent)-1]; last.Err != nil {
+			why = last.Err.Error()
+		}
+		over := " over " + waited(silent)
+		if over == " over 0s" {
+			over = " (asked earlier in this run)" // every one from the cache
+		}
+		zone := g.zone
+		d.addCause(who, "no-reply", Finding{Code: CodeUnreachableServer, Zone: g.zone, Server: srv, Hops: hopIDs(silent),
+			Message: fmt.Sprintf("%s, a nameserver of %s, gave no reply to %d of %d queries%s (%s): every resolver that tries it waits out a timeout before it asks another server, and the zone is down for it when the others fail too",
+				who, g.zone, len(silent), n, over, why)},
+			func(n int, names string) string {
+				return fmt.Sprintf("%d addresses of the nameservers of %s did not reply: %s; every resolver that tries one waits out a timeout before it asks another server, and the zone is down for it when the others fail too",
+					n, zone, names)
+			})
+	case len(timedOut) > 1:
+		if droppedTypes(answered, timedOut) {
+			d.add(who, Finding{Code: CodeUnansweredType, Zone: g.zone, Server: srv, Hops: hopIDs(timedOut),
+				Message: fmt.Sprintf("%s, a nameserver of %s, answers %s queries but left every %s query unanswered (%d of %d): a firewall or load balancer in front of it drops the type, and resolvers asking it for those records wait out a timeout (RFC 4074 §3)",
+					who, g.zone, typeList(answered), typeList(timedOut), len(timedOut), len(timedOut))})
+			return
+		}
+		d.add(who, Finding{Code: CodeLossyServer, Zone: g.zone, Server: srv, Hops: hopIDs(timedOut),
+			Message: fmt.Sprintf("%s, a nameserver of %s, answered %d of %d queries and left %d unanswered: packets to or from it are lost, or a rate limit drops them; it is up, but resolvers that lose a query to it wait out a timeout",
+				who, g.zone, len(answered), n, len(timedOut))})
+	}
+}
+
+// droppedTypes reports whether the queries that timed out are of types
+// that no query answered, each asked at least twice, while no query of an
+// answered type timed out: a server that drops one type, not a lossy one.
+func droppedTypes(answered, timedOut []*Hop) bool {
+	count := map[uint16]int{}
+	for _, h := range timedOut {
+		count[h.Question.Qtype]++
+	}
+	for _, h := range answered {
+		if count[h.Question.Qtype] > 0 {
+			return false
+		}
+	}
+	for _, c := range count {
+		if c < 2 {
+			return false
+		}
+	}
+	return true
+}
+
+// typeList names the types asked in hops: "NS, SOA and A", in order of
+// first asking.
+func typeList(hops []*Hop) string {
+	var names []string
+	for _, h := range hops {
+		if t := TypeString(h.Question.Qtype); !slices.Contains(names, t) {
+			names = append(names, t)
+		}
+	}
+	return andList(names)
+}
+
+// waited is how long the unanswered queries were waited for: from the
+// first sent to the last given up, cut to a tenth of a second; "0s" when
+// every one came from the cache (an earlier trace's).
+func waited(silent []*Hop) string {
+	var first, last time.Duration
+	seen := false
+	for _, h := range silent {
+		if h.Cached {
+			continue
+		}
+		if !seen || h.Start < first {
+			first = h.Start
+		}
+		last, seen = max(last, h.Start+h.RTT), true
+	}
+	return (last - first).Truncate(100 * time.Millisecond).String()
+}
+
+func hopIDs(hops []*Hop) []int {
+	ids := make([]int, len(hops))
+	for i, h := range hops {
+		ids[i] = h.ID
+	}
+	return ids
 }

@@ -127,12 +127,28 @@ const (
 	// start the walk from the roots it knows (as dig +trace @server does).
 	PurposePrime Purpose = "prime"
 	// PurposeSOA asks a server of a zone for the zone's SOA, to compare
-	// serials across the zone's servers (with --all).
+	// serials across the zone's servers.
 	PurposeSOA Purpose = "soa"
 	// PurposeDNSKEY asks a server of a signed zone for the zone's DNSKEY
 	// RRset, beside the walk, to validate the zone (see DNSSEC.Query).
 	PurposeDNSKEY Purpose = "dnskey"
+	// PurposeCheck asks a server of a zone the walk's question beside the
+	// walk, to check every server of the zones below the TLD (the default;
+	// not with nstrace --path-only).
+	PurposeCheck Purpose = "check"
 )
+
+// Check reports whether a hop of purpose p checks a server, beside the
+// walk, rather than being a step of the walk or the priming query: the
+// child NS check, the SOA, and the walk's question asked of the other
+// servers of a zone.
+func (p Purpose) Check() bool {
+	switch p {
+	case PurposeChildNS, PurposeSOA, PurposeCheck:
+		return true
+	}
+	return false
+}
 
 // Hop is one query sent to one server address.
 type Hop struct {
