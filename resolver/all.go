@@ -13,20 +13,28 @@ import (
 // DefaultParallel bounds the queries one zone is asked at once with Options.All.
 const DefaultParallel = 32
 
-// parallel is the plan of Options.All: every address of every nameserver
-// is asked every question, at most Options.Parallel queries at a time, a
-// query that timed out is asked again at once while it has tries left, and
-// every reply is kept. The names that came without glue are looked up
-// first, all of them (A and AAAA) at once.
+// parallel is the plan of Options.All and of the server checks (see
+// zoneCheck): every address of every nameserver is asked every question,
+// at most Options.Parallel queries at a time, a query that timed out is
+// asked again at once while it has tries left, and every reply is kept.
+// The addresses known at the start (glue, hints, or resolved earlier) are
+// asked at once; the names that came without glue are looked up, all of
+// them (A and AAAA) at once, and their addresses asked once every lookup
+// has ended. A check looks names up only once the walk is done with the
+// zone, and takes the walk's own lookups as they are.
 type parallel struct {
 	zq        *zoneQuery
 	questions []question
-	lookups   [][]*lookup // per nameserver without glue, one per address type
-	looking   bool        // the lookups have been started
-	later     []*lookup   // lookups held back until the first of their domain has ended
-	slots     []*slot     // each question to each address, in order
-	made      bool        // the slots have been made
-	next      int         // the first slot not yet sent
+	// walked, for a check, brings the walk's lookups once it is done with
+	// the zone; nil for Options.All.
+	walked  <-chan []*lookup
+	lookups [][]*lookup // per nameserver without glue, one per address type
+	waiting int         // lookups, and the wait for the walk's, not ended
+	later   []*lookup   // lookups held back until the first of their domain has ended
+	started bool
+	made    bool    // the slots of every address have been made
+	slots   []*slot // each question to each address, in order
+	next    int     // the first slot not yet sent
 	// unmade says why not every slot could have its first query: the query
 	// budget ran out, or the walk ended.
 	unmade error
@@ -56,7 +64,7 @@ type slot struct {
 // the documented server order; every hop is recorded in that order too,
 // whatever order the replies came in.
 func (zq *zoneQuery) all(ctx context.Context) (*trace.Hop, Classification, error) {
-	p := &parallel{zq: zq, questions: zq.questions()}
+	p := &parallel{zq: zq, questions: zq.questions(trace.PurposeWalk, zq.checks != nil)}
 	zq.run(ctx, p)
 	win := p.record()
 	switch err := cmp.Or(p.unmade, zq.fatal, ended(ctx)); {
@@ -73,62 +81,83 @@ func (zq *zoneQuery) all(ctx context.Context) (*trace.Hop, Classification, error
 	return hop, c, nil
 }
 
-// questions are what every server is asked with Options.All: the walk's
-// question, the zone's SOA, and with zq.checks the zone's own NS RRset.
-func (zq *zoneQuery) questions() []question {
+// questions are what every server is asked: the walk's question, with
+// purpose walk, the zone's SOA, and with apexNS the zone's own NS RRset.
+func (zq *zoneQuery) questions(walk trace.Purpose, apexNS bool) []question {
 	qs := []question{
-		{zq.q, trace.PurposeWalk},
+		{zq.q, walk},
 		{trace.Question{Name: zq.zone, Qtype: dns.TypeSOA, Qclass: dns.ClassINET}, trace.PurposeSOA},
 	}
-	if zq.checks != nil {
+	if apexNS {
 		qs = append(qs, question{trace.Question{Name: zq.zone, Qtype: dns.TypeNS, Qclass: dns.ClassINET}, trace.PurposeChildNS})
 	}
 	return qs
 }
 
-// launch starts every lookup at once; once they have all ended, it makes
-// the slots and keeps Options.Parallel queries under way.
+// launch starts the plan (see start), then keeps Options.Parallel queries
+// under way.
 func (p *parallel) launch() bool {
-	if !p.looking {
-		p.looking = true
-		if p.lookUp() {
+	if !p.started {
+		p.started = true
+		p.start()
+		if p.fill() || p.zq.inflight > 0 {
 			return true
 		}
-	}
-	if len(p.later) > 0 {
-		for _, l := range p.later {
-			p.zq.resolve(l)
-		}
-		p.later = nil
-		return true
-	}
-	if !p.made {
-		p.made = true
-		addrs, ok := p.addresses()
-		if !ok {
-			return false
-		}
-		p.makeSlots(addrs)
 	}
 	return p.fill()
 }
 
-// lookUp starts looking up every name without glue, each address type, and
-// reports whether any lookup is under way. With a cache, only the first
-// lookup of each domain (ns1.provider.net.'s A for provider.net.) starts at
-// once; the others are held back (later) until it has ended, and find the
-// referrals it followed in the cache: they ask only the servers of the
-// name's own zone, not the root and the TLD again (issue 18).
-func (p *parallel) lookUp() bool {
+// start makes the slots of the addresses known, and starts the lookups of
+// the names without glue, or for a check the wait for the walk's.
+func (p *parallel) start() {
 	zq := p.zq
 	p.lookups = make([][]*lookup, len(zq.servers))
+	var known []trace.Server
+	for _, ns := range zq.servers {
+		if ns.addrs != nil {
+			known = append(known, zq.w.usable(ns.addrs)...)
+		}
+	}
+	p.makeSlots(known)
+	switch {
+	case p.walked != nil:
+		p.waiting++
+		zq.inflight++
+		go func() {
+			ev := event{walkDone: true}
+			select {
+			case ev.walked = <-p.walked:
+			case <-zq.flights.Done():
+			}
+			zq.events <- ev
+		}()
+	default:
+		p.lookUp(nil)
+	}
+	if p.waiting == 0 {
+		p.makeRest()
+	}
+}
+
+// lookUp starts looking up every name without glue, each address type,
+// but those the walk looked up already (walked), whose results it takes.
+// With a cache, only the first lookup of each domain (ns1.provider.net.'s A
+// for provider.net.) starts at once; the others are held back (later)
+// until the lookups under way have ended, and find the referrals it
+// followed in the cache: they ask only the servers of the name's own zone,
+// not the root and the TLD again (issue 18).
+func (p *parallel) lookUp(walked []*lookup) {
+	zq := p.zq
 	led := map[string]bool{}
-	started := false
 	for i, ns := range zq.servers {
 		if ns.addrs != nil {
 			continue
 		}
 		for _, qt := range zq.w.families() {
+			if j := slices.IndexFunc(walked, func(l *lookup) bool { return l.name == ns.name && l.qtype == qt }); j >= 0 {
+				p.lookups[i] = append(p.lookups[i], walked[j])
+				continue
+			}
 			l := zq.newLookup(ns.name, qt)
 			p.lookups[i] = append(p.lookups[i], l)
 			switch d := parentName(l.name); {
@@ -138,34 +167,31 @@ func (p *parallel) lookUp() bool {
 			default:
 				led[d] = true
 				zq.resolve(l)
-				started = true
+				p.waiting++
 			}
 		}
 	}
-	return started
 }
 
-// addresses lists every address to ask, in the documented order. It
-// reports false when a lookup ended the walk.
-func (p *parallel) addresses() ([]trace.Server, bool) {
+// makeRest makes the slots of the addresses the lookups found, in the
+// documented order.
+func (p *parallel) makeRest() {
+	p.made = true
 	zq := p.zq
-	var addrs []trace.Server
 	for i, ns := range zq.servers {
 		if ns.addrs != nil {
-			addrs = append(addrs, zq.w.usable(ns.addrs)...)
 			continue
 		}
 		var found []trace.Server
 		for _, l := range p.lookups[i] {
 			found = append(found, zq.looked(l)...)
 			if zq.fatal != nil {
-				return nil, false
+				return
 			}
 		}
 		sortServers(found)
-		addrs = append(addrs, zq.w.usable(found)...)
+		p.makeSlots(zq.w.usable(found))
 	}
-	return addrs, true
 }
 
 // makeSlots makes every slot with the hop of its first query, in order, so
@@ -173,6 +199,9 @@ func (p *parallel) addresses() ([]trace.Server, bool) {
 func (p *parallel) makeSlots(addrs []trace.Server) {
 	for _, s := range addrs {
 		for _, q := range p.questions {
+			if p.unmade != nil {
+				return
+			}
 			hop, err := p.zq.newHop(s, q.q, q.purpose)
 			if err != nil {
 				p.unmade = err
@@ -201,24 +230,47 @@ func (p *parallel) fill() bool {
 }
 
 // handle keeps a reply in its slot, asks again at once a query that timed
-// out while its slot has tries left, and fills the room left. A try the
-// query budget no longer allows ends the walk: the server was not asked to
-// the end, and its one silence is no verdict.
+// out while its slot has tries left, starts the lookups the walk left once
+// it is done with the zone, makes the slots of the addresses found once
+// every lookup has ended, and fills the room left. A try the query budget
+// no longer allows ends the walk: the server was not asked to the end, and
+// its one silence is no verdict; a check goes on with the others, the
+// server's last try marked cut short.
 func (p *parallel) handle(ev event) bool {
-	if sl := ev.slot; sl != nil {
+	switch {
+	case ev.walkDone:
+		p.waiting--
+		p.lookUp(ev.walked)
+	case ev.lookup != nil:
+		p.waiting--
+	case ev.slot != nil:
+		sl := ev.slot
 		sl.c = ev.c
 		if errors.Is(ev.hop.Err, ErrTimeout) && len(sl.hops) < p.zq.w.r.opts.Tries {
 			hop, err := p.zq.newHop(sl.server, sl.q, sl.purpose)
-			if err != nil {
+			switch {
+			case err != nil && p.zq.check:
+				markFailed(ev.hop, trace.Abandoned, err)
+			case err != nil:
 				p.unmade = cmp.Or(p.unmade, err)
 				return true
+			default:
+				sl.hops = append(sl.hops, hop)
+				p.zq.start(hop, sl)
 			}
-			sl.hops = append(sl.hops, hop)
-			p.zq.start(hop, sl)
 		}
 	}
 	if p.unmade != nil {
 		return p.zq.inflight == 0
+	}
+	if p.waiting == 0 && len(p.later) > 0 {
+		for _, l := range p.later {
+			p.zq.resolve(l)
+		}
+		p.waiting, p.later = len(p.later), nil
+	}
+	if p.waiting == 0 && !p.made {
+		p.makeRest()
 	}
 	p.fill()
 	return false
@@ -227,17 +279,28 @@ func (p *parallel) handle(ev event) bool {
 // late is never called: the parallel plan does not hedge.
 func (p *parallel) late() {}
 
+// hops gives every hop sent, in slot order.
+func (p *parallel) hops() []*trace.Hop {
+	var out []*trace.Hop
+	for _, sl := range p.slots[:p.next] {
+		if !sl.skipped {
+			out = append(out, sl.hops...)
+		}
+	}
+	return out
+}
+
 // record records every hop of the slots sent, in slot order, and gives
 // the first slot with a usable reply to the walk's question, if any; the
 // others' failures are kept for the ZoneError.
 func (p *parallel) record() *slot {
 	zq := p.zq
+	zq.t.Hops = append(zq.t.Hops, p.hops()...)
 	var win *slot
 	for _, sl := range p.slots[:p.next] {
 		if sl.skipped {
 			continue
 		}
-		zq.t.Hops = append(zq.t.Hops, sl.hops...)
 		if sl.purpose != trace.PurposeWalk {
 			continue
 		}

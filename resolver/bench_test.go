@@ -14,7 +14,8 @@ import (
 // BenchmarkTraceCriticalPath traces www.example.com on a lab whose every
 // server waits 10ms before each reply (testdata/lab/slow.txtar). The walk
 // crosses three zones, so the critical path is 3 × 10ms; the metric
-// "x-critical-path" is the wall time divided by it. Target: at most 1.10.
+// "x-critical-path" is the wall time divided by it, the server checks of
+// example.com included. Target: at most 1.10.
 func BenchmarkTraceCriticalPath(b *testing.B) {
 	const delay, levels = 10 * time.Millisecond, 3
 	l := startLab(b, "slow")
@@ -42,7 +43,9 @@ func BenchmarkTraceCriticalPath(b *testing.B) {
 func BenchmarkTraceDeadServers(b *testing.B) {
 	const delay, levels = 20 * time.Millisecond, 3
 	l := startLab(b, "bench-dead")
-	r := newResolver(b, l, resolver.Options{Timeout: 2 * time.Second, NoChildNS: true})
+	// The walk's own path: hedging, which the server checks (which ask the
+	// dead server to the end) do not change.
+	r := newResolver(b, l, resolver.Options{Timeout: 2 * time.Second, NoChildNS: true, PathOnly: true})
 	ctx := context.Background()
 	var wall, bound time.Duration
 	for b.Loop() {
@@ -73,7 +76,7 @@ func BenchmarkTraceDeadServers(b *testing.B) {
 // a wrong verdict, an authoritative outcome other than the answer (target 0).
 func BenchmarkTraceLoss(b *testing.B) {
 	l := startLab(b, "bench-loss")
-	r := newResolver(b, l, resolver.Options{Timeout: time.Second})
+	r := newResolver(b, l, resolver.Options{Timeout: time.Second, PathOnly: true}) // the walk's verdict
 	ctx := context.Background()
 	traces, answered, wrong := 0, 0, 0
 	for b.Loop() {
@@ -122,4 +125,73 @@ func BenchmarkTraceAll(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(wall)/float64(b.N)/float64(slowest), "x-slowest-path")
+}
+
+// BenchmarkServerChecks measures what the default server checks cost.
+//
+// healthy: www.example.com on testdata/lab/slow.txtar (every reply 10ms
+// late), with the checks and with PathOnly, one after the other:
+// "x-path-only" is the wall time with the checks over the wall time
+// without (target: at most 1.10), "answer-x-path-only" the time until the
+// walk's answer was reported to the Observer over the same (the answer is
+// never later).
+//
+// dead: www.example.com on testdata/lab/check-dead.txtar, where ns2, which
+// the walk never needs, is dead, with a 200ms timeout and 2 tries:
+// "ms-named-after-answer" is how long after the answer Trace returned with
+// unreachable-server, and "x-timeout-tries" that over --timeout × --tries
+// (target: at most 1, plus scheduling).
+func BenchmarkServerChecks(b *testing.B) {
+	b.Run("healthy", func(b *testing.B) {
+		l := startLab(b, "slow")
+		var answerAt time.Time
+		obs := &resolver.Observer{HopDone: func(h trace.Hop, depth int) {
+			if depth == 0 && h.Outcome == trace.Answer {
+				answerAt = time.Now()
+			}
+		}}
+		checked := newResolver(b, l, resolver.Options{Observer: obs})
+		pathOnly := newResolver(b, l, resolver.Options{PathOnly: true})
+		ctx := context.Background()
+		var wall, walls, answer time.Duration
+		for b.Loop() {
+			start := time.Now()
+			if _, err := pathOnly.Trace(ctx, "www.example.com", dns.TypeA); err != nil {
+				b.Fatal(err)
+			}
+			walls += time.Since(start)
+			start = time.Now()
+			tr, err := checked.Trace(ctx, "www.example.com", dns.TypeA)
+			wall += time.Since(start)
+			answer += answerAt.Sub(start)
+			if err != nil || len(tr.Findings) == 0 && tr.Queries < 10 {
+				b.Fatalf("Trace = %d queries, %v; want the checks' too", tr.Queries, err)
+			}
+		}
+		b.ReportMetric(float64(wall)/float64(walls), "x-path-only")
+		b.ReportMetric(float64(answer)/float64(walls), "answer-x-path-only")
+	})
+	b.Run("dead", func(b *testing.B) {
+		const timeout, tries = 200 * time.Millisecond, 2
+		l := startLab(b, "check-dead")
+		var answerAt time.Time
+		obs := &resolver.Observer{HopDone: func(h trace.Hop, depth int) {
+			if depth == 0 && h.Outcome == trace.Answer {
+				answerAt = time.Now()
+			}
+		}}
+		r := newResolver(b, l, resolver.Options{Timeout: timeout, Tries: tries, Observer: obs})
+		ctx := context.Background()
+		var late time.Duration
+		for b.Loop() {
+			tr, _ := r.Trace(ctx, "www.example.com", dns.TypeA)
+			late += time.Since(answerAt)
+			if !slices.ContainsFunc(tr.Findings, func(f trace.Finding) bool { return f.Code == trace.CodeUnreachableServer }) {
+				b.Fatalf("Trace findings = %v, want unreachable-server", tr.Findings)
+			}
+		}
+		per := late / time.Duration(b.N)
+		b.ReportMetric(float64(per)/float64(time.Millisecond), "ms-named-after-answer")
+		b.ReportMetric(float64(per)/float64(tries*timeout), "x-timeout-tries")
+	})
 }

@@ -29,6 +29,13 @@ type Cache struct {
 	// routes are this host's: a family one trace found unusable, the
 	// others skip (see routes).
 	routes routes
+	checks map[string]cachedCheck // by zone: the server checks made
+}
+
+// cachedCheck is the hops of a check of a zone's servers.
+type cachedCheck struct {
+	hops    []*trace.Hop
+	expires time.Time
 }
 
 // MaxCachedReplies bounds the answers a Cache keeps (referrals and
@@ -44,7 +51,39 @@ func NewCache() *Cache {
 		cuts:    map[cacheKey]cached{},
 		addrs:   map[string]cachedAddrs{},
 		flights: map[cacheKey]chan struct{}{},
+		checks:  map[string]cachedCheck{},
 	}
+}
+
+// checked returns the hops of the check of zone's servers that an earlier
+// trace made, marked Cached, but those that asked that trace's own
+// question, which says nothing of another's.
+func (c *Cache) checked(zone string) ([]*trace.Hop, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.checks[zone]
+	if !ok || !c.now().Before(e.expires) {
+		return nil, false
+	}
+	var out []*trace.Hop
+	for _, h := range e.hops {
+		if h.Purpose != trace.PurposeCheck {
+			out = append(out, cachedHop(h, h.Question))
+		}
+	}
+	return out, true
+}
+
+// storeCheck keeps the hops of a check of zone's servers for ttl.
+func (c *Cache) storeCheck(zone string, hops []*trace.Hop, ttl time.Duration) {
+	cp := make([]*trace.Hop, len(hops))
+	for i, h := range hops {
+		h := *h
+		cp[i] = &h
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.checks[zone] = cachedCheck{hops: cp, expires: c.now().Add(ttl)}
 }
 
 type cacheKey struct {

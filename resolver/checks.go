@@ -60,7 +60,7 @@ func (cs *childChecks) start(ctx context.Context, after *trace.Hop, nest int) *t
 				break
 			}
 		}
-		if c := cs.w.send(cctx, hop, nest); cache != nil && hop.Err == nil {
+		if c := cs.w.send(cctx, hop, nest, false); cache != nil && hop.Err == nil {
 			cache.store(hop, c)
 		}
 	})

@@ -83,8 +83,14 @@ type Options struct {
 	// Family restricts the addresses queried: 4 or 6; 0 means both.
 	Family int
 	// NoChildNS turns off the check that asks a server of each zone reached
-	// through a referral for the zone's own NS RRset.
+	// through a referral for the zone's own NS RRset (and the servers
+	// checked, for it).
 	NoChildNS bool
+	// PathOnly asks only the servers the walk needs, as dig +trace does;
+	// by default every server of each zone below the TLD is checked beside
+	// the walk (see servers.go). With All, it keeps the lookups of
+	// nameserver addresses to their path.
+	PathOnly bool
 	// Prime, when valid, is a server (typically a recursive resolver) asked
 	// first for the root NS set, with RD=1, as dig +trace @server does; the
 	// walk then starts from the roots it names instead of RootHints.
@@ -132,6 +138,12 @@ type Observer struct {
 	// begins, and LookupDone as it ends.
 	LookupStarted func(q trace.Question, depth int)
 	LookupDone    func(l *trace.Trace, depth int)
+	// CheckStarted and CheckDone are called, instead of QueryStarted and
+	// HopDone, for the queries of the server checks (Options.PathOnly
+	// unset), which run beside the walk and may outlast it, and of the
+	// lookups they make; those lookups are not reported as lookups.
+	CheckStarted func(h trace.Hop)
+	CheckDone    func(h trace.Hop)
 }
 
 // Sentinel errors, wrapped by the errors a Trace returns.

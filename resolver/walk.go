@@ -38,7 +38,7 @@ func (r *Resolver) Trace(ctx context.Context, name string, qtype uint16) (*trace
 	}
 	ctx, cancel := context.WithTimeoutCause(ctx, r.opts.Deadline, fmt.Errorf("%w: the trace took longer than %s", ErrDeadline, r.opts.Deadline))
 	defer cancel()
-	w := &run{r: r, start: time.Now(), addrs: map[string][]netip.Addr{}, roots: fromHints(r.opts.RootHints), routes: &routes{}, cache: r.opts.Cache}
+	w := &run{r: r, start: time.Now(), addrs: map[string][]netip.Addr{}, roots: fromHints(r.opts.RootHints), routes: &routes{}, cache: r.opts.Cache, ctx: ctx}
 	if w.cache == nil && r.opts.All {
 		// The lookups of glueless nameservers share what each learned, so
 		// that they do not all walk from the root (issue 18).
@@ -62,7 +62,10 @@ func (r *Resolver) Trace(ctx context.Context, name string, qtype uint16) (*trace
 			return t, err
 		}
 	}
-	t := w.walk(ctx, q, 0, nil)
+	t := w.walk(ctx, q, level{})
+	w.checks.join(t)
+	recount(t)
+	t.Duration = time.Since(w.start)
 	if prime != nil {
 		t.Hops = append([]*trace.Hop{prime}, t.Hops...)
 		t.Queries++
@@ -78,7 +81,7 @@ func (r *Resolver) Trace(ctx context.Context, name string, qtype uint16) (*trace
 // asks every server (zoneQuery.ask).
 func (w *run) mode(nest int) trace.Mode {
 	o := w.r.opts
-	return trace.Mode{All: o.All && nest == 0, Primed: o.Prime.IsValid(), Simulated: len(o.Delegate) > 0}
+	return trace.Mode{All: o.All && nest == 0, PathOnly: o.PathOnly, Primed: o.Prime.IsValid(), Simulated: len(o.Delegate) > 0}
 }
 
 // run is the state of one Trace, shared by its nested lookups.
@@ -98,7 +101,22 @@ type run struct {
 	// keys are the outermost walk's DNSKEY queries; nil when it does not
 	// validate.
 	keys *keyQueries
+
+	ctx    context.Context // the Trace's: server checks run under it, as they outlive the zone query that starts them
+	checks serverChecks
 }
+
+// level is where a walk stands: nest counts the glueless lookups it is
+// nested in, chain holds the NS names they are resolving, outermost first,
+// and check is set when it is a lookup made by a server check.
+type level struct {
+	nest  int
+	chain []string
+	check bool
+}
+
+// at is the level of the walk that zq is a step of.
+func (zq *zoneQuery) at() level { return level{nest: zq.nest, chain: zq.chain, check: zq.check} }
 
 // nameserver is one NS name of a zone and the addresses known for it;
 // none means it has to be resolved.
@@ -107,9 +125,9 @@ type nameserver struct {
 	addrs []trace.Server
 }
 
-// walk resolves q from the root. nest counts the glueless lookups this walk
-// is nested in; chain holds the NS names they are resolving, outermost first.
-func (w *run) walk(ctx context.Context, q trace.Question, nest int, chain []string) *trace.Trace {
+// walk resolves q from the root, at level lv.
+func (w *run) walk(ctx context.Context, q trace.Question, lv level) *trace.Trace {
+	nest := lv.nest
 	t := &trace.Trace{Question: q, Mode: w.mode(nest)}
 	begin := time.Now()
 	checks := &childChecks{w: w}
@@ -128,11 +146,13 @@ func (w *run) walk(ctx context.Context, q trace.Question, nest int, chain []stri
 		if referrals > w.r.opts.MaxDepth {
 			return fail(fmt.Errorf("%w: more than %d", ErrMaxDepth, w.r.opts.MaxDepth))
 		}
-		zq := &zoneQuery{w: w, t: t, zone: zone, q: q, servers: servers, via: via, nest: nest, chain: chain}
-		if via != nil && nest == 0 && !w.r.opts.NoChildNS {
+		zq := &zoneQuery{w: w, t: t, zone: zone, q: q, servers: servers, via: via, nest: nest, chain: lv.chain, check: lv.check}
+		zc := w.checkZone(zq)
+		if zc == nil && via != nil && nest == 0 && !w.r.opts.NoChildNS {
 			zq.checks = checks
 		}
 		hop, c, err := zq.ask(ctx)
+		zc.walked(zq.lookups)
 		if err != nil {
 			var fatal errFatal
 			if errors.As(err, &fatal) {
@@ -168,6 +188,17 @@ func (w *run) walk(ctx context.Context, q trace.Question, nest int, chain []stri
 		t.Outcome, t.Answer, t.Authority = c.Outcome, append(t.Answer, c.Answer...), c.Authority
 		return t
 	}
+}
+
+// recount counts again the queries of t and of its lookups, once the
+// server checks have added their hops.
+func recount(t *trace.Trace) {
+	for _, h := range t.Hops {
+		for _, l := range h.Lookups {
+			recount(l)
+		}
+	}
+	t.Queries = queries(t)
 }
 
 // queries counts the queries of a walk: its hops not served from the cache,
@@ -260,7 +291,8 @@ func (w *run) simulate(zone, name string, c Classification, via *trace.Hop) *tra
 // name that came without glue, by walking from the root. The walk is
 // returned to be recorded, with the addresses, which are kept for the rest of
 // the run. A name with no address of that type is an error, as is a loop.
-func (w *run) resolveNS(ctx context.Context, name string, qtype uint16, nest int, chain []string) (*trace.Trace, []trace.Server, error) {
+func (w *run) resolveNS(ctx context.Context, name string, qtype uint16, lv level) (*trace.Trace, []trace.Server, error) {
+	nest, chain := lv.nest, lv.chain
 	key := name + " " + trace.TypeString(qtype)
 	w.mu.Lock()
 	cached, ok := w.addrs[key]
@@ -278,11 +310,12 @@ func (w *run) resolveNS(ctx context.Context, name string, qtype uint16, nest int
 		return nil, nil, fmt.Errorf("%w: more than %d", ErrMaxNesting, w.r.opts.MaxNesting)
 	}
 	q := trace.Question{Name: name, Qtype: qtype, Qclass: dns.ClassINET}
-	if f := w.r.opts.Observer.LookupStarted; f != nil {
+	obs := w.r.opts.Observer
+	if f := obs.LookupStarted; f != nil && !lv.check {
 		f(q, nest+1)
 	}
-	l := w.walk(ctx, q, nest+1, append(slices.Clip(chain), name))
-	if f := w.r.opts.Observer.LookupDone; f != nil {
+	l := w.walk(ctx, q, level{nest: nest + 1, chain: append(slices.Clip(chain), name), check: lv.check})
+	if f := obs.LookupDone; f != nil && !lv.check {
 		f(l, nest+1)
 	}
 	if l.Err != nil {

@@ -31,6 +31,10 @@ type zoneQuery struct {
 	nest    int        // as walk's nest and chain
 	chain   []string
 	checks  *childChecks // set when the zone's own NS RRset is asked as well
+	// check is set on the queries of a server check (see zoneCheck), and
+	// of the lookups it makes: they run beside the walk, leave a share of
+	// the query budget to it, and are reported to the Observer as checks.
+	check bool
 
 	ctx      context.Context // the walk's: when it ends, so does the walk
 	flights  context.Context // the queries' and lookups': ends when the plan is done
@@ -61,6 +65,11 @@ type event struct {
 	slot *slot // the parallel plan's slot the query was for
 
 	lookup *lookup // or a lookup, ended
+
+	// or, for a server check, the walk is done with the zone: walked are
+	// the lookups it made of the zone's nameserver names.
+	walkDone bool
+	walked   []*lookup
 }
 
 // A lookup finds the addresses of one type (A or AAAA) of a nameserver
@@ -157,16 +166,34 @@ func (zq *zoneQuery) run(ctx context.Context, p plan) {
 	}
 	cancel()
 	zq.drain()
-	for _, l := range zq.lookups {
-		if l.trace != nil {
-			zq.via.Lookups = append(zq.via.Lookups, l.trace)
-		}
+	if ls := zq.traces(); len(ls) > 0 && !zq.check {
+		// A check's lookups are recorded when the walk is over (see
+		// serverChecks.join), as the walk's hops may not be touched
+		// while it goes on.
+		zq.via.Lookups = append(zq.via.Lookups, ls...)
 	}
 }
 
+// traces gives the walks of the lookups started, in order.
+func (zq *zoneQuery) traces() []*trace.Trace {
+	var out []*trace.Trace
+	for _, l := range zq.lookups {
+		if l.trace != nil {
+			out = append(out, l.trace)
+		}
+	}
+	return out
+}
+
 // newHop makes the hop of a query of q to s, or says why it cannot be
-// sent: the walk has ended, or the query budget is spent.
+// sent: the walk has ended, or the query budget is spent (for a check, the
+// share of it that checks may use).
 func (zq *zoneQuery) newHop(s trace.Server, q trace.Question, purpose trace.Purpose) (*trace.Hop, error) {
+	if zq.check {
+		if err := zq.w.checkBudget(); err != nil {
+			return nil, err
+		}
+	}
 	return zq.w.newHop(zq.ctx, zq.zone, q, s, purpose)
 }
 
@@ -179,7 +206,7 @@ func (zq *zoneQuery) start(hop *trace.Hop, sl *slot) {
 	zq.w.routes.probe(zq.ctx, zq.w.r.opts.Dial, netip.AddrPortFrom(hop.Server.Addr, hop.Port))
 	zq.inflight++
 	go func() {
-		c := zq.w.send(zq.flights, hop, zq.nest)
+		c := zq.w.send(zq.flights, hop, zq.nest, zq.check)
 		zq.events <- event{hop: hop, c: c, slot: sl}
 	}()
 }
@@ -198,7 +225,7 @@ func (zq *zoneQuery) resolve(l *lookup) {
 	zq.inflight++
 	zq.lookups = append(zq.lookups, l)
 	go func() {
-		l.trace, l.addrs, l.err = zq.w.resolveNS(zq.flights, l.name, l.qtype, zq.nest, zq.chain)
+		l.trace, l.addrs, l.err = zq.w.resolveNS(zq.flights, l.name, l.qtype, zq.at())
 		zq.events <- event{lookup: l}
 	}()
 }
@@ -316,18 +343,16 @@ func (w *run) newHop(ctx context.Context, zone string, q trace.Question, s trace
 }
 
 // send sends the hop's query, fills the hop in, and classifies the reply.
+// check says it is a query of a server check, for the Observer.
 // A query to a family this host has no route to is not sent: the hop
 // records why (trace.ReasonNoRoute), and the Observer, which hears of
 // queries sent, is not told of it.
-func (w *run) send(ctx context.Context, hop *trace.Hop, nest int) Classification {
+func (w *run) send(ctx context.Context, hop *trace.Hop, nest int, check bool) Classification {
 	if err := w.routes.downErr(hop.Server.Addr); err != nil {
 		markFailed(hop, trace.Error, err)
 		return Classification{}
 	}
-	obs := w.r.opts.Observer
-	if obs.QueryStarted != nil {
-		obs.QueryStarted(*hop, nest)
-	}
+	w.observeStart(hop, nest, check)
 	rep, err := w.r.exchange(ctx, hop.Question, netip.AddrPortFrom(hop.Server.Addr, hop.Port), false)
 	if noRoute(err) {
 		w.routes.markDown(hop.Server.Addr, err)
@@ -341,9 +366,7 @@ func (w *run) send(ctx context.Context, hop *trace.Hop, nest int) Classification
 			w.sawRTT(rep.rtt)
 		}
 	}
-	if obs.HopDone != nil {
-		obs.HopDone(*hop, nest)
-	}
+	w.observeDone(hop, nest, check)
 	return c
 }
 
