@@ -72,9 +72,10 @@ func NewDigStream(w io.Writer, q trace.Question, o DigOptions) *DigStream {
 }
 
 // Hop writes one completed query. Hops of nested lookups (depth > 0) and
-// of the child NS check are skipped. It returns the first write error.
+// the checks of servers (Purpose.Check) are skipped, as dig +trace shows
+// the path alone. It returns the first write error.
 func (s *DigStream) Hop(h trace.Hop, depth int) error {
-	if depth > 0 || h.Purpose == trace.PurposeChildNS {
+	if depth > 0 || h.Purpose.Check() {
 		return s.err
 	}
 	var b strings.Builder

@@ -1,7 +1,9 @@
 package render
 
 import (
+	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/nstrace/nstrace/trace"
@@ -113,8 +115,11 @@ func (r *treeRenderer) hopDetails(indent string, q trace.Question, h *trace.Hop,
 	for _, d := range r.referralDetails(q, h) {
 		r.line(indent + d)
 	}
-	for _, c := range checks {
+	for _, c := range apexChecks(h, checks) {
 		r.line(indent + r.childNS(h, c))
+	}
+	if s := r.serversChecked(checks); s != "" {
+		r.line(indent + s)
 	}
 	for _, f := range r.findingsAt(append([]*trace.Hop{h}, checks...)...) {
 		r.finding(indent, f)
@@ -268,4 +273,63 @@ func replyNotes(h *trace.Hop) string {
 		notes = append(notes, "TC")
 	}
 	return strings.Join(notes, ", ")
+}
+
+// apexChecks gives the child NS checks to show under h: all of them, but
+// when every server was checked, only the one asked of h's server (or
+// else the first).
+func apexChecks(h *trace.Hop, checks []*trace.Hop) []*trace.Hop {
+	var ns []*trace.Hop
+	every := false
+	for _, c := range checks {
+		switch c.Purpose {
+		case trace.PurposeChildNS:
+			ns = append(ns, c)
+		case trace.PurposeSOA, trace.PurposeCheck:
+			every = true
+		}
+	}
+	if !every || len(ns) < 2 {
+		return ns
+	}
+	for _, c := range ns {
+		if c.Server.Addr == h.Server.Addr && c.Err == nil {
+			return []*trace.Hop{c}
+		}
+	}
+	return ns[:1]
+}
+
+// serversChecked gives the line that sums up the checks of every server of
+// a zone: "checked 2 addresses (A, SOA, NS; 8 queries): failures from
+// ns1.example.com. 192.0.2.1", or "" when there were none. The
+// findings under it say what is wrong.
+func (r *treeRenderer) serversChecked(checks []*trace.Hop) string {
+	var addrs, failed []string
+	var types []string
+	queries, every := 0, false
+	for _, c := range checks {
+		every = every || c.Purpose == trace.PurposeSOA || c.Purpose == trace.PurposeCheck
+		a := c.Server.Name + " " + addrString(c.Server.Addr)
+		if !slices.Contains(addrs, a) {
+			addrs = append(addrs, a)
+		}
+		if t := trace.TypeString(c.Question.Qtype); !slices.Contains(types, t) {
+			types = append(types, t)
+		}
+		if !c.Cached {
+			queries++
+		}
+		if c.Err != nil && c.Outcome != trace.Abandoned && !c.Reason.Ours() && !slices.Contains(failed, a) {
+			failed = append(failed, a)
+		}
+	}
+	if !every {
+		return ""
+	}
+	s := fmt.Sprintf("checked %s (%s; %s)", plural(len(addrs), "address", "addresses"), strings.Join(types, ", "), plural(queries, "query", "queries"))
+	if len(failed) == 0 {
+		return r.p.dim.Sprint(s + ": every one answered")
+	}
+	return r.p.warn.Sprint(s + ": failures from " + strings.Join(failed, ", "))
 }

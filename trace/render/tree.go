@@ -160,14 +160,14 @@ func (r *treeRenderer) hops(t *trace.Trace, prefix string) {
 	}
 }
 
-// walkHops gives t's hops but the child NS checks, and those checks by the
-// walk's hop they went with, under which they are shown.
+// walkHops gives t's hops but the checks of servers (Purpose.Check), and
+// those checks by the walk's hop they went with, under which they are shown.
 func walkHops(t *trace.Trace) (hops []*trace.Hop, checks map[*trace.Hop][]*trace.Hop) {
 	checks = map[*trace.Hop][]*trace.Hop{}
 	for _, h := range t.Hops {
 		switch {
 		case h == nil:
-		case h.Purpose == trace.PurposeChildNS && len(hops) > 0:
+		case h.Purpose.Check() && len(hops) > 0:
 			prev := hops[len(hops)-1]
 			checks[prev] = append(checks[prev], h)
 		default:
