@@ -33,8 +33,8 @@ type Problem = compare.Problem
 // Options configures Run.
 type Options struct {
 	// Resolver configures every walk. Run gives each side its own Cache,
-	// puts the proposed delegation in Delegate, and asks every proposed
-	// server with All; a zero MaxQueries means resolver.New's default for
+	// puts the proposed delegation in Delegate, asks every proposed server
+	// with All, and sets PathOnly on all; a zero MaxQueries means resolver.New's default for
 	// each walk, more for the one with All.
 	Resolver resolver.Options
 	// Questions are asked on both sides, in this order; nil means
@@ -96,6 +96,10 @@ type check struct {
 // own (the same zone, other servers), and of the check of every proposed
 // server.
 func (c *check) resolvers(base resolver.Options, to *trace.Delegation) error {
+	// The walks ask only the servers they need (the default server checks
+	// would repeat the check of every proposed server, and of the current
+	// ones, which the report does not judge).
+	base.PathOnly = true
 	current, proposed := base, base
 	current.Cache = resolver.NewCache()
 	proposed.Cache = resolver.NewCache()

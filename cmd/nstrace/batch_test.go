@@ -134,10 +134,13 @@ func TestBatchCached(t *testing.T) {
 		cached  []string // "ZONE PURPOSE" of the cached hops
 	}
 	for i, w := range []want{
-		{queries: 5}, // root, test., its NS check, z00, its NS check
-		{queries: 1, cached: []string{". walk", "test. walk", "test. child-ns", "z00.test. child-ns"}},
-		{queries: 1, cached: []string{". walk", "test. walk", "test. child-ns", "z00.test. child-ns"}},
-		{queries: 3, cached: []string{". walk", "test. child-ns"}}, // a new zone: test. is asked for it
+		// root, test., its NS check, z00, and the checks of z00's two
+		// servers: the question, the SOA and the NS set each
+		{queries: 10},
+		// the checks of z00 come from the cache, but the first name's question
+		{queries: 1, cached: []string{". walk", "test. walk", "test. child-ns", "z00.test. soa", "z00.test. child-ns", "z00.test. soa", "z00.test. child-ns"}},
+		{queries: 1, cached: []string{". walk", "test. walk", "test. child-ns", "z00.test. soa", "z00.test. child-ns", "z00.test. soa", "z00.test. child-ns"}},
+		{queries: 8, cached: []string{". walk", "test. child-ns"}}, // a new zone: test. is asked for it, and z01 checked
 	} {
 		d := docs[i]
 		var cached []string

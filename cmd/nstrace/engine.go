@@ -31,6 +31,7 @@ func engineFlags(f *pflag.FlagSet, o *options) {
 	f.IntVar(&e.MaxCNAME, "max-cname", resolver.DefaultMaxCNAME, "follow at most `N` CNAMEs")
 	f.BoolVar(&e.All, "all", false, "ask every address of every nameserver at each zone, in parallel, with the zone's SOA and NS, and compare their replies (a table per zone); raises --max-queries to "+strconv.Itoa(resolver.DefaultMaxQueriesAll)+" unless it is given")
 	f.IntVar(&e.Parallel, "parallel", resolver.DefaultParallel, "with --all, send at most `N` queries at once to the servers of a zone")
+	f.BoolVar(&e.PathOnly, "path-only", false, "ask only the servers the walk needs, as dig +trace does, instead of checking every server of the zones below the TLD beside it")
 }
 
 // checkEngine rejects values the flags accept but the walk cannot use.
@@ -40,6 +41,9 @@ func checkEngine(e resolver.Options) error {
 	}
 	if e.Deadline <= 0 {
 		return fmt.Errorf("--deadline must be positive, not %s", e.Deadline)
+	}
+	if e.All && e.PathOnly {
+		return fmt.Errorf("--all asks every server and --path-only only those the walk needs: give one")
 	}
 	for _, l := range []struct {
 		flag string

@@ -39,7 +39,7 @@ var traceExits = []exitStatus{
 	{exitOK, "an authoritative outcome was reached: an answer, NXDOMAIN or NODATA"},
 	{exitFailed, "the walk failed: every server of a zone failed, or a limit was hit; the partial trace is still printed, and one line on stderr says why; when this host cannot reach any root server (no network), that line is all"},
 	{exitUsage, "usage or input error: a bad flag, name, type, root hints, lab file or line of a list; one line on stderr, nothing on stdout"},
-	{exitFindings, "an authoritative outcome was reached, but with findings at or above --fail-on (errors, by default): something is wrong with a delegation crossed; the trace is printed, and one line on stderr names the codes"},
+	{exitFindings, "an authoritative outcome was reached, but with findings at or above --fail-on (errors, by default): something is wrong with a delegation crossed or a server of it, as it answered (never a query nstrace cut short itself); the trace is printed, and one line on stderr names the codes"},
 	{exitDiffers, "with --diff OLD: an authoritative outcome was reached, with no findings at or above --fail-on, and something changed since OLD; the changes are printed (a failed walk or findings keep their codes)"},
 	{exitInterrupted, "interrupted by Ctrl-C: a trace is written as far as it went, marked partial; a list (-f) writes the traces done, in input order; one line on stderr says so, and for a list where the rest of it starts"},
 }

@@ -58,8 +58,9 @@ type pendingKey struct {
 }
 
 type pendingQuery struct {
-	h    trace.Hop
-	sent time.Time
+	h     trace.Hop
+	sent  time.Time
+	check bool // a query of the server checks, which may outlast the walk
 }
 
 // newLive starts live output of a walk of q to stdout, with the status line
@@ -100,6 +101,18 @@ func (l *live) observer() *resolver.Observer {
 			l.mu.Lock()
 			defer l.mu.Unlock()
 			l.write(func() error { return l.out.LookupDone(t, depth) })
+		},
+		// The server checks draw nothing as they go: their hops are in
+		// the trace, and their findings in Done. They are waited on.
+		CheckStarted: func(h trace.Hop) {
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			l.pending[keyOf(h)] = pendingQuery{h: h, sent: l.now(), check: true}
+		},
+		CheckDone: func(h trace.Hop) {
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			delete(l.pending, keyOf(h))
 		},
 	}
 }
@@ -150,7 +163,37 @@ func (l *live) waiting(int) string {
 	if waited < statusAfter {
 		return ""
 	}
+	if oldest.check {
+		return checkingLine(oldest.h, waited, l.checking())
+	}
 	return waitingLine(oldest.h, waited, len(l.pending)-1)
+}
+
+// checking counts the server addresses whose checks are still waited on;
+// l.mu is held.
+func (l *live) checking() int {
+	addrs := map[netip.Addr]bool{}
+	for _, p := range l.pending {
+		if p.check {
+			addrs[p.h.Server.Addr] = true
+		}
+	}
+	return len(addrs)
+}
+
+// checkingLine says which server the checks still wait on, once the walk's
+// own queries are answered or while they are: "checking servers: waiting
+// for ns1.example.com. (192.0.2.1) for example.com. … 1.2s (and 2 more
+// servers)".
+func checkingLine(h trace.Hop, waited time.Duration, servers int) string {
+	s := "checking servers: " + waitingLine(h, waited, 0)
+	switch {
+	case servers == 2:
+		s += " (and 1 more server)"
+	case servers > 2:
+		s += fmt.Sprintf(" (and %d more servers)", servers-1)
+	}
+	return s
 }
 
 // waitingLine says what is being waited on: "waiting for ns1.example.com.

@@ -166,8 +166,43 @@ func TestLiveOnTerminal(t *testing.T) {
 	if !strings.Contains(out, "\rwaiting for ") {
 		t.Errorf("the status line is not drawn in place with \\r:\n%q", out)
 	}
-	if tail := out[j:]; strings.Contains(tail, "waiting for") {
-		t.Errorf("a status line is drawn after the answer:\n%q", tail)
+	// Only the server checks may still be waited on after the answer.
+	if tail := strings.ReplaceAll(out[j:], "checking servers: waiting for", ""); strings.Contains(tail, "waiting for") {
+		t.Errorf("a status line of the walk is drawn after the answer:\n%q", tail)
+	}
+}
+
+// The answer is shown as soon as it comes, though a server the walk did
+// not need is dead: the server checks go on after it, at most --timeout ×
+// --tries longer, with a status line naming the server waited on, and the
+// finding comes at the end.
+func TestLiveAnswerBeforeChecks(t *testing.T) {
+	const timeout, tries = time.Second, 2
+	term := openTerminal(t)
+	start := time.Now()
+	lab := filepath.Join("..", "..", "testdata", "lab", "check-dead.txtar")
+	code := Main([]string{"--lab", lab, "--color", "never", "--timeout", timeout.String(), "--tries", "2", "www.example.com"}, term.tty, term.tty)
+	end := time.Now()
+	term.finish(t)
+	out := term.output()
+	if code != exitFindings {
+		t.Fatalf("nstrace exited %d, want %d; the terminal showed:\n%s", code, exitFindings, out)
+	}
+	answer, ok1 := term.when("answer 192.0.2.10")
+	status, ok2 := term.when("checking servers: waiting for ns2.example.com. (94.130.20.2) for example.com. …")
+	found, ok3 := term.when("unreachable-server")
+	if !ok1 || !ok2 || !ok3 {
+		t.Fatalf("the terminal lacks the answer (%v), the status line (%v) or the finding (%v):\n%q", ok1, ok2, ok3, out)
+	}
+	t.Logf("answer at %v, status at %v, finding at %v, exit at %v", answer.Sub(start), status.Sub(start), found.Sub(start), end.Sub(start))
+	if after := answer.Sub(start); after > timeout/2 {
+		t.Errorf("the answer came %v after the start: it waited for the checks", after)
+	}
+	if !status.After(answer) {
+		t.Errorf("the checks' status line came at %v, before the answer at %v", status.Sub(start), answer.Sub(start))
+	}
+	if late := found.Sub(answer); late > tries*timeout+500*time.Millisecond {
+		t.Errorf("the dead server was named %v after the answer, want within --timeout × --tries (%v)", late, tries*timeout)
 	}
 }
 
