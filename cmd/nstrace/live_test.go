@@ -158,8 +158,8 @@ func TestLiveOnTerminal(t *testing.T) {
 		t.Errorf("the first status line shows a wait of %v, want at least %v", waited, statusAfter)
 	}
 	// The status line is drawn with \r, erased before the answer, and gone at the end.
-	i := strings.LastIndex(out, "waiting for")
 	j := strings.Index(out, "answer 192.0.2.10")
+	i := strings.LastIndex(out[:j], "waiting for")
 	if k := strings.LastIndex(out[:j], "\r\x1b[K"); k < i {
 		t.Errorf("the status line is not erased before the answer:\n%q", out)
 	}
