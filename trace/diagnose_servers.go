@@ -256,22 +256,28 @@ func typeList(hops []*Hop) string {
 	return andList(names)
 }
 
-// waited is how long the unanswered queries were waited for: from the
-// first sent to the last given up, cut to a tenth of a second; "0s" when
-// every one came from the cache (an earlier trace's).
+// waited is how long the unanswered queries were waited for: the tries of
+// one question, by the walk or by the checks, are sent one after another,
+// and different questions at once, so it is the longest such run of tries,
+// each try's wait cut to a tenth of a second (a timeout fires a moment
+// late, the more so on a loaded machine, which must not change the
+// message). "0s" when every one came from the cache.
 func waited(silent []*Hop) string {
-	var first, last time.Duration
-	seen := false
+	type run struct {
+		q       Question
+		purpose Purpose
+	}
+	sum := map[run]time.Duration{}
+	var longest time.Duration
 	for _, h := range silent {
 		if h.Cached {
 			continue
 		}
-		if !seen || h.Start < first {
-			first = h.Start
-		}
-		last, seen = max(last, h.Start+h.RTT), true
+		k := run{h.Question, h.Purpose}
+		sum[k] += h.RTT.Truncate(100 * time.Millisecond)
+		longest = max(longest, sum[k])
 	}
-	return (last - first).Truncate(100 * time.Millisecond).String()
+	return longest.String()
 }
 
 func hopIDs(hops []*Hop) []int {
