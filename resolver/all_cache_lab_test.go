@@ -40,9 +40,14 @@ func TestAllLookupsShareCache(t *testing.T) {
 				for _, l := range h.Lookups {
 					lookups++
 					l.Walk(func(h *trace.Hop) {
-						if h.Cached {
+						switch {
+						case h.Purpose.Check():
+							// The checks of dnsprovider.eu.'s servers, which
+							// the first lookup to cross it makes, are not the
+							// lookups' walks.
+						case h.Cached:
 							cached++
-						} else {
+						default:
 							asked[h.Zone]++
 						}
 					})
