@@ -307,7 +307,7 @@ func apexChecks(h *trace.Hop, checks []*trace.Hop) []*trace.Hop {
 func (r *treeRenderer) serversChecked(checks []*trace.Hop) string {
 	var addrs, failed []string
 	var types []string
-	queries, every := 0, false
+	queries, every, unfinished := 0, false, false
 	for _, c := range checks {
 		every = every || c.Purpose == trace.PurposeSOA || c.Purpose == trace.PurposeCheck
 		a := c.Server.Name + " " + addrString(c.Server.Addr)
@@ -320,7 +320,11 @@ func (r *treeRenderer) serversChecked(checks []*trace.Hop) string {
 		if !c.Cached {
 			queries++
 		}
-		if c.Err != nil && c.Outcome != trace.Abandoned && !c.Reason.Ours() && !slices.Contains(failed, a) {
+		switch {
+		case c.Err == nil:
+		case c.Outcome == trace.Abandoned || c.Reason.Ours():
+			unfinished = true
+		case !slices.Contains(failed, a):
 			failed = append(failed, a)
 		}
 	}
@@ -328,8 +332,11 @@ func (r *treeRenderer) serversChecked(checks []*trace.Hop) string {
 		return ""
 	}
 	s := fmt.Sprintf("checked %s (%s; %s)", plural(len(addrs), "address", "addresses"), strings.Join(types, ", "), plural(queries, "query", "queries"))
-	if len(failed) == 0 {
-		return r.p.dim.Sprint(s + ": every one answered")
+	switch {
+	case len(failed) > 0:
+		return r.p.warn.Sprint(s + ": failures from " + strings.Join(failed, ", "))
+	case unfinished:
+		return r.p.dim.Sprint(s + ": not every one asked to the end")
 	}
-	return r.p.warn.Sprint(s + ": failures from " + strings.Join(failed, ", "))
+	return r.p.dim.Sprint(s + ": every one answered")
 }
