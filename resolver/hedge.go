@@ -107,6 +107,7 @@ func (h *hedged) ask(s trace.Server) bool {
 	h.tries[s.Addr]++
 	h.flying = append(h.flying, s)
 	zq.start(hop, nil)
+	zq.startBeside()
 	if zq.checks != nil && h.checked == nil && zq.w.routes.downErr(s.Addr) == nil {
 		h.checked, h.checkedAt = zq.checks.start(zq.ctx, hop, zq.nest), s.Addr
 	}

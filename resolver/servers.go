@@ -63,9 +63,6 @@ func (w *run) checksZone(zone string, via *trace.Hop, nest int) bool {
 // depend on which of the lookups running at once got to the zone first; it
 // checks the zone even when a lookup has already, without the question.
 func (w *run) checkZone(wz *zoneQuery) *zoneCheck {
-	if !w.checksZone(wz.zone, wz.via, wz.nest) {
-		return nil
-	}
 	cs := &w.checks
 	cs.mu.Lock()
 	defer cs.mu.Unlock()

@@ -147,11 +147,15 @@ func (w *run) walk(ctx context.Context, q trace.Question, lv level) *trace.Trace
 			return fail(fmt.Errorf("%w: more than %d", ErrMaxDepth, w.r.opts.MaxDepth))
 		}
 		zq := &zoneQuery{w: w, t: t, zone: zone, q: q, servers: servers, via: via, nest: nest, chain: lv.chain, check: lv.check}
-		zc := w.checkZone(zq)
-		if zc == nil && via != nil && nest == 0 && !w.r.opts.NoChildNS {
+		var zc *zoneCheck
+		if w.checksZone(zone, via, nest) {
+			// Once the walk's own first query is on its way.
+			zq.beside = func() { zc = w.checkZone(zq) }
+		} else if via != nil && nest == 0 && !w.r.opts.NoChildNS {
 			zq.checks = checks
 		}
 		hop, c, err := zq.ask(ctx)
+		zq.startBeside()
 		zc.walked(zq.lookups)
 		if err != nil {
 			var fatal errFatal

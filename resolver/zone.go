@@ -35,6 +35,10 @@ type zoneQuery struct {
 	// of the lookups it makes: they run beside the walk, leave a share of
 	// the query budget to it, and are reported to the Observer as checks.
 	check bool
+	// beside, when set, starts the check of the zone's servers: once the
+	// walk's first query is sent (see startBeside), so that the walk's own
+	// query is never the later.
+	beside func()
 
 	ctx      context.Context // the walk's: when it ends, so does the walk
 	flights  context.Context // the queries' and lookups': ends when the plan is done
@@ -171,6 +175,15 @@ func (zq *zoneQuery) run(ctx context.Context, p plan) {
 		// serverChecks.join), as the walk's hops may not be touched
 		// while it goes on.
 		zq.via.Lookups = append(zq.via.Lookups, ls...)
+	}
+}
+
+// startBeside starts the check of the zone's servers, if there is one and
+// it has not started yet.
+func (zq *zoneQuery) startBeside() {
+	if f := zq.beside; f != nil {
+		zq.beside = nil
+		f()
 	}
 }
 

@@ -147,12 +147,15 @@ func (l *live) cancel() {
 	}
 }
 
-// waiting gives the status line for the query waited on longest, if it has
+// waiting gives the status line for the walk's query waited on longest (the
+// checks' when none of the walk's is under way), if it has
 // waited longer than statusAfter, and "" otherwise; l.mu is held.
 func (l *live) waiting(int) string {
+	// The walk's own queries first: they are what the answer waits for;
+	// the checks' only once none of the walk's is under way.
 	var oldest *pendingQuery
 	for _, p := range l.pending {
-		if oldest == nil || p.sent.Before(oldest.sent) {
+		if oldest == nil || oldest.check && !p.check || oldest.check == p.check && p.sent.Before(oldest.sent) {
 			oldest = &p
 		}
 	}
