@@ -235,12 +235,12 @@ func same(kind Kind, a, b Value) bool {
 }
 
 // rttChanges lists the servers whose round-trip times differ by at least
-// min; servers asked in one trace only are not changes.
-func rttChanges(old, new map[Key]time.Duration, min time.Duration) []Change {
+// threshold; servers asked in one trace only are not changes.
+func rttChanges(old, new map[Key]time.Duration, threshold time.Duration) []Change {
 	var out []Change
 	for k, ot := range old {
 		nt, ok := new[k]
-		if ok && (nt-ot >= min || ot-nt >= min) {
+		if ok && (nt-ot >= threshold || ot-nt >= threshold) {
 			out = append(out, Change{Key: k, Op: Changed, Old: &Value{RTT: ot}, New: &Value{RTT: nt}})
 		}
 	}

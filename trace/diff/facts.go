@@ -89,7 +89,7 @@ func (f *facts) hops(hops []docHop, main bool) {
 		if main && zone != "" {
 			f.add(Key{Kind: KindZone, Zone: zone}, Value{})
 		}
-		if r := h.Referral; r != nil {
+		if h.Referral != nil {
 			f.referral(h, main)
 		}
 		if h.Purpose == "child-ns" && h.Outcome == "answer" {
