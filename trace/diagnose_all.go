@@ -126,7 +126,7 @@ func (d *diagnosis) compare(zone string, q Question, replies []*Hop) {
 			best = v
 		}
 	}
-	for _, v := range vs {
+	for i, v := range vs {
 		if v == best {
 			continue
 		}
@@ -134,13 +134,16 @@ func (d *diagnosis) compare(zone string, q Question, replies []*Hop) {
 		if v.ref && best.ref {
 			code = CodeInconsistentReferral
 		}
+		// The servers that give this reply are one fault.
+		cause := fmt.Sprintf("%s reply %d", q, i+1)
+		say := d.sayInconsistent(zone, q, v, best)
 		for _, h := range v.hops {
 			srv := &Server{Name: h.Server.Name, Addr: h.Server.Addr}
 			who := serverText(*srv)
 			others, n := serversText(best.hops), len(best.hops)
 			var msg string
 			if code == CodeInconsistentReferral {
-				if diff, ok := referralDiff(h.Referral, best.hops[0].Referral); ok {
+				if diff, ok := referralDiff(h.Referral, best.hops[0].Referral, false); ok {
 					msg = fmt.Sprintf("%s, a server of %s, refers %s to %s differently from %s: %s; resolvers are sent to different nameservers, or given different addresses for them, depending on the server of %s they ask; make every server of %s serve the same version of the zone",
 						who, zone, q.Name, canon(h.Referral.Zone), others, diff, zone, zone)
 				} else {
@@ -151,8 +154,26 @@ func (d *diagnosis) compare(zone string, q Question, replies []*Hop) {
 				msg = fmt.Sprintf("%s, a server of %s, gives %s for %s, but %s %s %s: resolvers get a different answer depending on the server they ask; make every server of %s serve the same version of the zone",
 					who, zone, v.said(), q, others, verb(n, "gives", "give"), best.said(), zone)
 			}
-			d.add(who+" "+q.String(), Finding{Code: code, Zone: zone, Server: srv, Hops: []int{h.ID, best.hops[0].ID}, Message: msg})
+			d.addCause(who+" "+q.String(), cause, Finding{Code: code, Zone: zone, Server: srv, Hops: []int{h.ID, best.hops[0].ID}, Message: msg}, say)
 		}
+	}
+}
+
+// sayInconsistent words the servers of zone that all give reply v to q,
+// where the reference gives best, as one line.
+func (d *diagnosis) sayInconsistent(zone string, q Question, v, best *variant) func(int, string) string {
+	others, n := serversText(best.hops), len(best.hops)
+	return func(count int, names string) string {
+		if v.ref && best.ref {
+			if diff, ok := referralDiff(v.hops[0].Referral, best.hops[0].Referral, true); ok {
+				return fmt.Sprintf("%d servers of %s refer %s to %s differently from %s: %s; %s; resolvers are sent to different nameservers, or given different addresses for them, depending on the server of %s they ask; make every server of %s serve the same version of the zone",
+					count, zone, q.Name, canon(v.hops[0].Referral.Zone), others, names, diff, zone, zone)
+			}
+			return fmt.Sprintf("%d servers of %s refer %s to %s, but %s %s it to %s: %s; resolvers are sent to different zones depending on the server of %s they ask; make every server of %s serve the same version of the zone",
+				count, zone, q.Name, v.text, others, verb(n, "refers", "refer"), best.text, names, zone, zone)
+		}
+		return fmt.Sprintf("%d servers of %s give %s for %s, but %s %s %s: %s; resolvers get a different answer depending on the server they ask; make every server of %s serve the same version of the zone",
+			count, zone, v.said(), q, others, verb(n, "gives", "give"), best.said(), names, zone)
 	}
 }
 
@@ -239,9 +260,13 @@ func (d *diagnosis) serials(zone string, replies []*Hop) {
 		}
 		srv := &Server{Name: s.h.Server.Name, Addr: s.h.Server.Addr}
 		who := serverText(*srv)
-		d.add(who, Finding{Code: CodeSOASerialMismatch, Zone: zone, Server: srv, Hops: []int{s.h.ID, ahead[0].ID},
+		d.addCause(who, "serial "+strconv.FormatUint(uint64(s.serial), 10), Finding{Code: CodeSOASerialMismatch, Zone: zone, Server: srv, Hops: []int{s.h.ID, ahead[0].ID},
 			Message: fmt.Sprintf("%s serves %s with SOA serial %d, behind %d on %s: it has not loaded the latest version of the zone (zone transfers failing, or NOTIFY not reaching it), so resolvers that ask it get old data",
-				who, zone, s.serial, newest, serversText(ahead))})
+				who, zone, s.serial, newest, serversText(ahead))},
+			func(n int, names string) string {
+				return fmt.Sprintf("%d servers of %s serve it with SOA serial %d, behind %d on %s: %s; they have not loaded the latest version of the zone (zone transfers failing, or NOTIFY not reaching them), so resolvers that ask them get old data",
+					n, zone, s.serial, newest, serversText(ahead), names)
+			})
 	}
 }
 
@@ -426,11 +451,12 @@ func familyType(a netip.Addr) string {
 }
 
 // referralDiff says how referral a differs from b, from a's side: "it
-// gives NS x. and glue x. 192.0.2.1, and lacks glue y. 192.0.2.2"; ok is
-// false when they delegate different zones, which no list of records says.
-// Glue counts only where both give addresses of one family for a name: an
-// address left out is not a difference.
-func referralDiff(a, b *Delegation) (diff string, ok bool) {
+// gives NS x. and glue x. 192.0.2.1, and lacks glue y. 192.0.2.2", or
+// with many, of the servers that all give a, "they give ..., and lack
+// ..."; ok is false when they delegate different zones, which no list of
+// records says. Glue counts only where both give addresses of one family
+// for a name: an address left out is not a difference.
+func referralDiff(a, b *Delegation, many bool) (diff string, ok bool) {
 	za, nsA, _ := delegationSets(a)
 	zb, nsB, _ := delegationSets(b)
 	if za != zb {
@@ -470,14 +496,18 @@ func referralDiff(a, b *Delegation) (diff string, ok bool) {
 		}
 		return strings.Join(parts, " and ")
 	}
+	subject, give, lack := "it ", "gives ", "lacks "
+	if many {
+		subject, give, lack = "they ", "give ", "lack "
+	}
 	var parts []string
 	if s := list(minus(nsA, nsB), minus(glueA, glueB)); s != "" {
-		parts = append(parts, "gives "+s)
+		parts = append(parts, give+s)
 	}
 	if s := list(minus(nsB, nsA), minus(glueB, glueA)); s != "" {
-		parts = append(parts, "lacks "+s)
+		parts = append(parts, lack+s)
 	}
-	return "it " + strings.Join(parts, ", and "), true
+	return subject + strings.Join(parts, ", and "), true
 }
 
 // ttlsText gives the distinct TTLs of a reply's records: "300" or "300/60".

@@ -90,3 +90,30 @@ func TestGroupMerged(t *testing.T) {
 		t.Errorf("Group and Merged =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestConsistencyGroups checks that the servers of a zone that all give
+// the same wrong reply are one fault: one cause, one line for them all.
+func TestConsistencyGroups(t *testing.T) {
+	gtldD := srv("d.gtld-servers.net.", "192.31.80.30", SourceGlue)
+	stale := []string{exGlue[0], "ns2.example.com. 93.184.20.9"}
+	tr := walkAll([]*Hop{
+		ref("com.", gtldA, "example.com.", exNS, exGlue...),
+		ref("com.", gtldB, "example.com.", exNS, stale...),
+		ref("com.", gtldC, "example.com.", exNS, stale...),
+		ref("com.", gtldD, "example.com.", exNS, exGlue...),
+	}, answer("example.com.", ns1, www, "www.example.com. 300 IN A 192.0.2.10"))
+	tr.Number()
+	var got []Finding
+	for _, f := range Diagnose(tr) {
+		if f.Code == CodeInconsistentReferral {
+			got = append(got, f)
+		}
+	}
+	if len(got) != 2 || got[0].Cause == "" || got[0].Cause != got[1].Cause || got[0].Group != got[1].Group {
+		t.Fatalf("Diagnose() = %s, want two inconsistent-referral findings of one cause", dump(got))
+	}
+	want := "2 servers of com. refer www.example.com. to example.com. differently from a.gtld-servers.net. (192.5.6.30) and d.gtld-servers.net. (192.31.80.30): b.gtld-servers.net. (192.33.14.30) and c.gtld-servers.net. (192.26.92.30); they give glue ns2.example.com. 93.184.20.9, and lack glue ns2.example.com. 93.184.20.2; "
+	if !strings.HasPrefix(got[0].Group, want) {
+		t.Errorf("group line\n%q\nwant it to start\n%q", got[0].Group, want)
+	}
+}
