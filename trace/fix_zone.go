@@ -74,13 +74,34 @@ func (d *diagnosis) fixStaleCopy(f Finding) *Fix {
 	return fix
 }
 
-// fixAnswerTTL: the copies differ in TTLs; the servers behind get the
-// current copy.
+// fixAnswerTTL: the copies differ in TTLs; the servers that give the
+// TTL fewest servers give are the odd ones, to get the current copy.
 func (d *diagnosis) fixAnswerTTL(f Finding) *Fix {
-	name := ""
-	if h := d.hopOf(f); h != nil {
-		name = h.Server.Name
+	byTTL := map[string][]*Hop{}
+	var order []string
+	for _, id := range f.Hops {
+		h := d.hop(id)
+		if h == nil {
+			continue
+		}
+		k := ttlsText(h)
+		if _, ok := byTTL[k]; !ok {
+			order = append(order, k)
+		}
+		byTTL[k] = append(byTTL[k], h)
 	}
-	return &Fix{Where: serverPlace(f.Zone, name),
-		Summary: fmt.Sprintf("make every server of %s serve the same copy: compare their SOA serials, and have those behind transfer the zone again", f.Zone)}
+	if len(order) < 2 {
+		return nil
+	}
+	odd := order[len(order)-1]
+	for _, k := range order {
+		if len(byTTL[k]) < len(byTTL[odd]) {
+			odd = k
+		}
+	}
+	h := byTTL[odd][0]
+	srv := &Server{Name: h.Server.Name, Addr: h.Server.Addr}
+	return &Fix{Where: serverPlace(f.Zone, srv.Name), Server: srv,
+		Summary: fmt.Sprintf("make %s serve the copy of %s the other servers serve (it gives the TTL %s): if it still loads an old zone below %s, remove that; if it is a secondary, transfer the zone again (rndc retransfer %s)",
+			serversText(byTTL[odd]), f.Zone, odd, f.Zone, f.Zone)}
 }

@@ -203,7 +203,7 @@ func (l *fixLab) operate(t *testing.T, code string, srv *trace.Server, zone stri
 		if !l.serves(t, name, zone) && len(l.zoneFiles(zone)) == 1 {
 			out = append(out, "serve "+name+" "+zone)
 		}
-	case trace.CodeInconsistentReferral, trace.CodeInconsistentAnswer:
+	case trace.CodeInconsistentReferral, trace.CodeInconsistentAnswer, trace.CodeAnswerTTLMismatch:
 		for _, f := range l.oldZones(t, name, zone) {
 			delete(l.files, f)
 		}
@@ -478,6 +478,8 @@ var fixCases = []fixCase{
 		"nsb.nic.uk."},
 	{trace.CodeInconsistentAnswer, "all-answers", "www.example.com", dns.TypeA, allOpts, "ns2.example.com.", trace.WhereServer,
 		"ns2.example.com."},
+	{trace.CodeAnswerTTLMismatch, "all-answers", "ttl.example.com", dns.TypeA, allOpts, "", trace.WhereServer,
+		"ns2.example.com. (94.130.20.2)"},
 }
 
 // TestFixRepairsLab proves each code's fix on a lab scenario: the fix
@@ -573,7 +575,6 @@ func fixDump(f *trace.Fix) string {
 // and why.
 var unproven = map[string]string{
 	trace.CodeSOASerialMismatch: "its scenario is two labs served as one (staleTrace in diagnose_all_lab_test.go), which no zone file edit repairs; its fix is inconsistent-answer's, which is proven",
-	trace.CodeAnswerTTLMismatch: "no server is to blame by itself: the fix names none, so there is nothing a test can apply",
 	// The codes of the server and protocol checks (fix_protocol.go), whose
 	// fixes are a server's configuration or words for the zone; their
 	// lab cases are to come with their scenarios.
