@@ -12,8 +12,8 @@ import "fmt"
 // to do, with %[1]s the server ("ns1.example.com. (192.0.2.1)") and %[2]s
 // the zone.
 var serverFixes = map[string]string{
-	"lossy-server":            "find why %[1]s leaves queries for %[2]s unanswered: response rate limiting set too low, an overloaded server, or a lossy path to it",
-	"unanswered-type":         "let every query type through to %[1]s: a firewall or load balancer in front of it drops some types; a server must answer them all, NODATA when it has none (RFC 4074)",
+	CodeLossyServer:           "find why %[1]s leaves queries for %[2]s unanswered: response rate limiting set too low, an overloaded server, or a lossy path to it",
+	CodeUnansweredType:        "let every query type through to %[1]s: a firewall or load balancer in front of it drops some types; a server must answer them all, NODATA when it has none (RFC 4074)",
 	"no-tcp":                  "let %[1]s answer over TCP: open TCP port 53 to it in every firewall, and have the server listen on TCP (RFC 7766)",
 	"edns-broken":             "make %[1]s answer EDNS queries as RFC 6891 says (no drop, FORMERR or BADVERS where an answer is due, no option echoed): upgrade it, or the firewall in front that mangles EDNS",
 	"aaaa-query-broken":       "make %[1]s answer AAAA queries for %[2]s as it answers A queries, NODATA when a name has no AAAA record, not drop or refuse them (RFC 4074)",

@@ -478,6 +478,10 @@ var fixCases = []fixCase{
 		"nsb.nic.uk."},
 	{trace.CodeInconsistentAnswer, "all-answers", "www.example.com", dns.TypeA, allOpts, "ns2.example.com.", trace.WhereServer,
 		"ns2.example.com."},
+	{trace.CodeLossyServer, "check-lossy", "www.example.com", dns.TypeA, resolver.Options{}, "ns2.example.com.", trace.WhereServer,
+		"rate limiting"},
+	{trace.CodeUnansweredType, "check-drop", "www.example.com", dns.TypeAAAA, resolver.Options{}, "ns2.example.com.", trace.WhereServer,
+		"every query type"},
 	{trace.CodeAnswerTTLMismatch, "all-answers", "ttl.example.com", dns.TypeA, allOpts, "", trace.WhereServer,
 		"ns2.example.com. (94.130.20.2)"},
 }
@@ -578,8 +582,6 @@ var unproven = map[string]string{
 	// The codes of the server and protocol checks (fix_protocol.go), whose
 	// fixes are a server's configuration or words for the zone; their
 	// lab cases are to come with their scenarios.
-	"lossy-server":            "a server's configuration; its case is to come",
-	"unanswered-type":         "a server's configuration; its case is to come",
 	"no-tcp":                  "a server's configuration; its case is to come",
 	"edns-broken":             "a server's configuration; its case is to come",
 	"aaaa-query-broken":       "a server's configuration; its case is to come",
