@@ -121,6 +121,7 @@ func (p *parallel) start() {
 	p.makeSlots(known)
 	switch {
 	case p.walked != nil:
+		p.siblings()
 		p.waiting++
 		zq.inflight++
 		go func() {
@@ -168,6 +169,31 @@ func (p *parallel) lookUp(walked []*lookup) {
 				led[d] = true
 				zq.resolve(l)
 				p.waiting++
+			}
+		}
+	}
+}
+
+// siblings starts, for a check, the lookups of the nameserver names with
+// glue that lie outside the zone (sibling glue: ns.dnshost.com.'s, sent
+// with shop.com.'s referral), of each family the glue gives, so that the
+// glue can be compared with what the name's own zone says. Their
+// addresses are not asked: the glue's are. The glue of a proposed
+// delegation (Options.Delegate) is the user's, and not compared.
+func (p *parallel) siblings() {
+	zq := p.zq
+	if zq.via != nil && zq.via.Simulated {
+		return
+	}
+	for _, ns := range zq.servers {
+		if ns.addrs == nil || dns.IsSubDomain(zq.zone, ns.name) {
+			continue
+		}
+		for _, qt := range zq.w.families() {
+			if slices.ContainsFunc(ns.addrs, func(s trace.Server) bool { return s.Source == trace.SourceGlue && s.Addr.Is4() == (qt == dns.TypeA) }) {
+				l := zq.newLookup(ns.name, qt)
+				l.sibling = true
+				zq.resolve(l)
 			}
 		}
 	}
@@ -241,7 +267,7 @@ func (p *parallel) handle(ev event) bool {
 	case ev.walkDone:
 		p.waiting--
 		p.lookUp(ev.walked)
-	case ev.lookup != nil:
+	case ev.lookup != nil && !ev.lookup.sibling:
 		p.waiting--
 	case ev.slot != nil:
 		sl := ev.slot

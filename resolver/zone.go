@@ -84,9 +84,12 @@ type lookup struct {
 	// inZone is set when the name lies in the zone: only the zone's own
 	// servers could say where it is, so it cannot be reached at all.
 	inZone bool
-	trace  *trace.Trace // the nested walk, if there was one
-	addrs  []trace.Server
-	err    error
+	// sibling is set on a check's lookup of a name that came with glue,
+	// to compare the glue with the name's own zone (see siblings).
+	sibling bool
+	trace   *trace.Trace // the nested walk, if there was one
+	addrs   []trace.Server
+	err     error
 }
 
 // ask asks the zone's servers zq.q: with Options.All, at the walk's own

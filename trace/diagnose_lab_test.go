@@ -132,6 +132,13 @@ func TestDiagnoseLab(t *testing.T) {
 			{trace.CodeUpwardReferral, "example.com.", "ns2.example.com.", "94.130.20.2"}}},
 		{"check-lossy", "www.example.com", dns.TypeA, resolver.Options{}, []finding{
 			{trace.CodeLossyServer, "example.com.", "ns2.example.com.", "94.130.20.2"}}},
+		// Glue that differs from the child's own records: the zone's own
+		// address from its answer for its NS set, and sibling glue against
+		// a lookup in the name's own zone.
+		{"check-stale-glue", "www.example.com", dns.TypeA, resolver.Options{}, []finding{
+			{trace.CodeGlueMismatch, "example.com.", "ns2.example.com.", "94.130.20.2"}}},
+		{"check-sibling-glue", "www.shop.com", dns.TypeA, resolver.Options{}, []finding{
+			{trace.CodeGlueMismatch, "shop.com.", "ns2.dnshost.com.", "94.130.20.6"}}},
 		{"check-drop", "www.example.com", dns.TypeAAAA, resolver.Options{}, []finding{
 			{trace.CodeUnansweredType, "example.com.", "ns2.example.com.", "94.130.20.2"}}},
 		{"garbage", "www.example.com", dns.TypeA, resolver.Options{Timeout: 100 * time.Millisecond}, []finding{

@@ -68,51 +68,105 @@ func cnameOf(t *Trace) *dns.CNAME {
 }
 
 // glue compares the glue of each nameserver name with the addresses its
-// own zone gives, when the trace learned both.
+// own zone gives: the answer of a lookup of the name, or the additional
+// section of a server's authoritative answer for its zone's NS set (BIND,
+// NSD and Knot put the addresses of the names inside the zone there; the
+// server checks ask every server of the zone for it).
 func (d *diagnosis) glue() {
-	auth := map[string][]netip.Addr{} // name → authoritative addresses
-	authHop := map[string]int{}
+	auth := map[string][]ownAddrs{} // name → what each source says
+	learn := func(name string, as []netip.Addr, hop int) {
+		auth[name] = append(auth[name], ownAddrs{as, hop})
+	}
 	for _, t := range d.traces {
 		if t.Question.Qtype != dns.TypeA && t.Question.Qtype != dns.TypeAAAA {
 			continue
 		}
-		name := canon(t.Question.Name)
 		if as := addressesOf(t); len(as) > 0 {
-			auth[name] = append(auth[name], as...)
-			if _, ok := authHop[name]; !ok {
-				authHop[name] = lastHop(t)
+			learn(canon(t.Question.Name), as, lastHop(t))
+		}
+	}
+	for _, h := range d.hops {
+		if h.Purpose != PurposeChildNS || !h.AA || h.Err != nil {
+			continue
+		}
+		byName := map[string][]netip.Addr{}
+		var names []string
+		for _, rr := range h.Additional {
+			name := canon(rr.Header().Name)
+			if a := AddrOf(rr); a.IsValid() && dns.IsSubDomain(canon(h.Zone), name) {
+				if _, ok := byName[name]; !ok {
+					names = append(names, name)
+				}
+				byName[name] = append(byName[name], a.Unmap())
 			}
+		}
+		for _, name := range names {
+			learn(name, byName[name], h.ID)
 		}
 	}
 	for _, zname := range d.order {
-		z := d.zones[zname]
-		if z.ref == nil {
-			continue
-		}
-		for _, ns := range z.ref.NS {
-			name := canon(ns.Name)
-			have, ok := auth[name]
-			if !ok {
-				continue
-			}
-			var glue []netip.Addr
-			for _, g := range z.ref.Glue {
-				if g.Ignored == ReasonNone && canon(g.Name) == name {
-					glue = append(glue, g.Addr.Unmap())
-				}
-			}
-			for _, v4 := range []bool{true, false} {
-				gs, as := family(glue, v4), family(have, v4)
-				if len(gs) == 0 || len(as) == 0 || slices.Equal(gs, as) {
-					continue
-				}
-				d.add(name, Finding{Code: CodeGlueMismatch, Zone: z.zone, Server: &Server{Name: name, Addr: gs[0]},
-					Hops: append(slices.Clone(z.refHops), authHop[name]),
-					Message: fmt.Sprintf("the glue for %s in %s's referral to %s says %s, but %s itself says %s: resolvers use whichever they saw last; update the glue at the registrar when a nameserver's address changes",
-						name, z.parent, z.zone, addrList(gs), zoneOf(d, name), addrList(as))})
-			}
+		if z := d.zones[zname]; z.ref != nil {
+			d.glueOf(z, auth)
 		}
 	}
+}
+
+// ownAddrs is what one source (a lookup, or one server's answer for its
+// zone's NS set) says a nameserver name's addresses are.
+type ownAddrs struct {
+	addrs []netip.Addr
+	hop   int
+}
+
+// glueOf compares the glue of z's referral with auth, the addresses the
+// nameservers' own zones give, for each name and address family: the glue
+// is stale when it matches what no source of the zone says (servers of
+// the zone that disagree among themselves have findings of their own).
+func (d *diagnosis) glueOf(z *zoneInfo, auth map[string][]ownAddrs) {
+	for _, ns := range z.ref.NS {
+		name := canon(ns.Name)
+		srcs, ok := auth[name]
+		if !ok {
+			continue
+		}
+		var glue []netip.Addr
+		for _, g := range z.ref.Glue {
+			if g.Ignored == ReasonNone && canon(g.Name) == name {
+				glue = append(glue, g.Addr.Unmap())
+			}
+		}
+		for _, v4 := range []bool{true, false} {
+			gs := family(glue, v4)
+			var as []netip.Addr
+			hop, agree := 0, false
+			for _, src := range srcs {
+				if f := family(src.addrs, v4); len(f) > 0 {
+					agree = agree || slices.Equal(gs, f)
+					if as == nil {
+						as, hop = f, src.hop
+					}
+				}
+			}
+			if len(gs) == 0 || len(as) == 0 || agree {
+				continue
+			}
+			own := zoneOf(d, name)
+			d.add(name, Finding{Code: CodeGlueMismatch, Zone: z.zone, Server: &Server{Name: name, Addr: gs[0]},
+				Hops: append(slices.Clone(z.refHops), hop),
+				Message: fmt.Sprintf("the glue for %s in %s's referral to %s says %s, but %s itself says %s: %s; update the glue at the registrar when a nameserver's address changes",
+					name, z.parent, z.zone, addrList(gs), own, addrList(as), worldUses(z.zone, name, own, gs, as))})
+		}
+	}
+}
+
+// worldUses says which addresses of a nameserver name resolvers use when
+// its glue and its own zone disagree.
+func worldUses(zone, name, own string, glue, owns []netip.Addr) string {
+	if dns.IsSubDomain(zone, name) {
+		// In-bailiwick: the zone cannot be reached but through the glue.
+		return "resolvers reach " + zone + " at the glue's " + addrList(glue) + ", the only way in, and some then switch to the zone's own addresses as they trust them more (RFC 2181 §5.4.1)"
+	}
+	return "resolvers that take the sibling glue go to " + addrList(glue) + ", those that look " + name + " up in " + own + " to " + addrList(owns)
 }
 
 // zoneOf gives the deepest zone crossed that holds name, for messages.
