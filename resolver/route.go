@@ -15,17 +15,24 @@ import (
 // failure of this host, never of the servers whose addresses are of that
 // family: the kernel refuses to send before any packet leaves. The walk
 // finds this out once per family, before the first query of the family is
-// sent, says so on that query's hop (trace.ReasonNoRoute), and asks no other
+// sent, says so on one query's hop (trace.ReasonNoRoute), and asks no other
 // address of the family for the rest of the run: of the trace, or of every
-// trace sharing a Cache.
+// trace sharing a Cache. Queries of traces running together wait for the
+// probe under way, and only one of them says so: were it said by each one
+// that came before the probe ended, a list would say it as many times as
+// it has names running at once.
 
 // routes is what a run knows of this host's routes, per address family.
 // The zero value knows nothing yet.
 type routes struct {
 	mu     sync.Mutex
-	probed [2]bool
-	down   [2]error // the error that showed a family unusable; nil while it works
+	probes [2]chan struct{} // closed once the family's probe has ended; nil before it starts
+	down   [2]error         // the error that showed a family unusable; nil while it works
+	said   [2]bool          // whether a hop says that the family is down
 }
+
+// probeDone is the probe of a family found out by a query's own error.
+var probeDone = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 // family is the index of a's address family in routes: 0 for IPv4
 // (IPv4-mapped IPv6 included), 1 for IPv6.
@@ -53,37 +60,60 @@ func (rs *routes) downErr(a netip.Addr) error {
 }
 
 // markDown records that err, a noRouteError, showed a's family unusable;
-// the first such error is kept.
-func (rs *routes) markDown(a netip.Addr, err error) {
+// the first such error is kept. sent says that err is that of a query's
+// own hop, which says so then.
+func (rs *routes) markDown(a netip.Addr, err error, sent bool) {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	f := family(a)
-	rs.probed[f] = true
+	if rs.probes[f] == nil {
+		rs.probes[f] = probeDone
+	}
 	if rs.down[f] == nil {
 		rs.down[f] = err
 	}
+	rs.said[f] = rs.said[f] || sent
+}
+
+// claim reports whether a query to a, whose family is down, is the one to
+// say so on its hop: the first one asking.
+func (rs *routes) claim(a netip.Addr) bool {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	f := family(a)
+	first := !rs.said[f]
+	rs.said[f] = true
+	return first
 }
 
 // probe finds out, once per family, whether this host can send to a's
 // family, by connecting a UDP socket to a: connect(2) on a datagram socket
 // only looks up the route, and sends nothing. Only a noRouteError marks
-// the family down; any other error is left to the query to meet.
+// the family down; any other error is left to the query to meet. A probe
+// of the family already under way is waited for, so that what it finds is
+// known on return.
 func (rs *routes) probe(ctx context.Context, dial DialFunc, a netip.AddrPort) {
 	rs.mu.Lock()
 	f := family(a.Addr())
-	if rs.probed[f] {
+	if done := rs.probes[f]; done != nil {
 		rs.mu.Unlock()
+		select {
+		case <-done:
+		case <-ctx.Done():
+		}
 		return
 	}
-	rs.probed[f] = true
+	done := make(chan struct{})
+	rs.probes[f] = done
 	rs.mu.Unlock()
+	defer close(done)
 	c, err := dial(ctx, "udp", a)
 	if err == nil {
 		c.Close()
 		return
 	}
 	if local := localError(err); local != nil {
-		rs.markDown(a.Addr(), noRouteError{family: familyName(a.Addr()), errno: local})
+		rs.markDown(a.Addr(), noRouteError{family: familyName(a.Addr()), errno: local}, false)
 	}
 }
 
@@ -154,11 +184,15 @@ func (e *NoRouteError) Error() string {
 func (e *NoRouteError) Unwrap() error { return e.Err }
 
 // skip reports whether s is not to be asked, as this host has no route to
-// its family; the zone's error then says so when no server was asked.
+// its family; the zone's error then says so when no server was asked. The
+// first query of the run to a family found down is not skipped: its hop
+// says why it was not sent (see run.send).
 func (zq *zoneQuery) skip(s trace.Server) bool {
+	zq.w.routes.probe(zq.ctx, zq.w.r.opts.Dial, netip.AddrPortFrom(s.Addr, zq.w.r.opts.Port))
 	err := zq.w.routes.downErr(s.Addr)
-	if err != nil {
-		zq.noRoute = cmp.Or(zq.noRoute, err)
+	if err == nil || zq.w.routes.claim(s.Addr) {
+		return false
 	}
-	return err != nil
+	zq.noRoute = cmp.Or(zq.noRoute, err)
+	return true
 }

@@ -371,7 +371,7 @@ func (w *run) send(ctx context.Context, hop *trace.Hop, nest int, check bool) Cl
 	w.observeStart(hop, nest, check)
 	rep, err := w.r.exchange(ctx, hop.Question, netip.AddrPortFrom(hop.Server.Addr, hop.Port), false)
 	if noRoute(err) {
-		w.routes.markDown(hop.Server.Addr, err)
+		w.routes.markDown(hop.Server.Addr, err, true)
 	}
 	fillHop(hop, rep, err)
 	var c Classification
