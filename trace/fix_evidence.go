@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/miekg/dns"
@@ -197,10 +198,19 @@ func nsTTLs(z *zoneInfo) (parent, child uint32) {
 	return parent, child
 }
 
-// names writes a list of names: "ns1.example.com., ns2.example.com."; "none" for none.
+// maxNames is the most names a fix's words list; the rest are counted (the
+// fix's Records keep every one), so that a set of a thousand nameservers
+// takes a line, not a screen (issue 18).
+const maxNames = 20
+
+// names writes a list of names: "ns1.example.com., ns2.example.com."; "none"
+// for none; past maxNames, the first ones and "and 980 more".
 func names(ns []string) string {
 	if len(ns) == 0 {
 		return "none"
+	}
+	if len(ns) > maxNames {
+		return strings.Join(ns[:maxNames], ", ") + " and " + strconv.Itoa(len(ns)-maxNames) + " more"
 	}
 	return strings.Join(ns, ", ")
 }

@@ -117,3 +117,19 @@ func TestConsistencyGroups(t *testing.T) {
 		t.Errorf("group line\n%q\nwant it to start\n%q", got[0].Group, want)
 	}
 }
+
+// TestNamesCapped: a fix's words name at most maxNames names and count the
+// rest, so that a fix for a referral of a thousand nameservers takes a line.
+func TestNamesCapped(t *testing.T) {
+	var ns []string
+	for i := range 1000 {
+		ns = append(ns, fmt.Sprintf("ns%d.example.com.", i))
+	}
+	got := names(ns)
+	if !strings.HasPrefix(got, "ns0.example.com., ns1.example.com., ") || !strings.HasSuffix(got, ", ns19.example.com. and 980 more") {
+		t.Errorf("names(1000 names) = %q, want the first %d and 980 more", got, maxNames)
+	}
+	if got := names(ns[:2]); got != "ns0.example.com., ns1.example.com." {
+		t.Errorf("names(2 names) = %q", got)
+	}
+}
