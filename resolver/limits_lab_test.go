@@ -8,6 +8,8 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/nstrace/nstrace/internal/labtest"
+	"github.com/nstrace/nstrace/lab"
 	"github.com/nstrace/nstrace/resolver"
 	"github.com/nstrace/nstrace/trace"
 )
@@ -28,8 +30,12 @@ func TestCutShort(t *testing.T) {
 		err     error
 		partial trace.Reason
 	}{
-		{name: "deadline", scenario: "delay", opts: resolver.Options{Deadline: 100 * time.Millisecond}, err: resolver.ErrDeadline, partial: trace.ReasonDeadline},
-		{name: "deadline --all", scenario: "delay", opts: resolver.Options{Deadline: 100 * time.Millisecond, All: true}, err: resolver.ErrDeadline, partial: trace.ReasonDeadline},
+		// The deadline is long enough for the root and com. to answer on
+		// a loaded machine (-race), and example.com.'s server answers
+		// after an hour: the deadline ends the walk there, whatever the
+		// load, and no query's own timeout comes first.
+		{name: "deadline", scenario: "slow", opts: resolver.Options{Deadline: 2 * time.Second, Timeout: time.Hour}, err: resolver.ErrDeadline, partial: trace.ReasonDeadline},
+		{name: "deadline --all", scenario: "slow", opts: resolver.Options{Deadline: 2 * time.Second, Timeout: time.Hour, All: true}, err: resolver.ErrDeadline, partial: trace.ReasonDeadline},
 		{name: "Ctrl-C", scenario: "delay", cancel: true, err: context.Canceled, partial: trace.ReasonCancelled},
 		{name: "Ctrl-C --all", scenario: "delay", opts: resolver.Options{All: true}, cancel: true, err: context.Canceled, partial: trace.ReasonCancelled},
 		// ns1 is down: with every try allowed it is unreachable; without
@@ -39,7 +45,12 @@ func TestCutShort(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l := startLab(t, tt.scenario)
+			var l *lab.Lab
+			if tt.scenario == "slow" {
+				l = labtest.StartSlow(t, time.Hour)
+			} else {
+				l = startLab(t, tt.scenario)
+			}
 			opts := tt.opts
 			if tt.budget > 0 {
 				full, err := newResolver(t, l, opts).Trace(context.Background(), "www.example.com", dns.TypeA)

@@ -13,27 +13,9 @@ import (
 
 	"github.com/creack/pty"
 
+	"github.com/nstrace/nstrace/internal/labtest"
 	"github.com/nstrace/nstrace/trace"
 )
-
-// slowLab writes a copy of testdata/lab/delay.txtar in which example.com's
-// only server takes d to answer, and returns its path.
-func slowLab(t *testing.T, d time.Duration) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "lab", "delay.txtar"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := strings.ReplaceAll(string(b), "delay 200ms", "delay "+d.String())
-	if s == string(b) {
-		t.Fatal("delay.txtar no longer says \"delay 200ms\"")
-	}
-	path := filepath.Join(t.TempDir(), "slow.txtar")
-	if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
 
 // chunk is what the terminal showed, and when.
 type chunk struct {
@@ -127,7 +109,7 @@ func (term *terminal) output() string {
 // status line saying what is waited on, which is erased before the answer.
 func TestLiveOnTerminal(t *testing.T) {
 	const delay = 1500 * time.Millisecond
-	lab := slowLab(t, delay)
+	lab := labtest.SlowPath(t, delay)
 	term := openTerminal(t)
 	start := time.Now()
 	code := Main([]string{"--lab", lab, "--color", "never", "--hedge", "off", "www.example.com"}, term.tty, term.tty)
@@ -306,7 +288,7 @@ func mustAddr(t *testing.T, s string) netip.Addr {
 // the whole tree, written at the end, with no escape codes, and nothing,
 // not even a status line, goes to the terminal while the server is slow.
 func TestPipedStdoutWithTerminalStderr(t *testing.T) {
-	lab := slowLab(t, 700*time.Millisecond)
+	lab := labtest.SlowPath(t, 700*time.Millisecond)
 	term := openTerminal(t)
 	var stdout bytes.Buffer
 	code := Main([]string{"--lab", lab, "--hedge", "off", "www.example.com"}, &stdout, term.tty)

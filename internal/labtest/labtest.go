@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,6 +74,35 @@ func Path(t testing.TB, name string) string {
 		}
 		dir = up
 	}
+}
+
+// SlowPath writes a copy of testdata/lab/delay.txtar in which example.com.'s
+// only server takes d to answer, and returns its path.
+func SlowPath(t testing.TB, d time.Duration) string {
+	t.Helper()
+	b, err := os.ReadFile(Path(t, "delay"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.ReplaceAll(string(b), "delay 200ms", "delay "+d.String())
+	if s == string(b) {
+		t.Fatal("delay.txtar no longer says \"delay 200ms\"")
+	}
+	path := filepath.Join(t.TempDir(), "slow.txtar")
+	if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// StartSlow serves the lab of SlowPath until the test ends.
+func StartSlow(t testing.TB, d time.Duration) *lab.Lab {
+	t.Helper()
+	s, err := lab.Load(SlowPath(t, d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return serve(t, s)
 }
 
 // Batch writes a lab of one TLD, test., delegating zones z00.test.,
