@@ -93,6 +93,10 @@ const (
 	// query with DO, as a second provider that does not sign would (the
 	// multi-provider mistake, RFC 8901). Unsigned zones are unchanged.
 	FaultUnsigned FaultKind = "unsigned"
+	// FaultMinimalResponses leaves the authority and additional sections
+	// out of authoritative answers, as BIND with minimal-responses yes
+	// does: referrals keep their glue, negative answers their SOA.
+	FaultMinimalResponses FaultKind = "minimal-responses"
 )
 
 // faultKinds are the faults lab.conf knows, in the order above.
@@ -102,6 +106,7 @@ var faultKinds = []FaultKind{
 	FaultHorizontal, FaultSideways, FaultPoisonGlue, FaultTCAlways, FaultTCPHang,
 	FaultNoEDNS, FaultLoss, FaultEDNSDrop, FaultNoBadvers, FaultEchoOption, FaultAAAADrop,
 	FaultNoNegativeSOA, FaultRecursive, FaultAXFROpen, FaultCaseFold, FaultSOAFields, FaultUnsigned,
+	FaultMinimalResponses,
 }
 
 // known reports whether lab.conf may set the fault.

@@ -121,6 +121,16 @@ func TestProtocolFaults(t *testing.T) {
 				t.Errorf("%s: reply question %v", addr, r)
 			}
 		}},
+		{"minimal-responses", func(t *testing.T, l *Lab, addr string) {
+			r := ask(t, l, addr, "udp", query("example.com.", dns.TypeNS, 1232), time.Second)
+			if r == nil || !r.Authoritative || len(r.Answer) == 0 {
+				t.Fatalf("%s: NS reply %v", addr, r)
+			}
+			extra := slices.ContainsFunc(r.Extra, func(rr dns.RR) bool { return rr.Header().Rrtype != dns.TypeOPT })
+			if extra == (addr == ns1) {
+				t.Errorf("%s: additional records = %v:\n%v", addr, extra, r)
+			}
+		}},
 		{"soa-fields", func(t *testing.T, l *Lab, addr string) {
 			r := ask(t, l, addr, "udp", query("example.com.", dns.TypeSOA, 1232), time.Second)
 			if r == nil || len(r.Answer) != 1 {

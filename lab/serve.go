@@ -285,6 +285,10 @@ func (h *host) alter(m *dns.Msg, z *zone) {
 	if h.faults[FaultSOAFields] {
 		m.Answer, m.Ns = otherSOA(m.Answer), otherSOA(m.Ns)
 	}
+	if h.faults[FaultMinimalResponses] && m.Authoritative && len(m.Answer) > 0 {
+		m.Ns = nil
+		m.Extra = slices.DeleteFunc(slices.Clone(m.Extra), func(rr dns.RR) bool { return rr.Header().Rrtype != dns.TypeOPT })
+	}
 }
 
 // echo sets RA for the recursive fault, and copies the query's EDNS
