@@ -105,9 +105,54 @@ func (zc *zoneCheck) run(ctx context.Context) {
 	p := &parallel{zq: zq, questions: qs, walked: zc.walkCh}
 	zq.run(ctx, p)
 	zc.hops, zc.lookups = p.hops(), zq.traces()
+	zc.hops = append(zc.hops, zc.askNames(ctx)...)
 	if cache != nil && ctx.Err() == nil && zq.via.Referral != nil && len(zq.via.Referral.NS) > 0 {
 		cache.storeCheck(zq.zone, zc.hops, time.Duration(zq.via.Referral.NS[0].TTL)*time.Second)
 	}
+}
+
+// askNames asks a server of the zone that answered for its NS set the
+// addresses (A and AAAA) of each nameserver name in the zone that came
+// with glue, when no server of the zone sent them in the additional
+// section of that answer (BIND with minimal-responses yes), so that the
+// glue can be compared with the zone's own records (glue-mismatch). The
+// glue of a proposed delegation (Options.Delegate) is the user's.
+func (zc *zoneCheck) askNames(ctx context.Context) []*trace.Hop {
+	zq := zc.zq
+	if zq.via == nil || zq.via.Simulated {
+		return nil
+	}
+	sent := map[string]bool{}
+	var at *trace.Server
+	for _, h := range zc.hops {
+		if h.Purpose != trace.PurposeChildNS || !h.AA || h.Err != nil {
+			continue
+		}
+		if at == nil {
+			at = &h.Server
+		}
+		for _, rr := range h.Additional {
+			sent[dns.CanonicalName(rr.Header().Name)] = true
+		}
+	}
+	var qs []question
+	for _, ns := range zq.servers {
+		glued := slices.ContainsFunc(ns.addrs, func(s trace.Server) bool { return s.Source == trace.SourceGlue })
+		if at == nil || !glued || sent[dns.CanonicalName(ns.name)] || !dns.IsSubDomain(zq.zone, ns.name) {
+			continue
+		}
+		for _, qt := range zq.w.families() {
+			qs = append(qs, question{trace.Question{Name: ns.name, Qtype: qt, Qclass: dns.ClassINET}, trace.PurposeCheck})
+		}
+	}
+	if len(qs) == 0 {
+		return nil
+	}
+	ask := &zoneQuery{w: zq.w, zone: zq.zone, q: zq.q, servers: []nameserver{{name: at.Name, addrs: []trace.Server{*at}}},
+		via: zq.via, nest: zq.nest, chain: zq.chain, check: true}
+	p := &parallel{zq: ask, questions: qs}
+	ask.run(ctx, p)
+	return p.hops()
 }
 
 // walked tells the check that the walk is done with the zone, and gives

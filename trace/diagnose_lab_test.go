@@ -221,6 +221,15 @@ func TestDiagnoseLabExact(t *testing.T) {
 			"single-nameserver com. a.gtld-servers.net.",
 			"lossy-server example.com. ns2.example.com. 94.130.20.2",
 			"ns-ttl-mismatch example.com."}},
+		// A child with minimal-responses yes sends no addresses with its
+		// NS set: the checks ask it, and find the glue stale, or right.
+		{"check-minimal-stale-glue", "www.example.com", resolver.Options{}, []string{
+			"single-nameserver com. a.gtld-servers.net.",
+			"glue-mismatch example.com. ns2.example.com. 94.130.20.2",
+			"ns-ttl-mismatch example.com."}},
+		{"check-minimal-healthy", "www.example.com", resolver.Options{}, []string{
+			"single-nameserver com. a.gtld-servers.net.",
+			"ns-ttl-mismatch example.com."}},
 		// As dig +trace: the walk needs ns1 only, so ns2 is not judged.
 		{"check-dead", "www.example.com", resolver.Options{PathOnly: true}, []string{
 			"single-nameserver com. a.gtld-servers.net.",
@@ -286,5 +295,34 @@ func TestNoFalseAlarms(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestGlueMismatchMinimalResponses: behind a child that sends no
+// additional section (BIND's minimal-responses yes), the server checks ask
+// the child for its nameservers' addresses, and glue-mismatch names the
+// name, the glue's address, the child's, and which one the world uses.
+func TestGlueMismatchMinimalResponses(t *testing.T) {
+	t.Parallel()
+	tr := runLab(t, "check-minimal-stale-glue", "www.example.com", dns.TypeA, resolver.Options{})
+	i := slices.IndexFunc(tr.Findings, func(f trace.Finding) bool { return f.Code == trace.CodeGlueMismatch })
+	if i < 0 {
+		t.Fatalf("no glue-mismatch; got:\n%s", dump(tr.Findings))
+	}
+	msg := tr.Findings[i].Message
+	for _, want := range []string{"ns2.example.com.", "says 94.130.20.2", "example.com. itself says 94.130.20.3", "resolvers reach example.com. at the glue's 94.130.20.2"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("glue-mismatch message lacks %q: %s", want, msg)
+		}
+	}
+	var asked []string
+	for _, h := range tr.Hops {
+		if h.Purpose == trace.PurposeCheck && h.Question.Name != "www.example.com." {
+			asked = append(asked, h.Question.Name+" "+dns.TypeToString[h.Question.Qtype])
+		}
+	}
+	want := []string{"ns1.example.com. A", "ns1.example.com. AAAA", "ns2.example.com. A", "ns2.example.com. AAAA"}
+	if !slices.Equal(asked, want) {
+		t.Errorf("checks asked %q of the child, want %q", asked, want)
 	}
 }

@@ -86,6 +86,14 @@ func (d *diagnosis) glue() {
 		}
 	}
 	for _, h := range d.hops {
+		if h.Purpose == PurposeCheck && h.AA && h.Err == nil && dns.IsSubDomain(canon(h.Zone), canon(h.Question.Name)) &&
+			(h.Question.Qtype == dns.TypeA || h.Question.Qtype == dns.TypeAAAA) {
+			// The zone's own servers, asked a nameserver name's addresses
+			// where they did not send them with their NS set.
+			if as := AddrsOf(h.Answer); len(as) > 0 {
+				learn(canon(h.Question.Name), as, h.ID)
+			}
+		}
 		if h.Purpose != PurposeChildNS || !h.AA || h.Err != nil {
 			continue
 		}
