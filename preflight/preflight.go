@@ -106,6 +106,7 @@ func (c *check) resolvers(base resolver.Options, to *trace.Delegation) error {
 	proposed.Delegate = []*trace.Delegation{to}
 	servers := proposed
 	servers.Cache, servers.All = nil, true // every server, three questions each
+	servers.NoProbes = true                // what the report says comes from those three
 	var err error
 	for _, r := range []struct {
 		r **resolver.Resolver

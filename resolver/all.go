@@ -236,6 +236,11 @@ func (p *parallel) makeSlots(addrs []trace.Server) {
 			p.slots = append(p.slots, &slot{question: q, server: s, hops: []*trace.Hop{hop}})
 		}
 	}
+	if zq := p.zq; zq.w.probing(zq) {
+		// Beside the zone's own queries, not after them: the probes cost
+		// the walk no time (probe.go).
+		zq.w.probes.start(zq.ctx, zq.zone, addrs, p)
+	}
 }
 
 // fill sends the first queries of the next slots while fewer than

@@ -267,6 +267,9 @@ func rcodeReason(rcode int) trace.Reason {
 type RcodeError int
 
 func (e RcodeError) Error() string {
+	if e == dns.RcodeBadVers {
+		return "BADVERS" // 16 in a reply with EDNS (RFC 6891); nstrace sends no TSIG, whose BADSIG it also is
+	}
 	if s, ok := dns.RcodeToString[int(e)]; ok {
 		return s
 	}

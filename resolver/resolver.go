@@ -110,6 +110,10 @@ type Options struct {
 	// parent zone says for its Zone (see simulate): the walk goes on, for
 	// real, from the servers it names. Names must be fully qualified.
 	Delegate []*trace.Delegation
+	// NoProbes turns the protocol probes of each server checked off (see
+	// probe.go); NoAXFRCheck leaves the zone transfer out of them: no AXFR
+	// is sent.
+	NoProbes, NoAXFRCheck bool
 	// Cache, when set, is shared by the traces of this Resolver: what one
 	// learned, another reuses while its TTL lasts (see Cache).
 	Cache *Cache

@@ -39,6 +39,7 @@ func (r *Resolver) Trace(ctx context.Context, name string, qtype uint16) (*trace
 	ctx, cancel := context.WithTimeoutCause(ctx, r.opts.Deadline, fmt.Errorf("%w: the trace took longer than %s", ErrDeadline, r.opts.Deadline))
 	defer cancel()
 	w := &run{r: r, start: time.Now(), addrs: map[string][]netip.Addr{}, roots: fromHints(r.opts.RootHints), routes: &routes{}, cache: r.opts.Cache, ctx: ctx}
+	w.probes = newProbing(w)
 	if w.cache == nil && r.opts.All {
 		// The lookups of glueless nameservers share what each learned, so
 		// that they do not all walk from the root (issue 18).
@@ -64,6 +65,7 @@ func (r *Resolver) Trace(ctx context.Context, name string, qtype uint16) (*trace
 	}
 	t := w.walk(ctx, q, level{})
 	w.checks.join(t)
+	w.probes.join(t)
 	recount(t)
 	t.Duration = time.Since(w.start)
 	if prime != nil {
@@ -101,6 +103,8 @@ type run struct {
 	// keys are the outermost walk's DNSKEY queries; nil when it does not
 	// validate.
 	keys *keyQueries
+	// probes are the protocol probes of the servers checked (probe.go).
+	probes *probing
 
 	ctx    context.Context // the Trace's: server checks run under it, as they outlive the zone query that starts them
 	checks serverChecks

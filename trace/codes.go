@@ -48,8 +48,27 @@ const (
 	CodeAnswerTTLMismatch    = "answer-ttl-mismatch"   // same records, different TTLs
 )
 
+// The codes of the per-server protocol checks (issue 14): what the probes
+// of each server (Purpose.Probe) and the zone's data say of how its
+// servers speak DNS, as Zonemaster's test cases and DNSViz's classes ask.
+const (
+	CodeNoTCP                 = "no-tcp"                  // a server does not answer over TCP
+	CodeEDNSBroken            = "edns-broken"             // a server mishandles EDNS
+	CodeAAAAQueryBroken       = "aaaa-query-broken"       // a server mishandles AAAA queries
+	CodeSOAMissing            = "soa-missing"             // the zone's apex has no SOA
+	CodeNegativeWithoutSOA    = "negative-without-soa"    // NXDOMAIN or NODATA without the SOA
+	CodeNSSameAddress         = "ns-same-address"         // two nameserver names, one address
+	CodeFamilyNotRedundant    = "family-not-redundant"    // one address only in an address family
+	CodeReferralTooLarge      = "referral-too-large"      // the referral does not fit 512 octets
+	CodeSOAFieldsInconsistent = "soa-fields-inconsistent" // servers disagree on the SOA's fields
+	CodeOpenRecursor          = "open-recursor"           // a nameserver recurses for anyone
+	CodeAXFROpen              = "axfr-open"               // anyone may transfer the zone
+	CodeCaseNotPreserved      = "case-not-preserved"      // the reply's question changes case
+)
+
 // codes is every code Diagnose gives, with its severity, in the order
-// docs/findings.md lists them: the walk's, then DNSSEC validation's
+// docs/findings.md lists them (a Graded code's findings may be milder):
+// the walk's, then DNSSEC validation's
 // (docs/dnssec.md), which package dnssec gives, the resolver records on
 // each zone (Trace.DNSSEC) and Diagnose passes on.
 var codes = append(walkCodes[:], dnssecCodes()...)
@@ -98,6 +117,18 @@ var walkCodes = [...]codeSeverity{
 	{CodeInconsistentAnswer, SeverityError},
 	{CodeSOASerialMismatch, SeverityWarning},
 	{CodeAnswerTTLMismatch, SeverityInfo},
+	{CodeNoTCP, SeverityError},
+	{CodeEDNSBroken, SeverityError},
+	{CodeAAAAQueryBroken, SeverityError},
+	{CodeSOAMissing, SeverityError},
+	{CodeNegativeWithoutSOA, SeverityWarning},
+	{CodeNSSameAddress, SeverityWarning},
+	{CodeFamilyNotRedundant, SeverityWarning},
+	{CodeReferralTooLarge, SeverityWarning},
+	{CodeSOAFieldsInconsistent, SeverityWarning},
+	{CodeOpenRecursor, SeverityWarning},
+	{CodeAXFROpen, SeverityInfo},
+	{CodeCaseNotPreserved, SeverityInfo},
 }
 
 // Codes lists every code Diagnose gives, in the order docs/findings.md
@@ -120,6 +151,12 @@ func SeverityOf(code string) Severity {
 	}
 	return ""
 }
+
+// Graded reports whether findings of code may come at a lower severity
+// than SeverityOf gives, when what was found is milder: edns-broken is a
+// warning but when EDNS queries go unanswered, family-not-redundant info
+// for IPv6. Their sections in docs/findings.md say when.
+func Graded(code string) bool { return code == CodeEDNSBroken || code == CodeFamilyNotRedundant }
 
 // Quiet reports whether findings of code are true of most domains, and
 // news only ahead of a change: ns-ttl-mismatch (TLDs give two days, zones

@@ -30,11 +30,15 @@ func Diagnose(t *Trace) []Finding {
 	d.nameservers() // diagnose_nameservers.go, with diagnose_ranges.go
 	d.nsTTL()       // diagnose_ttl.go
 	d.failures()    // diagnose_failures.go
-	d.consistency() // diagnose_all.go
-	d.question(t)   // diagnose_question.go
-	d.routes()      // diagnose_routes.go
-	d.dnssec(t)     // diagnose_dnssec.go
-	d.group()       // group.go
+	d.consistency() // diagnose_all.go, with diagnose_zonedata.go
+	d.protocol()    // diagnose_protocol.go
+	d.sameAddress()
+	d.familyRedundancy()
+	d.referralSize() // diagnose_zonedata.go
+	d.question(t)    // diagnose_question.go
+	d.routes()       // diagnose_routes.go
+	d.dnssec(t)      // diagnose_dnssec.go
+	d.group()        // group.go
 	slices.SortStableFunc(d.out, func(a, b Finding) int {
 		return cmp.Or(
 			cmp.Compare(a.Severity.Rank(), b.Severity.Rank()),
@@ -103,8 +107,12 @@ type nsAddr struct {
 
 // add records f, or merges its hops into an earlier finding with the same
 // key.
-func (d *diagnosis) add(key string, f Finding) {
-	f.Severity = SeverityOf(f.Code)
+func (d *diagnosis) add(key string, f Finding) { d.addAt(SeverityOf(f.Code), key, f) }
+
+// addAt is add for a finding of a code whose severity depends on what was
+// found, sev, at most the code's own (see codes).
+func (d *diagnosis) addAt(sev Severity, key string, f Finding) {
+	f.Severity = sev
 	key = f.Code + "|" + f.Zone + "|" + key
 	if i, ok := d.index[key]; ok {
 		for _, h := range f.Hops {

@@ -59,6 +59,7 @@ func (d *diagnosis) consistency() {
 		}
 		if a.q.Qtype == dns.TypeSOA && a.q.Name == a.zone {
 			d.serials(a.zone, replies)
+			d.soaFields(a.zone, replies)
 			continue
 		}
 		d.compare(a.zone, a.q, replies)
@@ -69,7 +70,7 @@ func (d *diagnosis) consistency() {
 // authority: not a failure, not the proposed delegation of --delegate, not
 // the recursive priming query.
 func usableReply(h *Hop) bool {
-	if h.Err != nil || h.Simulated || h.Purpose == PurposePrime || h.Rcode < 0 || !h.Server.Addr.IsValid() {
+	if h.Err != nil || h.Simulated || h.Purpose == PurposePrime || h.Purpose.Probe() || h.Rcode < 0 || !h.Server.Addr.IsValid() {
 		return false
 	}
 	switch h.Outcome {

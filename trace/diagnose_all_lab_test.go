@@ -154,6 +154,7 @@ func TestNoFalseAlarmsAll(t *testing.T) {
 		{"demo", "big.example.com", dns.TypeTXT},
 		{"demo", "api.aws.example.com", dns.TypeAAAA},
 		{"demo", "www.vanity.net", dns.TypeA},
+		{"probes", "www.fine.com", dns.TypeA},
 	}
 	for _, tt := range tests {
 		t.Run(tt.scenario+"/"+tt.name, func(t *testing.T) {

@@ -211,6 +211,7 @@ func TestDiagnoseLabExact(t *testing.T) {
 		{"diag-split-horizon", "www.example.com", resolver.Options{}, []string{
 			"private-address example.com. ns2.example.com. 10.20.30.53",
 			"private-address example.com. ns2.example.com. fd00:53::2",
+			"family-not-redundant example.com.",
 			"long-ns-ttl example.com."}},
 		// Silence is never lameness, and a lossy server is not a dead one.
 		{"check-dead", "www.example.com", resolver.Options{}, []string{

@@ -156,7 +156,12 @@ func (d *diagnosis) lame(zone string, srv *Server, h *Hop) {
 	})
 }
 
+// rcodeText names an RCODE as renderers do: 16 is BADVERS in a reply to a
+// query with EDNS (RFC 6891), never the TSIG BADSIG nstrace never asks for.
 func rcodeText(rc int) string {
+	if rc == dns.RcodeBadVers {
+		return "BADVERS"
+	}
 	if s, ok := dns.RcodeToString[rc]; ok {
 		return s
 	}

@@ -105,6 +105,28 @@ const (
 	ReasonOutOfBailiwick Reason = "out-of-bailiwick"
 )
 
+// The flaws of a protocol probe's reply (Hop.Flaw): what it did wrong
+// that no failure shows.
+const (
+	// ReasonNoBADVERS: a query of EDNS version 1 got another RCODE than
+	// BADVERS (RFC 6891 §6.1.3).
+	ReasonNoBADVERS Reason = "no-badvers"
+	// ReasonOptionEchoed: an EDNS option or flag the server cannot know
+	// came back in its reply (RFC 6891 §6.1.4, §7).
+	ReasonOptionEchoed Reason = "option-echoed"
+	// ReasonNoNegativeSOA: an authoritative NXDOMAIN or NODATA without the
+	// zone's SOA in the authority section (RFC 2308 §3).
+	ReasonNoNegativeSOA Reason = "no-negative-soa"
+	// ReasonCaseChanged: the reply's question is not in the letter case
+	// of the query's (RFC 1034 §3.1).
+	ReasonCaseChanged Reason = "case-changed"
+	// ReasonRecursive: the server set RA and answered, not as an
+	// authority, a question outside its zones (RFC 5358).
+	ReasonRecursive Reason = "recursive"
+	// ReasonTransferOpen: the server began a zone transfer (RFC 5936).
+	ReasonTransferOpen Reason = "transfer-open"
+)
+
 // Ours reports whether r is a failure of nstrace, its caller or this host,
 // not of the domain's servers: the walk was cancelled, ran out of time,
 // spent its query budget or followed too many referrals, or this host has

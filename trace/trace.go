@@ -6,6 +6,7 @@ package trace
 
 import (
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/miekg/dns"
@@ -150,6 +151,47 @@ func (p Purpose) Check() bool {
 	return false
 }
 
+// The purposes of the protocol probes: queries that ask each server of a
+// zone what a resolver may ask it, one way each, to see that it copes
+// (issue 14; Zonemaster's Connectivity and Nameserver tests). They run
+// beside the walk and say nothing of its path; Hop.Flaw says what a reply
+// did wrong that no failure shows.
+const (
+	// PurposeProbeTCP asks for the zone's SOA over TCP, directly, not only
+	// after a truncated reply (RFC 7766 §5).
+	PurposeProbeTCP Purpose = "probe-tcp"
+	// PurposeProbePlain asks for the zone's SOA without EDNS.
+	PurposeProbePlain Purpose = "probe-plain"
+	// PurposeProbeEDNSVersion asks for the zone's SOA with EDNS version 1,
+	// which must get BADVERS (RFC 6891 §6.1.3).
+	PurposeProbeEDNSVersion Purpose = "probe-edns-version"
+	// PurposeProbeEDNSOption asks for the zone's SOA with an EDNS option
+	// and an EDNS flag that no server knows, which must be ignored and not
+	// echoed (RFC 6891 §6.1.4, §7).
+	PurposeProbeEDNSOption Purpose = "probe-edns-option"
+	// PurposeProbeAAAA asks for the AAAA RRset of the zone's apex (RFC 4074).
+	PurposeProbeAAAA Purpose = "probe-aaaa"
+	// PurposeProbeNXDomain asks, in mixed case, for a name below the
+	// apex that does not exist: the reply must carry the zone's SOA (RFC
+	// 2308 §3) and the question in the case it was asked (RFC 1034 §3.1).
+	PurposeProbeNXDomain Purpose = "probe-nxdomain"
+	// PurposeProbeRecursion asks, with RD, for the root's NS set, which no
+	// server of a zone below the root is an authority for (RFC 5358).
+	PurposeProbeRecursion Purpose = "probe-recursion"
+	// PurposeProbeAXFR asks for a transfer of the zone over TCP and reads
+	// the first message only (RFC 5936).
+	PurposeProbeAXFR Purpose = "probe-axfr"
+)
+
+// Probes lists the protocol probes, in the order each server is asked them.
+func Probes() []Purpose {
+	return []Purpose{PurposeProbeTCP, PurposeProbePlain, PurposeProbeEDNSVersion, PurposeProbeEDNSOption,
+		PurposeProbeAAAA, PurposeProbeNXDomain, PurposeProbeRecursion, PurposeProbeAXFR}
+}
+
+// Probe reports whether p is one of the protocol probes.
+func (p Purpose) Probe() bool { return strings.HasPrefix(string(p), "probe-") }
+
 // Hop is one query sent to one server address.
 type Hop struct {
 	// ID numbers the hops of a whole trace, nested lookups included, in
@@ -204,6 +246,9 @@ type Hop struct {
 	Err        error
 	Reason     Reason
 	ReferredTo string
+	// Flaw says what a protocol probe's reply did wrong (Purpose.Probe):
+	// one of the flaw reasons, or ReasonNone.
+	Flaw Reason
 	// Lookups are the walks that resolved this referral's nameserver names
 	// that came without usable glue, in the order they were started.
 	Lookups []*Trace

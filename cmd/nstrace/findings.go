@@ -36,11 +36,12 @@ func (f *failOnFlag) Set(s string) error {
 
 func (f *failOnFlag) Type() string { return "error|warning|never" }
 
-// findingsFlags binds the flags of the diagnosis: the exit code threshold
-// and the check of each zone's own NS set.
-func findingsFlags(f *pflag.FlagSet, threshold *failOnFlag, noChildNS *bool) {
+// findingsFlags binds the flags of the diagnosis: the exit code threshold,
+// the check of each zone's own NS set and the transfer probe.
+func findingsFlags(f *pflag.FlagSet, threshold *failOnFlag, noChildNS, noAXFR *bool) {
 	f.Var(threshold, "fail-on", "exit 3 when the walk has findings of this severity or worse: error, warning or never")
 	f.BoolVar(noChildNS, "no-child-ns", false, "do not ask each zone reached for its own NS set (no ns-mismatch or ns-ttl-mismatch findings)")
+	f.BoolVar(noAXFR, "no-axfr-check", false, "do not ask each server checked for a zone transfer (no axfr-open findings)")
 }
 
 // findingsError is the error of a walk that reached an authoritative outcome

@@ -129,7 +129,7 @@ done, in order, and exits 130.
 	f.StringVarP(&o.output, "output", "o", "tree", "output format: tree, json, jsonl (one JSON document a line, for -f), dig (the layout of dig +trace) or dot (a Graphviz graph)")
 	outputFlags(f, &o)
 	f.Var((*pathValue)(&o.lab), "lab", "trace inside a lab served on loopback: a scenario `DIR` or .txtar file, or \"demo\"")
-	findingsFlags(f, &o.failOn, &o.engine.NoChildNS)
+	findingsFlags(f, &o.failOn, &o.engine.NoChildNS, &o.engine.NoAXFRCheck)
 	f.BoolVar(&o.noFix, "no-fix", false, "hide the line under each error and warning that says where and how to fix it (JSON always has it)")
 	batchModeFlags(f, &o.batch)
 	againstFlag(f, &o.diff)

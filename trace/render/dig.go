@@ -72,10 +72,10 @@ func NewDigStream(w io.Writer, q trace.Question, o DigOptions) *DigStream {
 }
 
 // Hop writes one completed query. Hops of nested lookups (depth > 0) and
-// the checks of servers (Purpose.Check) are skipped, as dig +trace shows
+// the checks and protocol probes of servers are skipped, as dig +trace shows
 // the path alone. It returns the first write error.
 func (s *DigStream) Hop(h trace.Hop, depth int) error {
-	if depth > 0 || h.Purpose.Check() {
+	if depth > 0 || h.Purpose.Check() || h.Purpose.Probe() {
 		return s.err
 	}
 	var b strings.Builder

@@ -210,7 +210,7 @@ func serverID(n string) string { return "ns " + n }
 // for the trace itself, whose outcome gets a node.
 func (g *dotGraph) walk(t *trace.Trace, outer bool) {
 	for _, h := range t.Hops {
-		if h == nil || h.Purpose.Check() {
+		if h == nil || h.Purpose.Check() || h.Purpose.Probe() {
 			continue
 		}
 		g.hop(h, outer)

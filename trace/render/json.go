@@ -120,6 +120,7 @@ type jsonHop struct {
 	Authority []string      `json:"authority,omitempty"`
 	Error     string        `json:"error,omitempty"`
 	Reason    string        `json:"reason,omitempty"`
+	Flaw      string        `json:"flaw,omitempty"`
 	Lookups   []jsonTrace   `json:"lookups,omitempty"`
 }
 
@@ -188,6 +189,7 @@ func newJSONHop(h *trace.Hop, o Options) jsonHop {
 		Outcome:   string(h.Outcome),
 		Error:     errString(h.Err),
 		Reason:    string(h.Reason),
+		Flaw:      string(h.Flaw),
 	}
 	if h.Rcode >= 0 {
 		rc := rcodeString(h.Rcode)

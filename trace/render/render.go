@@ -155,6 +155,9 @@ func classString(c uint16) string {
 
 // rcodeString gives an RCODE's mnemonic, or RCODEnnn for one with none.
 func rcodeString(rc int) string {
+	if rc == dns.RcodeBadVers {
+		return "BADVERS" // the EDNS meaning of 16 (RFC 6891); nstrace sends no TSIG, whose BADSIG it also is
+	}
 	if s, ok := dns.RcodeToString[rc]; ok {
 		return s
 	}

@@ -29,7 +29,7 @@ func levels(t *trace.Trace) []*level {
 		if h == nil {
 			continue
 		}
-		walk := h.Purpose != trace.PurposeSOA && h.Purpose != trace.PurposeChildNS && h.Purpose != trace.PurposeCheck
+		walk := h.Purpose != trace.PurposeSOA && h.Purpose != trace.PurposeChildNS && h.Purpose != trace.PurposeCheck && !h.Purpose.Probe()
 		if cur == nil || cur.zone != h.Zone || walk && cur.q.Name != "" && !sameQuestion(cur.q, h.Question) {
 			cur = &level{zone: h.Zone}
 			ls = append(ls, cur)
@@ -48,6 +48,7 @@ type tableRow struct {
 	srv            trace.Server
 	port           uint16
 	walk, soa, nss []*trace.Hop
+	probes         map[trace.Purpose][]*trace.Hop // the protocol probes, by purpose
 }
 
 func last(hs []*trace.Hop) *trace.Hop {
@@ -64,14 +65,16 @@ func rowsOf(l *level) []*tableRow {
 		key := h.Server.Name + " " + addrString(h.Server.Addr) + " " + strconv.Itoa(int(h.Port))
 		row, ok := at[key]
 		if !ok {
-			row = &tableRow{srv: h.Server, port: h.Port}
+			row = &tableRow{srv: h.Server, port: h.Port, probes: map[trace.Purpose][]*trace.Hop{}}
 			at[key] = row
 			rows = append(rows, row)
 		}
-		switch h.Purpose {
-		case trace.PurposeSOA:
+		switch {
+		case h.Purpose.Probe():
+			row.probes[h.Purpose] = append(row.probes[h.Purpose], h)
+		case h.Purpose == trace.PurposeSOA:
 			row.soa = append(row.soa, h)
-		case trace.PurposeChildNS:
+		case h.Purpose == trace.PurposeChildNS:
 			row.nss = append(row.nss, h)
 		default:
 			row.walk = append(row.walk, h)
@@ -141,7 +144,7 @@ func (r *treeRenderer) tables(t *trace.Trace, prefix string) {
 		v := newLevelView(l)
 		r.line(r.glyphs(prefix+branch) + r.levelHead(v).String())
 		indent := r.detailIndent(prefix+cont, len(v.lookups) > 0, 3)
-		r.cells(indent, r.tableCells(v), [nCols]bool{true, true, true, !r.o.NoTimings, true, true, v.hasSOA, v.hasNS})
+		r.cells(indent, r.tableCells(v), [nCols]bool{true, true, true, !r.o.NoTimings, true, true, v.hasSOA, v.hasNS, v.hasProbes})
 		r.levelSaid(indent, t.Question, v)
 		r.levelFindings(indent, l)
 		r.lookups(v.lookups, prefix+cont)
@@ -160,6 +163,7 @@ type levelView struct {
 	newest             uint32
 	haveNewest         bool
 	hasSOA, hasNS      bool
+	hasProbes          bool
 	names              map[string]bool // the servers' names
 	lookups            []*trace.Trace
 }
@@ -172,6 +176,7 @@ func newLevelView(l *level) *levelView {
 		v.names[row.srv.Name] = true
 		v.hasSOA = v.hasSOA || len(row.soa) > 0
 		v.hasNS = v.hasNS || len(row.nss) > 0
+		v.hasProbes = v.hasProbes || len(row.probes) > 0
 		if s, ok := soaSerial(last(row.soa)); ok && (!v.haveNewest || trace.SerialLess(v.newest, s)) {
 			v.newest, v.haveNewest = s, true
 		}
@@ -220,6 +225,7 @@ const (
 	colReply
 	colSerial
 	colNS
+	colProbes
 	nCols
 )
 
@@ -228,7 +234,7 @@ const (
 func (r *treeRenderer) tableCells(v *levelView) [][nCols]*span {
 	cells := make([][nCols]*span, 0, len(v.rows)+1)
 	var hdr [nCols]*span
-	for i, text := range [nCols]string{"server", "address", "from", "rtt", "", "reply", "serial", "zone NS"} {
+	for i, text := range [nCols]string{"server", "address", "from", "rtt", "", "reply", "serial", "zone NS", "probes"} {
 		hdr[i] = new(span).add(r.p.dim, text)
 	}
 	cells = append(cells, hdr)
@@ -244,6 +250,7 @@ func (r *treeRenderer) tableCells(v *levelView) [][nCols]*span {
 		c[colRTT], c[colProto], c[colReply] = r.walkCells(row, v.walkTags)
 		c[colSerial] = r.serialCell(last(row.soa), v.newest)
 		c[colNS] = r.nsCell(last(row.nss), v.nsTags)
+		c[colProbes] = r.probesCell(row.probes)
 		cells = append(cells, c)
 	}
 	return cells
@@ -298,6 +305,26 @@ func (r *treeRenderer) nsCell(h *trace.Hop, tags map[*trace.Hop]string) *span {
 	c.add(nil, plural(n, "NS", "NS"))
 	if tag := tags[h]; tag != "" {
 		c.add(nil, " ").add(r.p.warn, tag)
+	}
+	return c
+}
+
+// probesCell counts a row's protocol probes and those whose last reply
+// had a flaw or never came: the findings say what each means.
+func (r *treeRenderer) probesCell(probes map[trace.Purpose][]*trace.Hop) *span {
+	c := new(span)
+	if len(probes) == 0 {
+		return c
+	}
+	odd := 0
+	for _, hs := range probes {
+		if h := last(hs); h.Flaw != trace.ReasonNone || h.Rcode < 0 && h.Reason != trace.ReasonNoRoute {
+			odd++
+		}
+	}
+	c.add(r.p.dim, strconv.Itoa(len(probes))+" sent")
+	if odd > 0 {
+		c.add(r.p.dim, ", ").add(r.p.warn, strconv.Itoa(odd)+" odd")
 	}
 	return c
 }
