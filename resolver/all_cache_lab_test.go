@@ -41,7 +41,7 @@ func TestAllLookupsShareCache(t *testing.T) {
 					lookups++
 					l.Walk(func(h *trace.Hop) {
 						switch {
-						case h.Purpose.Check():
+						case h.Purpose.Check(), h.Purpose.Probe():
 							// The checks of dnsprovider.eu.'s servers, which
 							// the first lookup to cross it makes, are not the
 							// lookups' walks.

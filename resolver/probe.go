@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 	"unicode"
 
 	"github.com/miekg/dns"
@@ -33,14 +35,17 @@ const probeFlag = 0x4000
 // probeLabel is the label below a zone's apex that the NXDOMAIN probe asks for.
 const probeLabel = "nstrace-probe-nx"
 
-// probeShare is the share of the query budget the probes may spend, in
-// quarters: beyond it they are skipped, so that the walk never runs short.
-const probeShare = 3
+// probeShare is the budget of the probes, in quarters of Options.MaxQueries:
+// a count of their own, apart from the walk's and the checks', so that
+// neither ever runs short for them (and what they ask does not depend on
+// which probe came first); beyond it, probes are skipped.
+const probeShare = 2
 
 // probing holds the probes of one Trace.
 type probing struct {
 	w    *run
 	wg   sync.WaitGroup
+	sent atomic.Int64 // probes sent, against their own budget
 	mu   sync.Mutex
 	done map[netip.Addr]map[string]bool // zones each address was probed for
 	sets []*probeSet
@@ -136,16 +141,21 @@ func (p *probing) run(ctx context.Context, sem chan struct{}, zone string, s tra
 	w := p.w
 	var hops []*trace.Hop
 	for range w.r.opts.Tries {
-		if w.queries.Load() >= int64(w.r.opts.MaxQueries*probeShare/4) || w.routes.downErr(s.Addr) != nil {
+		if ended(ctx) != nil || w.routes.downErr(s.Addr) != nil {
 			break // this host's limits and network are not the server's
 		}
+		if p.sent.Add(1) > int64(w.r.opts.MaxQueries*probeShare/4) {
+			break
+		}
 		q, m, network := w.r.probeQuery(purpose, zone)
-		hop, err := w.newHop(ctx, zone, q, s, purpose)
-		if err != nil {
+		hop := &trace.Hop{Purpose: purpose, Zone: zone, Server: s, Port: w.r.opts.Port, Question: q,
+			Start: time.Since(w.start), Rcode: -1}
+		if err := w.probe(ctx, hop, m, network); noRoute(err) || localError(err) != nil {
+			// Nothing left this host: no probe, and nothing to say.
+			p.sent.Add(-1)
 			break
 		}
 		hops = append(hops, hop)
-		w.probe(ctx, hop, m, network)
 		if !errors.Is(hop.Err, ErrTimeout) {
 			break
 		}
@@ -245,15 +255,16 @@ func mixCase(name string) string {
 }
 
 // probe sends a probe's query m over network, once, fills the hop in and
-// says what the reply did wrong.
-func (w *run) probe(ctx context.Context, hop *trace.Hop, m *dns.Msg, network string) {
+// says what the reply did wrong; it returns the exchange's error.
+func (w *run) probe(ctx context.Context, hop *trace.Hop, m *dns.Msg, network string) error {
+	// A family this host cannot send to is found out by the walk's own
+	// queries (route.go), whose hops say so; a probe that finds it first,
+	// over UDP or TCP, is dropped by run, and leaves the walk's record as
+	// it would be.
 	rep, err := w.r.exchangeOn(ctx, network, m, netip.AddrPortFrom(hop.Server.Addr, hop.Port))
-	if noRoute(err) {
-		w.routes.markDown(hop.Server.Addr, err)
-	}
 	fillHop(hop, rep, err)
 	if err != nil {
-		return
+		return err
 	}
 	switch hop.Purpose {
 	case trace.PurposeProbeRecursion, trace.PurposeProbeAXFR:
@@ -274,6 +285,7 @@ func (w *run) probe(ctx context.Context, hop *trace.Hop, m *dns.Msg, network str
 		Classify(hop.Zone, hop.Question, rep.msg).fill(hop)
 	}
 	hop.Flaw = flaw(hop, m, rep.msg)
+	return nil
 }
 
 // flaw says what the reply got to a probe's query did wrong, or ReasonNone.

@@ -80,8 +80,8 @@ func TestProbes(t *testing.T) {
 	}
 }
 
-// TestProbesOff: Options.NoProbes sends none, NoAXFRCheck no AXFR, and a
-// query budget the walk needs is not spent on probes.
+// TestProbesOff: Options.NoProbes sends none, NoAXFRCheck no AXFR, and the
+// probes spend a budget of their own, never the walk's.
 func TestProbesOff(t *testing.T) {
 	l := startLab(t, "probes")
 	count := func(opts resolver.Options) (probes, axfr int, tr *trace.Trace) {
@@ -110,9 +110,10 @@ func TestProbesOff(t *testing.T) {
 	if n, a, _ := count(resolver.Options{NoAXFRCheck: true}); a != 0 || n != 6+2*7+2*7 {
 		t.Errorf("NoAXFRCheck: probes = %d, AXFR %d; want 34 and 0", n, a)
 	}
-	// The walk needs 3 + 2×3 + 2×3 = 15 queries; probes stop at 3/4 of 24.
+	// The walk needs 3 + 2×3 + 2×3 = 15 queries; the probes have a budget of
+	// their own, half of 24.
 	n, _, tr := count(resolver.Options{MaxQueries: 24})
-	if tr.Outcome != trace.Answer || tr.Queries > 24 || n > 24*3/4 {
-		t.Errorf("MaxQueries 24: outcome %s, %d queries, %d probes; want the answer within the budget", tr.Outcome, tr.Queries, n)
+	if tr.Outcome != trace.Answer || tr.Queries-n > 24 || n != 24/2 {
+		t.Errorf("MaxQueries 24: outcome %s, %d queries, %d probes; want the answer within the budget, and 12 probes", tr.Outcome, tr.Queries, n)
 	}
 }

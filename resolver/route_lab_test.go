@@ -62,7 +62,7 @@ func TestHostNetwork(t *testing.T) {
 			down := map[string]bool{}
 			tr.Walk(func(h *trace.Hop) {
 				if down[family(h)] && !h.Cached {
-					t.Errorf("hop %d to %s sent after %s was found down", h.ID, h.Server.Addr, family(h))
+					t.Errorf("hop %d (%s %s %v) to %s sent after %s was found down", h.ID, h.Purpose, h.Reason, h.Err, h.Server.Addr, family(h))
 				}
 				if h.Reason == trace.ReasonNoRoute {
 					down[family(h)] = true

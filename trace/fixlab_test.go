@@ -484,6 +484,17 @@ var fixCases = []fixCase{
 		"every query type"},
 	{trace.CodeAnswerTTLMismatch, "all-answers", "ttl.example.com", dns.TypeA, allOpts, "", trace.WhereServer,
 		"ns2.example.com. (94.130.20.2)"},
+	{trace.CodeNoTCP, "probes", "www.notcp.com", dns.TypeA, allOpts, "ns1.notcp.com.", trace.WhereServer, "TCP port 53"},
+	{trace.CodeEDNSBroken, "probes", "www.badvers.com", dns.TypeA, allOpts, "ns1.badvers.com.", trace.WhereServer, "RFC 6891"},
+	{trace.CodeAAAAQueryBroken, "probes", "www.aaaadrop.com", dns.TypeA, allOpts, "ns1.aaaadrop.com.", trace.WhereServer, "AAAA"},
+	{trace.CodeNegativeWithoutSOA, "probes", "www.nosoa.com", dns.TypeA, allOpts, "ns1.nosoa.com.", trace.WhereServer, "SOA"},
+	{trace.CodeNSSameAddress, "probes", "www.sameaddr.com", dns.TypeA, allOpts, "", trace.WhereZone, "its own address"},
+	{trace.CodeFamilyNotRedundant, "probes", "www.onev6.com", dns.TypeA, allOpts, "", trace.WhereZone, "second nameserver"},
+	{trace.CodeReferralTooLarge, "probes", "www.bigref.com", dns.TypeA, allOpts, "", trace.WhereRegistrar, "fewer nameservers"},
+	{trace.CodeSOAFieldsInconsistent, "probes", "www.soafields.com", dns.TypeA, allOpts, "ns1.soafields.com.", trace.WhereServer, "current version"},
+	{trace.CodeOpenRecursor, "probes", "www.recursive.com", dns.TypeA, allOpts, "ns1.recursive.com.", trace.WhereServer, "recursion no"},
+	{trace.CodeAXFROpen, "probes", "www.axfr.com", dns.TypeA, allOpts, "ns1.axfr.com.", trace.WhereServer, "allow-transfer"},
+	{trace.CodeCaseNotPreserved, "probes", "www.casefold.com", dns.TypeA, allOpts, "ns1.casefold.com.", trace.WhereServer, "letter case"},
 }
 
 // TestFixRepairsLab proves each code's fix on a lab scenario: the fix
@@ -579,21 +590,8 @@ func fixDump(f *trace.Fix) string {
 // and why.
 var unproven = map[string]string{
 	trace.CodeSOASerialMismatch: "its scenario is two labs served as one (staleTrace in diagnose_all_lab_test.go), which no zone file edit repairs; its fix is inconsistent-answer's, which is proven",
-	// The codes of the server and protocol checks (fix_protocol.go), whose
-	// fixes are a server's configuration or words for the zone; their
-	// lab cases are to come with their scenarios.
-	"no-tcp":                  "a server's configuration; its case is to come",
-	"edns-broken":             "a server's configuration; its case is to come",
-	"aaaa-query-broken":       "a server's configuration; its case is to come",
-	"negative-without-soa":    "a server's configuration; its case is to come",
-	"soa-fields-inconsistent": "a server's configuration; its case is to come",
-	"open-recursor":           "a server's configuration; its case is to come",
-	"axfr-open":               "a server's configuration; its case is to come",
-	"case-not-preserved":      "a server's configuration; its case is to come",
-	"soa-missing":             "words only: no trace can give the SOA to add",
-	"ns-same-address":         "words only: no trace can name the new address",
-	"family-not-redundant":    "words only: no trace can name the new address",
-	"referral-too-large":      "words only: which names to drop is the owner's choice",
+	trace.CodeAnswerTTLMismatch: "no server is to blame by itself: the fix names none, so there is nothing a test can apply",
+	trace.CodeSOAMissing:        "the lab loads no zone without its SOA, as no server does; Diagnose's table test shows the finding",
 }
 
 // dnssecUnwritten is why the codes of DNSSEC validation are in neither

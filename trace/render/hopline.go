@@ -308,7 +308,16 @@ func (r *treeRenderer) serversChecked(checks []*trace.Hop) string {
 	var addrs, failed []string
 	var types []string
 	queries, every, unfinished := 0, false, false
+	probes, odd := 0, 0
 	for _, c := range checks {
+		if c.Purpose.Probe() {
+			// Summed up apart: what they found is in the findings.
+			probes++
+			if probeOdd(c) {
+				odd++
+			}
+			continue
+		}
 		every = every || c.Purpose == trace.PurposeSOA || c.Purpose == trace.PurposeCheck
 		a := c.Server.Name + " " + addrString(c.Server.Addr)
 		if !slices.Contains(addrs, a) {
@@ -331,7 +340,14 @@ func (r *treeRenderer) serversChecked(checks []*trace.Hop) string {
 	if !every {
 		return ""
 	}
-	s := fmt.Sprintf("checked %s (%s; %s)", plural(len(addrs), "address", "addresses"), strings.Join(types, ", "), plural(queries, "query", "queries"))
+	s := fmt.Sprintf("checked %s (%s; %s", plural(len(addrs), "address", "addresses"), strings.Join(types, ", "), plural(queries, "query", "queries"))
+	if probes > 0 {
+		s += "; " + plural(probes, "probe", "probes")
+		if odd > 0 {
+			s += fmt.Sprintf(", %d odd", odd)
+		}
+	}
+	s += ")"
 	switch {
 	case len(failed) > 0:
 		return r.p.warn.Sprint(s + ": failures from " + strings.Join(failed, ", "))

@@ -318,7 +318,7 @@ func (r *treeRenderer) probesCell(probes map[trace.Purpose][]*trace.Hop) *span {
 	}
 	odd := 0
 	for _, hs := range probes {
-		if h := last(hs); h.Flaw != trace.ReasonNone || h.Rcode < 0 && h.Reason != trace.ReasonNoRoute {
+		if probeOdd(last(hs)) {
 			odd++
 		}
 	}
@@ -327,6 +327,12 @@ func (r *treeRenderer) probesCell(probes map[trace.Purpose][]*trace.Hop) *span {
 		c.add(r.p.dim, ", ").add(r.p.warn, strconv.Itoa(odd)+" odd")
 	}
 	return c
+}
+
+// probeOdd reports whether a protocol probe's reply had a flaw, or never
+// came (for a reason of the server's).
+func probeOdd(h *trace.Hop) bool {
+	return h.Flaw != trace.ReasonNone || h.Rcode < 0 && !h.Reason.Ours() && h.Outcome != trace.Abandoned
 }
 
 // cells writes a table after indent, its shown columns aligned.

@@ -167,7 +167,7 @@ func walkHops(t *trace.Trace) (hops []*trace.Hop, checks map[*trace.Hop][]*trace
 	for _, h := range t.Hops {
 		switch {
 		case h == nil:
-		case h.Purpose.Check() && len(hops) > 0:
+		case (h.Purpose.Check() || h.Purpose.Probe()) && len(hops) > 0:
 			prev := hops[len(hops)-1]
 			checks[prev] = append(checks[prev], h)
 		default:
