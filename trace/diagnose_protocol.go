@@ -89,6 +89,21 @@ func (p *probed) answersUDP() bool {
 	return false
 }
 
+// lossy reports whether a UDP query to the server other than the AAAA
+// probe went unanswered: then the AAAA probe's silence may be loss too.
+func (p *probed) lossy() bool {
+	timedOut := func(h *Hop) bool { return h.Protocol == "udp" && h.Reason == ReasonTimeout }
+	if slices.ContainsFunc(p.other, timedOut) {
+		return true
+	}
+	for purpose, hs := range p.probes {
+		if purpose != PurposeProbeAAAA && slices.ContainsFunc(hs, timedOut) {
+			return true
+		}
+	}
+	return false
+}
+
 // ids gives the IDs of hops.
 func ids(hs ...*Hop) []int {
 	var out []int
@@ -178,6 +193,8 @@ func (d *diagnosis) aaaa(p *probed) {
 	}
 	var how string
 	switch {
+	case p.silent(PurposeProbeAAAA) && p.lossy():
+		return // silence from a server that loses other queries too: lossy-server's
 	case p.silent(PurposeProbeAAAA):
 		how = "gives no reply to"
 	case last.Rcode == dns.RcodeNameError, last.Rcode == dns.RcodeServerFailure:
