@@ -16,8 +16,8 @@ import (
 )
 
 // signedRecords returns the DNSSEC records of m that validation needs:
-// the RRSIGs of its answer section, and the DS, NSEC, NSEC3 and RRSIG
-// records of its authority section.
+// the RRSIGs of its answer section, and the DS, NSEC and NSEC3 records of
+// its authority section with their RRSIGs and the SOA's.
 func signedRecords(m *dns.Msg) (answer, authority []dns.RR) {
 	for _, rr := range m.Answer {
 		if rr.Header().Rrtype == dns.TypeRRSIG {
@@ -25,9 +25,15 @@ func signedRecords(m *dns.Msg) (answer, authority []dns.RR) {
 		}
 	}
 	for _, rr := range m.Ns {
-		switch rr.Header().Rrtype {
-		case dns.TypeDS, dns.TypeNSEC, dns.TypeNSEC3, dns.TypeRRSIG:
-			authority = append(authority, rr)
+		t := rr.Header().Rrtype
+		if sig, ok := rr.(*dns.RRSIG); ok {
+			t = sig.TypeCovered // the signature of an NS set is not the proof's
+		}
+		switch t {
+		case dns.TypeDS, dns.TypeNSEC, dns.TypeNSEC3, dns.TypeSOA:
+			if rr.Header().Rrtype != dns.TypeSOA {
+				authority = append(authority, rr)
+			}
 		}
 	}
 	return answer, authority

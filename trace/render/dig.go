@@ -26,7 +26,9 @@ type DigOptions struct {
 
 // Dig writes t in the layout of BIND's "dig +trace": a two-line header,
 // then for each query of the walk the records of its reply (the NS set of a
-// referral; the answer and the SOA of a negative answer) in tab-aligned
+// referral; the answer and the SOA of a negative answer; with DNSSEC, as
+// dig +trace +dnssec, their RRSIGs and a referral's DS records or its
+// NSEC/NSEC3 proof that there are none) in tab-aligned
 // zone-file form and ";; Received N bytes from ADDR#PORT(NAME) in X ms",
 // each block followed by a blank line. A query that got no reply is one
 // line, ";; communications error to ADDR#PORT: timed out", as dig writes
@@ -37,8 +39,9 @@ type DigOptions struct {
 // out (Tree and JSON show them), as are the queries made only to check a
 // zone's own NS set. Where nstrace does more than dig, the output says so
 // in ";;" comment lines, which dig's readers skip: a walk that follows a
-// CNAME to another zone, why a walk failed, and the findings, one line
-// each at the end (";; WARNING ns-mismatch: …").
+// CNAME to another zone, why a walk failed, each zone's DNSSEC status
+// (";; DNSSEC example.com. secure") and the findings, one line each at the
+// end (";; WARNING ns-mismatch: …").
 func Dig(w io.Writer, t *trace.Trace, o DigOptions) error {
 	if t == nil {
 		return errNilTrace
@@ -103,6 +106,9 @@ func (s *DigStream) Done(t *trace.Trace) error {
 		}
 	}
 	if t != nil {
+		for _, z := range t.DNSSEC {
+			b.WriteString(";; DNSSEC " + z.Zone + " " + z.Status + "\n")
+		}
 		for _, f := range s.o.shown(t.Findings) {
 			b.WriteString(";; " + strings.ToUpper(string(f.Severity)) + " " + f.Code + ": " + flatLine(f.Message) + "\n")
 			if fix := s.o.fixText(f.Finding); fix != "" {
@@ -158,21 +164,14 @@ func digHop(b *strings.Builder, h *trace.Hop, o DigOptions) {
 	addr := digAddr(h)
 	switch {
 	case usableReply(h):
-		for _, rr := range h.Answer {
-			if rr != nil {
-				b.WriteString(digRR(rr) + "\n")
-			}
-		}
+		digRecords(b, withSigs(h.Answer, h.AnswerSigs))
 		if d := h.Referral; d != nil {
 			for _, ns := range d.NS {
 				b.WriteString(digLine(d.Zone, strconv.FormatUint(uint64(ns.TTL), 10), "IN", "NS", ns.Name) + "\n")
 			}
 		}
-		for _, rr := range h.Authority {
-			if rr != nil {
-				b.WriteString(digRR(rr) + "\n")
-			}
-		}
+		digRecords(b, h.Authority)
+		digRecords(b, h.AuthorityDNSSEC) // as dig +dnssec: DS, NSEC, NSEC3 and their RRSIGs
 		if h.Simulated {
 			b.WriteString(";; Simulated referral from --delegate, in place of " + h.Zone + "'s: no query sent\n\n")
 			return
@@ -200,6 +199,47 @@ func digHop(b *strings.Builder, h *trace.Hop, o DigOptions) {
 		}
 		b.WriteString(line + "\n")
 	}
+}
+
+func digRecords(b *strings.Builder, rrs []dns.RR) {
+	for _, rr := range rrs {
+		if rr != nil {
+			b.WriteString(digRR(rr) + "\n")
+		}
+	}
+}
+
+// withSigs puts each RRSIG of sigs after the RRset of rrs it covers, as
+// the answer section of a reply to a query with DO has them; those that
+// cover none come last.
+func withSigs(rrs, sigs []dns.RR) []dns.RR {
+	if len(sigs) == 0 {
+		return rrs
+	}
+	used := make([]bool, len(sigs))
+	var out []dns.RR
+	for i, rr := range rrs {
+		out = append(out, rr)
+		if rr == nil || (i+1 < len(rrs) && rrs[i+1] != nil && sameSet(rrs[i+1], rr)) {
+			continue
+		}
+		for j, sig := range sigs {
+			if s, ok := sig.(*dns.RRSIG); ok && !used[j] && s.TypeCovered == rr.Header().Rrtype &&
+				strings.EqualFold(s.Hdr.Name, rr.Header().Name) {
+				out, used[j] = append(out, sig), true
+			}
+		}
+	}
+	for j, sig := range sigs {
+		if !used[j] {
+			out = append(out, sig)
+		}
+	}
+	return out
+}
+
+func sameSet(a, b dns.RR) bool {
+	return a.Header().Rrtype == b.Header().Rrtype && strings.EqualFold(a.Header().Name, b.Header().Name)
 }
 
 // digAddr writes the server's address as BIND does, "192.0.2.1#53".

@@ -112,6 +112,9 @@ func (r *treeRenderer) detailIndent(guides string, bar bool, col int) string {
 // what it asked and the delegation it got, then checks of the zone's own
 // NS set made with it, then the findings that arise at them.
 func (r *treeRenderer) hopDetails(indent string, q trace.Question, h *trace.Hop, checks []*trace.Hop) {
+	if ds := dsLine(r.dnssec[h]); ds != "" {
+		r.line(indent + r.p.dim.Sprint(ds))
+	}
 	for _, d := range r.referralDetails(q, h) {
 		r.line(indent + d)
 	}

@@ -80,7 +80,30 @@ type jsonTrace struct {
 	DurationUS *int64 `json:"duration_us,omitempty"`
 	// Findings is set on the top-level trace only, where it is never nil.
 	Findings *[]jsonFinding `json:"findings,omitempty"`
-	Hops     []jsonHop      `json:"hops"`
+	// DNSSEC is set when the walk validated: each zone's state.
+	DNSSEC []jsonDNSSEC `json:"dnssec,omitempty"`
+	Hops   []jsonHop    `json:"hops"`
+}
+
+// jsonDNSSEC is one zone's DNSSEC state (trace.DNSSEC); its findings are
+// the document's, by zone.
+type jsonDNSSEC struct {
+	Zone   string       `json:"zone"`
+	Status string       `json:"status"`
+	DS     []jsonDS     `json:"ds"`
+	DNSKEY []jsonDNSKEY `json:"dnskey"`
+}
+
+type jsonDS struct {
+	KeyTag     uint16 `json:"key_tag"`
+	Algorithm  uint8  `json:"algorithm"`
+	DigestType uint8  `json:"digest_type"`
+}
+
+type jsonDNSKEY struct {
+	KeyTag    uint16 `json:"key_tag"`
+	Algorithm uint8  `json:"algorithm"`
+	Flags     uint16 `json:"flags"`
 }
 
 type jsonQuestion struct {
@@ -160,6 +183,16 @@ func newJSONTrace(t *trace.Trace, o Options) jsonTrace {
 		if h != nil {
 			jt.Hops = append(jt.Hops, newJSONHop(h, o))
 		}
+	}
+	for _, z := range t.DNSSEC {
+		jz := jsonDNSSEC{Zone: z.Zone, Status: z.Status, DS: make([]jsonDS, len(z.DS)), DNSKEY: make([]jsonDNSKEY, len(z.Keys))}
+		for i, d := range z.DS {
+			jz.DS[i] = jsonDS{KeyTag: d.KeyTag, Algorithm: d.Algorithm, DigestType: d.DigestType}
+		}
+		for i, k := range z.Keys {
+			jz.DNSKEY[i] = jsonDNSKEY{KeyTag: k.KeyTag, Algorithm: k.Algorithm, Flags: k.Flags}
+		}
+		jt.DNSSEC = append(jt.DNSSEC, jz)
 	}
 	return jt
 }

@@ -31,6 +31,7 @@ var cases = []struct {
 	{"nodata", nodataTrace, false},
 	{"cname", cnameTrace, false},
 	{"failed", failedTrace, true},
+	{"signed", signedTrace, false},
 }
 
 type renderFunc func(io.Writer, *trace.Trace, Options) error

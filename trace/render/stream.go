@@ -135,6 +135,9 @@ func (s *TreeStream) Done(t *trace.Trace) error {
 		for _, f := range fs {
 			s.r.finding("   ", f)
 		}
+		if line := s.r.dnssecLine(t); line != "" {
+			s.r.line("   " + line)
+		}
 		s.r.summary(t)
 		s.r.findingsSummary(fs)
 	}

@@ -130,6 +130,9 @@ func soaSerial(h *trace.Hop) (uint32, bool) {
 func (r *treeRenderer) body(t *trace.Trace) {
 	if t.Mode.All {
 		r.tables(t, "")
+		if line := r.dnssecLine(t); line != "" {
+			r.line("   " + line) // the tables have no zone column to show it in
+		}
 		return
 	}
 	r.hops(t, "")

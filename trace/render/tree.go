@@ -121,6 +121,9 @@ type treeRenderer struct {
 	p   *palette
 	buf bytes.Buffer
 	at  map[int][]fault // findings by the ID of the first hop that shows them
+	// dnssec is each validated zone by the first hop asked about it, in
+	// the trace being written (dnssec.go).
+	dnssec map[*trace.Hop]*trace.DNSSEC
 }
 
 func (r *treeRenderer) line(s string) {
@@ -139,10 +142,16 @@ func (r *treeRenderer) glyphs(s string) string {
 // hops writes t's hops, each line starting with prefix.
 func (r *treeRenderer) hops(t *trace.Trace, prefix string) {
 	hops, checks := walkHops(t)
+	if r.dnssec == nil {
+		r.dnssec = dnssecFirsts(t, hops)
+	}
 	rows := make([]hopRow, len(hops))
 	var w hopWidths
 	for i, h := range hops {
 		rows[i] = r.row(h)
+		if z := r.dnssec[h]; z != nil {
+			r.dnssecWord(rows[i].zone, z)
+		}
 		w.fit(rows[i])
 	}
 	seg := t.Question // the question of the current segment
