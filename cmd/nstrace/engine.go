@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/nstrace/nstrace/dnssec"
 	"github.com/nstrace/nstrace/lab"
 	"github.com/nstrace/nstrace/resolver"
 )
@@ -32,6 +33,8 @@ func engineFlags(f *pflag.FlagSet, o *options) {
 	f.BoolVar(&e.All, "all", false, "ask every address of every nameserver at each zone, in parallel, with the zone's SOA and NS, and compare their replies (a table per zone); raises --max-queries to "+strconv.Itoa(resolver.DefaultMaxQueriesAll)+" unless it is given")
 	f.IntVar(&e.Parallel, "parallel", resolver.DefaultParallel, "with --all, send at most `N` queries at once to the servers of a zone")
 	f.BoolVar(&e.PathOnly, "path-only", false, "ask only the servers the walk needs, as dig +trace does, instead of checking every server of the zones below the TLD beside it")
+	f.Var((*pathValue)(&o.trustAnchor), "trust-anchor", "validate DNSSEC from the DS or DNSKEY records in `FILE` (zone-file format, or BIND's trust-anchors) instead of the root's KSK-2017 and KSK-2024, or a lab's own anchor")
+	f.BoolVar(&e.NoDNSSEC, "no-dnssec", false, "do not set the DO bit, nor validate DNSSEC")
 }
 
 // checkEngine rejects values the flags accept but the walk cannot use.
@@ -148,7 +151,30 @@ func resolverOptions(o options) (ropts resolver.Options, closeLab func(), err er
 	if ropts.Dial == nil {
 		ropts.Dial = netDial
 	}
+	if err := trustAnchors(&ropts, o); err != nil {
+		closeLab()
+		return ropts, func() {}, err
+	}
 	return ropts, closeLab, nil
+}
+
+// trustAnchors sets the anchors DNSSEC validation starts from: the
+// --trust-anchor file's, else the lab's own (set with the lab), else the
+// root's, whatever root hints the walk starts from.
+func trustAnchors(ropts *resolver.Options, o options) error {
+	switch {
+	case ropts.NoDNSSEC:
+		ropts.TrustAnchors = nil
+	case o.trustAnchor != "":
+		anchors, err := dnssec.LoadAnchors(o.trustAnchor)
+		if err != nil {
+			return usageError{fmt.Errorf("trust anchor: %w", err)}
+		}
+		ropts.TrustAnchors = anchors
+	case o.lab == "":
+		ropts.TrustAnchors = dnssec.RootAnchors()
+	}
+	return nil
 }
 
 // netDial dials the servers of a trace outside the lab; nil is the

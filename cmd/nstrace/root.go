@@ -25,7 +25,9 @@ func (e usageError) Unwrap() error { return e.error }
 // a list of them with -f) and preflight's, which binds those it has.
 type options struct {
 	rootHints string
-	engine    resolver.Options // bound to the engine's flags (engine.go)
+	// trustAnchor is --trust-anchor: a file of DS or DNSKEY records.
+	trustAnchor string
+	engine      resolver.Options // bound to the engine's flags (engine.go)
 	// budgetGiven is set when --max-queries was given; else the budget is
 	// left to resolver.New, which raises it for --all.
 	budgetGiven bool

@@ -30,7 +30,7 @@ var allowed = map[string][]string{
 	"internal/idn":         nil,
 	"internal/findingsdoc": nil,
 	"e2e":                  nil,
-	"cmd/nstrace":          {"batch", "lab", "preflight", "resolver", "trace", "trace/diff", "trace/render"},
+	"cmd/nstrace":          {"batch", "dnssec", "lab", "preflight", "resolver", "trace", "trace/diff", "trace/render"},
 }
 
 // only lists imports from outside the module that one package alone may
