@@ -228,3 +228,38 @@ func BenchmarkProbes(b *testing.B) {
 	}
 	b.ReportMetric(float64(with)/float64(without), "x-no-probes")
 }
+
+// BenchmarkTraceDNSSEC is BenchmarkTraceCriticalPath on the same lab
+// signed from the root down (testdata/lab/slow-signed.txtar), validation
+// on (the lab's anchor) and off (--no-dnssec). The DNSKEY queries run
+// beside the walk, so that "x-critical-path" of validation on stays that
+// of off; "x-no-dnssec" is the ratio of the two walks' wall times, on
+// over off. Target: at most 1.10.
+func BenchmarkTraceDNSSEC(b *testing.B) {
+	const delay, levels = 10 * time.Millisecond, 3
+	l := startLab(b, "slow-signed")
+	on := newResolver(b, l, resolver.Options{TrustAnchors: l.Scenario().Anchors()})
+	off := newResolver(b, l, resolver.Options{NoDNSSEC: true})
+	ctx := context.Background()
+	var wallOn, wallOff time.Duration
+	for b.Loop() {
+		for _, r := range []*resolver.Resolver{on, off} {
+			start := time.Now()
+			tr, err := r.Trace(ctx, "www.example.com", dns.TypeA)
+			d := time.Since(start)
+			if err != nil || len(tr.Zones()) != levels {
+				b.Fatalf("Trace = %v zones, %v; want %d zones", tr.Zones(), err, levels)
+			}
+			if r == on {
+				wallOn += d
+				if z := tr.DNSSECOf("example.com."); z == nil || z.Status != trace.DNSSECSecure {
+					b.Fatalf("example.com. is %v, want secure", z)
+				}
+			} else {
+				wallOff += d
+			}
+		}
+	}
+	b.ReportMetric(float64(wallOn)/float64(b.N)/float64(levels*delay), "x-critical-path")
+	b.ReportMetric(float64(wallOn)/float64(wallOff), "x-no-dnssec")
+}

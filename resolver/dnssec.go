@@ -40,14 +40,34 @@ func signedRecords(m *dns.Msg) (answer, authority []dns.RR) {
 }
 
 // keyQueries are the DNSKEY queries of one trace, sent beside the walk
-// (off its critical path): one per zone that may be signed, to the server
-// that gave the walk its reply from the zone.
+// (off its critical path): one per zone that may be signed, sent as the
+// walk's own query to the zone is, to the first server the walk asks (see
+// early). When another server gives the walk its reply before that one
+// answered well, the query goes to that server instead (see after).
 type keyQueries struct {
 	w       *run
 	anchors []dns.RR
 	wg      sync.WaitGroup
 	mu      sync.Mutex
-	hops    map[string]*trace.Hop // by zone; nil for a zone asked nothing
+	zones   map[string]*keyQuery // by zone; nil for a zone asked nothing
+	sent    int
+}
+
+// keyQuery is one DNSKEY query in flight or done.
+type keyQuery struct {
+	hop    *trace.Hop
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// ok reports whether q is done with a usable answer.
+func (q *keyQuery) ok() bool {
+	select {
+	case <-q.done:
+		return q.hop.Err == nil && q.hop.Rcode == dns.RcodeSuccess && q.hop.AA
+	default:
+		return false
+	}
 }
 
 // newKeyQueries returns the DNSKEY queries of a trace, or nil when the
@@ -56,31 +76,69 @@ func (w *run) newKeyQueries() *keyQueries {
 	if len(w.r.opts.TrustAnchors) == 0 {
 		return nil
 	}
-	return &keyQueries{w: w, anchors: w.r.opts.TrustAnchors, hops: map[string]*trace.Hop{}}
+	return &keyQueries{w: w, anchors: w.r.opts.TrustAnchors, zones: map[string]*keyQuery{}}
 }
 
-// start asks the server of hop, the walk's reply from hop.Zone, for the
-// zone's DNSKEY RRset, once per zone, when the zone may be signed: a trust
-// anchor names it, or the referral via that led to it holds DS records for
-// it. An unsigned zone costs no query.
-func (k *keyQueries) start(ctx context.Context, hop, via *trace.Hop) {
+// early sends the DNSKEY query of zone, when it may be signed, to the
+// first of servers with an address, as the walk sends it its question.
+func (k *keyQueries) early(ctx context.Context, zone string, servers []nameserver, via *trace.Hop) {
+	if k == nil {
+		return
+	}
+	for _, ns := range servers {
+		if a := k.w.usable(ns.addrs); len(a) > 0 {
+			k.start(ctx, zone, a[0], via, false)
+			return
+		}
+	}
+}
+
+// after sends the DNSKEY query of hop.Zone to hop's server, the one that
+// gave the walk its reply, unless one sent to it already, or to another
+// that answered it well.
+func (k *keyQueries) after(ctx context.Context, hop, via *trace.Hop) {
 	if k == nil || hop == nil || hop.Simulated || hop.Err != nil || !hop.Server.Addr.IsValid() {
 		return
 	}
-	zone := dns.CanonicalName(hop.Zone)
+	k.start(ctx, hop.Zone, hop.Server, via, true)
+}
+
+// start asks server for zone's DNSKEY RRset when the zone may be signed:
+// a trust anchor names it, or the referral via that led to it holds DS
+// records for it. An unsigned zone costs no query. A zone is asked once,
+// but when replace is set and the query sent went to another server and
+// has no usable reply yet: that one is abandoned.
+func (k *keyQueries) start(ctx context.Context, zone string, server trace.Server, via *trace.Hop, replace bool) {
+	zone = dns.CanonicalName(zone)
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if _, ok := k.hops[zone]; ok || !k.maySign(zone, via) {
+	old, asked := k.zones[zone]
+	switch {
+	case !asked && !k.maySign(zone, via):
 		return
+	case asked && (!replace || old == nil || old.hop.Server.Addr == server.Addr || old.ok()):
+		return
+	case asked:
+		old.cancel()
 	}
+	k.zones[zone] = k.send(ctx, zone, server)
+}
+
+// send sends one DNSKEY query, or returns nil when the budget is spent.
+func (k *keyQueries) send(ctx context.Context, zone string, server trace.Server) *keyQuery {
 	q := trace.Question{Name: zone, Qtype: dns.TypeDNSKEY, Qclass: dns.ClassINET}
-	h, err := k.w.newHop(ctx, zone, q, hop.Server, trace.PurposeDNSKEY)
-	k.hops[zone] = h
+	h, err := k.w.newHop(ctx, zone, q, server, trace.PurposeDNSKEY)
 	if err != nil {
-		return // no budget left: the zone is indeterminate, the walk goes on
+		return nil // no budget left: the zone is indeterminate, the walk goes on
 	}
-	h.Port = hop.Port
-	k.wg.Go(func() { k.w.sendQuiet(ctx, h) })
+	k.sent++
+	qctx, cancel := context.WithCancel(ctx)
+	kq := &keyQuery{hop: h, cancel: cancel, done: make(chan struct{})}
+	k.wg.Go(func() {
+		defer close(kq.done)
+		k.w.sendQuiet(qctx, h)
+	})
+	return kq
 }
 
 func (k *keyQueries) maySign(zone string, via *trace.Hop) bool {
@@ -95,17 +153,19 @@ func (k *keyQueries) maySign(zone string, via *trace.Hop) bool {
 	})
 }
 
-// wait waits for the DNSKEY queries and returns them by zone, with how
-// many were sent.
+// wait waits for the DNSKEY queries and returns them by zone (nil for a
+// zone whose query the budget refused), with how many were sent.
 func (k *keyQueries) wait() (map[string]*trace.Hop, int) {
 	k.wg.Wait()
-	n := 0
-	for _, h := range k.hops {
-		if h != nil {
-			n++
+	out := map[string]*trace.Hop{}
+	for zone, q := range k.zones {
+		out[zone] = nil
+		if q != nil {
+			q.cancel()
+			out[zone] = q.hop
 		}
 	}
-	return k.hops, n
+	return out, k.sent
 }
 
 // sendQuiet sends hop's query and fills the hop in, as send does, but

@@ -133,3 +133,22 @@ func TestDNSSECAll(t *testing.T) {
 		})
 	}
 }
+
+// TestDNSSECDeadServer: the DNSKEY query sent to the first server of a
+// zone, which is down, goes to the server that answered the walk; the
+// zone is secure.
+func TestDNSSECDeadServer(t *testing.T) {
+	l := startLab(t, "dnssec-dead")
+	r := newResolver(t, l, resolver.Options{TrustAnchors: l.Scenario().Anchors()})
+	tr, err := r.Trace(context.Background(), "www.example.com.", dns.TypeA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	z := tr.DNSSECOf("example.com.")
+	if z == nil || z.Status != trace.DNSSECSecure {
+		t.Fatalf("example.com. = %v, want secure", zoneStatus(tr))
+	}
+	if q := z.Query; q == nil || q.Server.Name != "ns2.example.com." || q.Err != nil {
+		t.Errorf("DNSKEY query = %+v, want ns2.example.com.'s answer", q)
+	}
+}

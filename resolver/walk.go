@@ -150,6 +150,9 @@ func (w *run) walk(ctx context.Context, q trace.Question, lv level) *trace.Trace
 		if referrals > w.r.opts.MaxDepth {
 			return fail(fmt.Errorf("%w: more than %d", ErrMaxDepth, w.r.opts.MaxDepth))
 		}
+		if nest == 0 {
+			w.keys.early(ctx, zone, servers, via)
+		}
 		zq := &zoneQuery{w: w, t: t, zone: zone, q: q, servers: servers, via: via, nest: nest, chain: lv.chain, check: lv.check}
 		var zc *zoneCheck
 		if w.checksZone(zone, via, nest) {
@@ -169,7 +172,7 @@ func (w *run) walk(ctx context.Context, q trace.Question, lv level) *trace.Trace
 			return fail(err)
 		}
 		if nest == 0 {
-			w.keys.start(ctx, hop, via)
+			w.keys.after(ctx, hop, via)
 		}
 		if d := w.simulate(zone, q.Name, c, via); d != nil {
 			hop, c = w.simulated(zone, q, d, nest), Classification{Outcome: trace.Referral, Referral: d}
