@@ -192,7 +192,10 @@ type validation struct {
 	refHop  map[string]int         // the ID of the referral each link came from
 	zones   map[string]*zoneState
 	all     bool
-	out     []*trace.DNSSEC
+	// handover are the zones a proposed delegation (--delegate) moves:
+	// their keys are checked as dnssec.Handover does.
+	handover map[string]bool
+	out      []*trace.DNSSEC
 }
 
 type zoneState struct {
@@ -206,25 +209,31 @@ type zoneState struct {
 // It sets t.DNSSEC.
 func (w *run) validate(t *trace.Trace, keys map[string]*trace.Hop) {
 	val := &validation{v: &dnssec.Validator{}, anchors: w.r.opts.TrustAnchors, keys: keys,
-		links: map[string]dnssec.Link{}, refHop: map[string]int{}, zones: map[string]*zoneState{}, all: t.Mode.All}
-	for i, h := range t.Hops {
-		if h.Purpose != trace.PurposeWalk || h.Err != nil || h.Rcode < 0 {
+		links: map[string]dnssec.Link{}, refHop: map[string]int{}, zones: map[string]*zoneState{}, all: t.Mode.All,
+		handover: map[string]bool{}}
+	for _, h := range t.Hops {
+		if h.Purpose != trace.PurposeWalk || h.Err != nil || (h.Rcode < 0 && !h.Simulated) {
 			continue
 		}
 		switch {
 		case h.Outcome == trace.Referral && h.Referral != nil:
 			st := val.zone(h.Zone, h.ID)
 			child := dns.CanonicalName(h.Referral.Zone)
+			if h.Simulated {
+				// The zone is moving to other servers while its parent
+				// keeps the DS it has (the real referral before this
+				// one gave the link): are they signing with its key?
+				val.handover[child] = true
+			}
 			if _, ok := val.links[child]; ok {
 				continue
 			}
-			rrs := h.AuthorityDNSSEC
-			if h.Simulated && i > 0 {
-				// The parent still publishes what it does: the DS
-				// records, or their absence, of its real reply.
-				rrs = t.Hops[i-1].AuthorityDNSSEC
+			link := val.v.Delegation(st.z, child, h.AuthorityDNSSEC)
+			if h.Simulated && len(h.AuthorityDNSSEC) == 0 {
+				// A new delegation: the parent publishes no DS for it.
+				link = dnssec.Link{Zone: child, Status: worse(st.z.Status, dnssec.Insecure)}
 			}
-			val.links[child], val.refHop[child] = val.v.Delegation(st.z, child, rrs), h.ID
+			val.links[child], val.refHop[child] = link, h.ID
 		case h.Outcome.Authoritative():
 			st := val.zone(h.Zone, h.ID)
 			a := val.v.Answer(st.z, h.Question.Name, h.Question.Qtype, h.Rcode,
@@ -261,6 +270,8 @@ func (val *validation) zone(zone string, hop int) *zoneState {
 		// No DNSKEY reply to judge: this host's, or our budget's, failure
 		// is no server's.
 		z = dnssec.Zone{Name: zone, Status: dnssec.Indeterminate, DS: link.DS, Findings: link.Findings}
+	case val.handover[zone] && kh != nil:
+		z = val.v.Handover(link, slices.Concat(kh.Answer, kh.AnswerSigs))
 	case kh != nil:
 		z = val.v.Keys(link, slices.Concat(kh.Answer, kh.AnswerSigs))
 	default:
@@ -329,4 +340,21 @@ func (w *run) finish(t *trace.Trace) {
 	t.Queries += n
 	t.Duration = time.Since(w.start)
 	w.validate(t, keys)
+}
+
+// parentDS gives the DS records for zone, with their RRSIGs, of the reply
+// real, the parent's: what it still publishes when a proposed delegation
+// (Options.Delegate) takes the place of its referral.
+func parentDS(real *trace.Hop, zone string) []dns.RR {
+	var out []dns.RR
+	for _, rr := range real.AuthorityDNSSEC {
+		t := rr.Header().Rrtype
+		if sig, ok := rr.(*dns.RRSIG); ok {
+			t = sig.TypeCovered
+		}
+		if t == dns.TypeDS && dns.CanonicalName(rr.Header().Name) == zone {
+			out = append(out, rr)
+		}
+	}
+	return out
 }

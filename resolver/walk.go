@@ -175,7 +175,9 @@ func (w *run) walk(ctx context.Context, q trace.Question, lv level) *trace.Trace
 			w.keys.after(ctx, hop, via)
 		}
 		if d := w.simulate(zone, q.Name, c, via); d != nil {
+			real := hop
 			hop, c = w.simulated(zone, q, d, nest), Classification{Outcome: trace.Referral, Referral: d}
+			hop.AuthorityDNSSEC = parentDS(real, d.Zone) // the parent's DS stays
 			t.Hops = append(t.Hops, hop)
 		}
 		switch c.Outcome {

@@ -36,6 +36,10 @@ const (
 	CodeNewFailed         = "new-failed"                // the question cannot be resolved through the new servers
 	CodeCurrentFailed     = "current-failed"            // the question cannot be resolved now: nothing to compare
 	CodeLongNSTTL         = trace.CodeLongNSTTL         // the zone's NS TTL makes the switch slow
+	// The DNSSEC handover (issue 13): the parent's DS stays, and the new
+	// servers serve the zone unsigned, or sign it with keys no DS matches.
+	CodeDNSKEYMissing      = "dnskey-missing"
+	CodeDSNoMatchingDNSKEY = "ds-no-matching-dnskey"
 )
 
 // codes is every problem code with its severity, in the order
@@ -51,6 +55,8 @@ var codes = [...]struct {
 	{CodeNSSetDiffers, trace.SeverityError},
 	{CodeMissingRecord, trace.SeverityError},
 	{CodeNewFailed, trace.SeverityError},
+	{CodeDNSKEYMissing, trace.SeverityError},
+	{CodeDSNoMatchingDNSKEY, trace.SeverityError},
 	{CodeExtraRecord, trace.SeverityWarning},
 	{CodeCurrentFailed, trace.SeverityWarning},
 	{CodeTTLDiffers, trace.SeverityInfo},
@@ -233,6 +239,7 @@ func Compare(in Input) *Report {
 	c.servers(in.Servers, in.New)
 	c.records(in.Current, in.New)
 	c.nsProblems()
+	c.dnssec(in.New)
 	c.ttls()
 	c.group()
 	slices.SortStableFunc(r.Problems, func(a, b Problem) int { return cmp.Compare(a.Severity.Rank(), b.Severity.Rank()) })
@@ -845,4 +852,30 @@ func negative(r Result, format string) string {
 		return ""
 	}
 	return fmt.Sprintf(format, strings.ToUpper(string(r.Outcome)))
+}
+
+// dnssec reports the DNSSEC handover of the zone as the walks through the
+// proposed servers validated it (resolver.Options.Delegate keeps the
+// parent's DS): when those servers serve the zone unsigned, or sign it
+// with keys that no DS of the parent matches, validating resolvers fail
+// the zone after the switch. Each problem once, however many questions
+// show it.
+func (c *comparison) dnssec(news []*trace.Trace) {
+	seen := map[string]bool{}
+	for _, t := range news {
+		if t == nil {
+			continue
+		}
+		z := t.DNSSECOf(c.zone)
+		if z == nil {
+			continue
+		}
+		for _, f := range z.Findings {
+			if SeverityOf(f.Code) == "" || seen[f.Code+f.Message] {
+				continue
+			}
+			seen[f.Code+f.Message] = true
+			c.add(Problem{Code: f.Code, Name: c.zone, Message: f.Message})
+		}
+	}
 }
