@@ -94,7 +94,7 @@ func summary(rrs []dns.RR, t uint16) string {
 				h := *rr.Header()
 				c := dns.Copy(rr)
 				*c.Header() = dns.RR_Header{Name: h.Name, Rrtype: h.Rrtype, Class: h.Class}
-				data = append(data, c.String())
+				data = append(data, strings.TrimPrefix(c.String(), c.Header().String())) // the data alone
 			}
 		}
 	}

@@ -195,7 +195,11 @@ type validation struct {
 	// handover are the zones a proposed delegation (--delegate) moves:
 	// their keys are checked as dnssec.Handover does.
 	handover map[string]bool
-	out      []*trace.DNSSEC
+	// answers are every server's answers to each question of a zone,
+	// with Options.All, in the order first seen (answerKeys).
+	answers    map[string]*serverAnswers
+	answerKeys []string
+	out        []*trace.DNSSEC
 }
 
 type zoneState struct {
@@ -244,9 +248,59 @@ func (w *run) validate(t *trace.Trace, keys map[string]*trace.Hop) {
 				st.out.Status = string(worse(dnssec.Status(st.out.Status), a.Status))
 			}
 			val.add(st.out, a.Findings, h)
+			val.answered(h)
 		}
 	}
+	val.consistent()
 	t.DNSSEC = val.out
+}
+
+// answered keeps, with Options.All, each server's answer for a zone's
+// question with its RRSIGs, for consistent.
+func (val *validation) answered(h *trace.Hop) {
+	if !val.all || h.Outcome != trace.Answer {
+		return
+	}
+	k := dns.CanonicalName(h.Zone) + " " + h.Question.Name + " " + trace.TypeString(h.Question.Qtype)
+	if val.answers == nil {
+		val.answers = map[string]*serverAnswers{}
+	}
+	sa := val.answers[k]
+	if sa == nil {
+		sa = &serverAnswers{zone: dns.CanonicalName(h.Zone), qtype: h.Question.Qtype, by: map[string][]dns.RR{}}
+		val.answers[k] = sa
+		val.answerKeys = append(val.answerKeys, k)
+	}
+	name := h.Server.Name + " (" + h.Server.Addr.String() + ")"
+	sa.by[name] = slices.Concat(h.Answer, h.AnswerSigs)
+	sa.hops = append(sa.hops, h.ID)
+}
+
+// serverAnswers are the answers of every server of a zone to one question.
+type serverAnswers struct {
+	zone  string
+	qtype uint16
+	by    map[string][]dns.RR // by server, "name (address)"
+	hops  []int
+}
+
+// consistent reports, with Options.All, the zones whose servers gave
+// differently signed answers (dnssec.Consistent): one provider signing,
+// another not, or with other keys (RFC 8901).
+func (val *validation) consistent() {
+	for _, k := range val.answerKeys {
+		sa := val.answers[k]
+		st := val.zones[sa.zone]
+		if st == nil || st.z.Status != dnssec.Secure {
+			continue // where the zone is not signed, nobody signs its answers
+		}
+		for _, f := range dnssec.Consistent(sa.zone, sa.qtype, sa.by) {
+			tf := finding(f, 0)
+			tf.Hops = slices.Clone(sa.hops)
+			st.out.Findings = append(st.out.Findings, tf)
+			st.out.Status = string(worse(dnssec.Status(st.out.Status), dnssec.Bogus))
+		}
+	}
 }
 
 // zone returns the state of zone, validating its keys the first time;

@@ -152,3 +152,27 @@ func TestDNSSECDeadServer(t *testing.T) {
 		t.Errorf("DNSKEY query = %+v, want ns2.example.com.'s answer", q)
 	}
 }
+
+// TestDNSSECSplit: with --all, a server that serves a signed zone
+// unsigned is named by its answer's findings, and the servers of the
+// zone disagree (dnssec-inconsistent); the default walk asks one server.
+func TestDNSSECSplit(t *testing.T) {
+	l := startLab(t, "dnssec-split")
+	r := newResolver(t, l, resolver.Options{TrustAnchors: l.Scenario().Anchors(), All: true})
+	tr, err := r.Trace(context.Background(), "www.example.com.", dns.TypeA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{". secure", "com. secure", "example.com. bogus bogus-answer dnssec-inconsistent rrsig-missing"}
+	if got := zoneStatus(tr); !slices.Equal(got, want) {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, f := range tr.DNSSECOf("example.com.").Findings {
+		switch {
+		case f.Code == "dnssec-inconsistent" && !strings.Contains(f.Message, "ns2.example.com. (192.0.2.2): 192.0.2.10, unsigned"):
+			t.Errorf("%s does not name ns2 unsigned: %s", f.Code, f.Message)
+		case f.Code != "dnssec-inconsistent" && (f.Server == nil || f.Server.Name != "ns2.example.com."):
+			t.Errorf("%s names %v, want ns2.example.com.", f.Code, f.Server)
+		}
+	}
+}
