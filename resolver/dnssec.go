@@ -216,10 +216,16 @@ func (w *run) validate(t *trace.Trace, keys map[string]*trace.Hop) {
 		links: map[string]dnssec.Link{}, refHop: map[string]int{}, zones: map[string]*zoneState{}, all: t.Mode.All,
 		handover: map[string]bool{}}
 	for _, h := range t.Hops {
-		if h.Purpose != trace.PurposeWalk || h.Err != nil || (h.Rcode < 0 && !h.Simulated) {
+		// The server checks (trace.PurposeCheck) ask every server of a
+		// zone the walk's question: their answers are validated too, each
+		// naming its server.
+		check := h.Purpose == trace.PurposeCheck && h.Outcome.Authoritative()
+		if (h.Purpose != trace.PurposeWalk && !check) || h.Err != nil || (h.Rcode < 0 && !h.Simulated) {
 			continue
 		}
 		switch {
+		case check && val.zones[dns.CanonicalName(h.Zone)] == nil:
+			// A zone the walk did not validate: nothing to check against.
 		case h.Outcome == trace.Referral && h.Referral != nil:
 			st := val.zone(h.Zone, h.ID)
 			child := dns.CanonicalName(h.Referral.Zone)
@@ -255,10 +261,11 @@ func (w *run) validate(t *trace.Trace, keys map[string]*trace.Hop) {
 	t.DNSSEC = val.out
 }
 
-// answered keeps, with Options.All, each server's answer for a zone's
-// question with its RRSIGs, for consistent.
+// answered keeps each server's answer for a zone's question with its
+// RRSIGs (the walk's, and those of --all or of the server checks), for
+// consistent.
 func (val *validation) answered(h *trace.Hop) {
-	if !val.all || h.Outcome != trace.Answer {
+	if h.Outcome != trace.Answer {
 		return
 	}
 	k := dns.CanonicalName(h.Zone) + " " + h.Question.Name + " " + trace.TypeString(h.Question.Qtype)
@@ -284,7 +291,7 @@ type serverAnswers struct {
 	hops  []int
 }
 
-// consistent reports, with Options.All, the zones whose servers gave
+// consistent reports the zones whose servers gave
 // differently signed answers (dnssec.Consistent): one provider signing,
 // another not, or with other keys (RFC 8901).
 func (val *validation) consistent() {
@@ -348,11 +355,11 @@ func (val *validation) zone(zone string, hop int) *zoneState {
 }
 
 // add records findings of the reply h in out; with Options.All, where
-// every server was asked, each names its server.
+// every server was asked, and for a server check, each names its server.
 func (val *validation) add(out *trace.DNSSEC, fs []dnssec.Finding, h *trace.Hop) {
 	for _, f := range fs {
 		tf := finding(f, h.ID)
-		if val.all {
+		if val.all || h.Purpose == trace.PurposeCheck {
 			s := h.Server
 			tf.Server = &s
 		}

@@ -153,16 +153,25 @@ func TestDNSSECDeadServer(t *testing.T) {
 	}
 }
 
-// TestDNSSECSplit: with --all, a server that serves a signed zone
-// unsigned is named by its answer's findings, and the servers of the
-// zone disagree (dnssec-inconsistent); the default walk asks one server.
+// TestDNSSECSplit: a server that serves a signed zone unsigned is named
+// by its answer's findings, and the servers of the zone disagree
+// (dnssec-inconsistent), with --all as with the default server checks.
 func TestDNSSECSplit(t *testing.T) {
 	l := startLab(t, "dnssec-split")
-	r := newResolver(t, l, resolver.Options{TrustAnchors: l.Scenario().Anchors(), All: true})
-	tr, err := r.Trace(context.Background(), "www.example.com.", dns.TypeA)
-	if err != nil {
-		t.Fatal(err)
+	for _, all := range []bool{true, false} {
+		t.Run(fmt.Sprint("all=", all), func(t *testing.T) {
+			r := newResolver(t, l, resolver.Options{TrustAnchors: l.Scenario().Anchors(), All: all, HedgeDelay: -1})
+			tr, err := r.Trace(context.Background(), "www.example.com.", dns.TypeA)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkSplit(t, tr)
+		})
 	}
+}
+
+func checkSplit(t *testing.T, tr *trace.Trace) {
+	t.Helper()
 	want := []string{". secure", "com. secure", "example.com. bogus bogus-answer dnssec-inconsistent rrsig-missing"}
 	if got := zoneStatus(tr); !slices.Equal(got, want) {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
