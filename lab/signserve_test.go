@@ -40,7 +40,7 @@ func walkSigned(t *testing.T, l *Lab, qname string, qtype uint16) (dnssec.Zone, 
 	}
 	v := &dnssec.Validator{}
 	link := dnssec.AnchorLink(l.Scenario().Anchors(), ".")
-	zone, addr := ".", "198.41.0.4"
+	zone, addr := ".", aRoot.String()
 	for {
 		z := v.Keys(link, ask(addr, zone, dns.TypeDNSKEY).Answer)
 		r := ask(addr, qname, qtype)

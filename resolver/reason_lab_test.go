@@ -178,7 +178,8 @@ func TestMode(t *testing.T) {
 // says so in its Mode; a priming query that fails is the walk's reason.
 func TestPrime(t *testing.T) {
 	l := startLab(t, "refused")
-	root := netip.MustParseAddrPort("198.41.0.4:53")
+	// The lab maps the address its scenarios write for a.root-servers.net.
+	root := netip.AddrPortFrom(l.RootHints()[0].Addr, 53)
 	tr, err := newResolver(t, l, resolver.Options{Prime: root}).Trace(context.Background(), "www.example.com", dns.TypeNS)
 	if tr == nil || len(tr.Hops) == 0 {
 		t.Fatalf("Trace primed by %s = %v, %v", root, tr, err)
