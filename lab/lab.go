@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/miekg/dns"
@@ -33,7 +34,7 @@ var loopback = netip.AddrFrom4([4]byte{127, 0, 0, 1})
 // of 127.0.0.1 for every address written for a server. It is made by Start;
 // its methods are safe for concurrent use.
 type Lab struct {
-	s     *Scenario
+	s     atomic.Pointer[Scenario] // swapped by Reload
 	hosts map[netip.Addr]*served
 	done  chan struct{}
 	wg    sync.WaitGroup
@@ -43,9 +44,10 @@ type Lab struct {
 	conns  map[net.Conn]struct{}
 }
 
-// served is a host with its sockets.
+// served is a host's sockets and the host that answers on them, which
+// Reload swaps.
 type served struct {
-	*host
+	h    atomic.Pointer[host]
 	udp  *net.UDPConn
 	tcp  *net.TCPListener
 	port netip.AddrPort // on 127.0.0.1
@@ -57,7 +59,8 @@ func Start(s *Scenario) (*Lab, error) {
 	if s == nil {
 		return nil, errors.New("lab: nil scenario")
 	}
-	l := &Lab{s: s, hosts: make(map[netip.Addr]*served), done: make(chan struct{}), conns: make(map[net.Conn]struct{})}
+	l := &Lab{hosts: make(map[netip.Addr]*served), done: make(chan struct{}), conns: make(map[net.Conn]struct{})}
+	l.s.Store(s)
 	for a, h := range s.hosts() {
 		udp, tcp, err := listenPair()
 		if err != nil {
@@ -65,7 +68,9 @@ func Start(s *Scenario) (*Lab, error) {
 			return nil, fmt.Errorf("lab: listening for %s: %w", a, err)
 		}
 		port := udp.LocalAddr().(*net.UDPAddr).AddrPort()
-		l.hosts[a] = &served{host: h, udp: udp, tcp: tcp, port: port}
+		sv := &served{udp: udp, tcp: tcp, port: port}
+		sv.h.Store(h)
+		l.hosts[a] = sv
 	}
 	for _, sv := range l.hosts {
 		l.wg.Add(2)
@@ -97,7 +102,46 @@ func listenPair() (*net.UDPConn, *net.TCPListener, error) {
 }
 
 // Scenario is the scenario the lab serves.
-func (l *Lab) Scenario() *Scenario { return l.s }
+func (l *Lab) Scenario() *Scenario { return l.s.Load() }
+
+// Reload serves s from now on, in place of the scenario served, on the
+// same listeners: as an operator reloads a server after editing a zone,
+// or moves a zone to other servers. Each query is answered wholly by the
+// old scenario or wholly by s. Every address s serves must be one the lab
+// already listens on (a lab cannot open listeners while walks dial it);
+// an address the lab serves and s does not goes silent, as a server taken
+// out of service. On error the lab goes on serving what it served.
+func (l *Lab) Reload(s *Scenario) error {
+	if s == nil {
+		return errors.New("lab: reload: nil scenario")
+	}
+	hosts := s.hosts()
+	for a := range hosts {
+		if _, ok := l.hosts[a]; !ok {
+			return fmt.Errorf("lab: reload: %s is not an address the running lab serves", a)
+		}
+	}
+	for a, sv := range l.hosts {
+		h := hosts[a]
+		if h == nil {
+			h = &host{addr: a, faults: map[FaultKind]bool{FaultDown: true}}
+		}
+		sv.h.Store(h)
+	}
+	l.s.Store(s)
+	return nil
+}
+
+// SetZone serves the zone file name (as the scenario's files are named:
+// "example.com.zone") with content data from now on, added or in place of
+// the file of that name, through Reload. The rest of the scenario stays.
+func (l *Lab) SetZone(name string, data []byte) error {
+	s, err := l.Scenario().WithFile(name, data)
+	if err != nil {
+		return err
+	}
+	return l.Reload(s)
+}
 
 // Close stops every listener, closes open connections and waits for every
 // goroutine of the lab to end. Closing twice is harmless.
@@ -146,7 +190,7 @@ func (l *Lab) Dial(ctx context.Context, network string, addr netip.AddrPort) (ne
 	if network != "udp" && network != "tcp" {
 		return nil, opError(network, addr, fmt.Errorf("lab: unknown network %q", network))
 	}
-	if !l.s.Host().reaches(addr.Addr()) {
+	if !l.Scenario().Host().reaches(addr.Addr()) {
 		return nil, opError(network, addr, errNoRoute) // as connect(2) fails it
 	}
 	sv, ok := l.hosts[addr.Addr().Unmap()]
@@ -176,7 +220,7 @@ func opError(network string, addr netip.AddrPort, err error) error {
 // root hints: sorted by name, then address, IPv4 first. They are nil when
 // the scenario has no root zone.
 func (l *Lab) RootHints() []trace.Server {
-	s := l.s
+	s := l.Scenario()
 	root := s.root()
 	if root == nil {
 		return nil
@@ -232,7 +276,7 @@ func (l *Lab) serveUDP(sv *served) {
 		l.wg.Add(1)
 		go func() {
 			defer l.wg.Done()
-			if out := sv.reply(l.done, pkt, "udp"); out != nil {
+			if out := sv.h.Load().reply(l.done, pkt, "udp"); out != nil {
 				sv.udp.WriteToUDPAddrPort(out, from)
 			}
 		}()
@@ -254,7 +298,7 @@ func (l *Lab) serveTCP(sv *served) {
 			}
 			continue
 		}
-		if sv.faults[FaultNoTCP] {
+		if sv.h.Load().faults[FaultNoTCP] {
 			c.SetLinger(0) // a reset, as close to "connection refused" as an accepted socket gets
 			c.Close()
 			continue
@@ -272,7 +316,7 @@ func (l *Lab) serveTCP(sv *served) {
 func (l *Lab) serveConn(sv *served, c net.Conn) {
 	defer l.wg.Done()
 	defer l.untrack(c)
-	if sv.faults[FaultDown] || sv.faults[FaultTCPHang] {
+	if h := sv.h.Load(); h.faults[FaultDown] || h.faults[FaultTCPHang] {
 		io.Copy(io.Discard, c) // until the client or Close gives up
 		return
 	}
@@ -286,7 +330,7 @@ func (l *Lab) serveConn(sv *served, c net.Conn) {
 		if _, err := io.ReadFull(c, pkt); err != nil {
 			return
 		}
-		out := sv.reply(l.done, pkt, "tcp")
+		out := sv.h.Load().reply(l.done, pkt, "tcp")
 		if out == nil {
 			continue
 		}

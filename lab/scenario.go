@@ -43,6 +43,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"os"
 	"path"
@@ -68,6 +69,7 @@ type Scenario struct {
 	servers map[string]*server // by canonical name
 	names   []string           // server names, sorted
 	signed  map[string]*Signed // by origin, the zones a sign directive signs
+	files   map[string][]byte  // what it was parsed from, for WithFile
 }
 
 // Server describes one nameserver of a scenario.
@@ -186,7 +188,7 @@ func Parse(name string, files map[string][]byte) (*Scenario, error) {
 }
 
 func parse(name string, files map[string][]byte) (*Scenario, error) {
-	s := &Scenario{name: name, servers: make(map[string]*server)}
+	s := &Scenario{name: name, servers: make(map[string]*server), files: files}
 	var err error
 	if s.zones, err = readZones(files); err != nil {
 		return nil, err
@@ -226,6 +228,28 @@ func parse(name string, files map[string][]byte) (*Scenario, error) {
 		return nil, errNoRoot
 	}
 	return s, nil
+}
+
+// WithFile returns a new scenario: s with the file name (a zone file,
+// "example.com.zone", or ManifestName) added, or in place of the file of
+// that name, parsed as Parse does; s does not change. The host network
+// WithHost gave s is kept, unless name is the manifest. Zones the
+// manifest signs are signed anew, with new keys: its root's too, so a walk
+// that validates from s's anchors finds the new scenario bogus.
+func (s *Scenario) WithFile(name string, data []byte) (*Scenario, error) {
+	files := maps.Clone(s.files)
+	if files == nil {
+		files = map[string][]byte{}
+	}
+	files[name] = data
+	c, err := Parse(s.name, files)
+	if err != nil {
+		return nil, err
+	}
+	if name != ManifestName {
+		c.host = s.host
+	}
+	return c, nil
 }
 
 // readZones parses the zone files (*.zone) and sorts the zones by origin in
