@@ -340,10 +340,10 @@ func (val *validation) zone(zone string, hop int) *zoneState {
 	}
 	out := &trace.DNSSEC{Zone: zone, Status: string(z.Status), Query: kh}
 	for _, d := range z.DS {
-		out.DS = append(out.DS, trace.DS{KeyTag: d.KeyTag, Algorithm: d.Algorithm, DigestType: d.DigestType})
+		out.DS = append(out.DS, trace.NewDS(d))
 	}
 	for _, k := range z.Keys {
-		out.Keys = append(out.Keys, trace.Key{KeyTag: k.KeyTag(), Algorithm: k.Algorithm, Flags: k.Flags})
+		out.Keys = append(out.Keys, trace.NewKey(k))
 	}
 	n := len(link.Findings)
 	val.addIDs(out, z.Findings[:n], refHop)

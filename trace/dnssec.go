@@ -1,5 +1,7 @@
 package trace
 
+import "github.com/miekg/dns"
+
 // DNSSEC is what validation found of one zone the walk crossed (issue 13):
 // the zone's status, what its parent's DS records point at, the keys it
 // publishes, and the findings. The resolver fills it in; the model holds it.
@@ -30,18 +32,47 @@ const (
 	DNSSECIndeterminate = "indeterminate"
 )
 
-// DS is one DS record as a trace shows it.
+// DS is one DS record as a trace shows it: all of its data, so that a fix
+// can name it exactly ("remove DS 12345") and a diff see a new digest.
 type DS struct {
 	KeyTag     uint16
 	Algorithm  uint8
 	DigestType uint8
+	Digest     string // hex, as zone files write it
+	TTL        uint32 // as the parent served it; 0 for a trust anchor
 }
 
-// Key is one DNSKEY record as a trace shows it.
+// Key is one DNSKEY record as a trace shows it: all of its data, so that
+// a fix can compute the DS records that point at it (RFC 4034 §5.1.4).
 type Key struct {
 	KeyTag    uint16
 	Algorithm uint8
-	Flags     uint16
+	Flags     uint16 // 257 for a key-signing key (SEP), 256 for a zone-signing key
+	Protocol  uint8  // 3 (RFC 4034 §2.1.2)
+	PublicKey string // base64, as zone files write it
+	TTL       uint32
+}
+
+// NewDS gives the DS record d as a trace shows it.
+func NewDS(d *dns.DS) DS {
+	return DS{KeyTag: d.KeyTag, Algorithm: d.Algorithm, DigestType: d.DigestType, Digest: d.Digest, TTL: d.Hdr.Ttl}
+}
+
+// NewKey gives the DNSKEY record k as a trace shows it.
+func NewKey(k *dns.DNSKEY) Key {
+	return Key{KeyTag: k.KeyTag(), Algorithm: k.Algorithm, Flags: k.Flags, Protocol: k.Protocol, PublicKey: k.PublicKey, TTL: k.Hdr.Ttl}
+}
+
+// RR gives d as the DS record of zone.
+func (d DS) RR(zone string) *dns.DS {
+	return &dns.DS{Hdr: dns.RR_Header{Name: canon(zone), Rrtype: dns.TypeDS, Class: dns.ClassINET, Ttl: d.TTL},
+		KeyTag: d.KeyTag, Algorithm: d.Algorithm, DigestType: d.DigestType, Digest: d.Digest}
+}
+
+// RR gives k as the DNSKEY record of zone.
+func (k Key) RR(zone string) *dns.DNSKEY {
+	return &dns.DNSKEY{Hdr: dns.RR_Header{Name: canon(zone), Rrtype: dns.TypeDNSKEY, Class: dns.ClassINET, Ttl: k.TTL},
+		Flags: k.Flags, Protocol: k.Protocol, Algorithm: k.Algorithm, PublicKey: k.PublicKey}
 }
 
 // DNSSECOf returns the DNSSEC state of zone, or nil when the walk did

@@ -56,8 +56,12 @@ func signedTrace() *trace.Trace {
 	})
 	t.DNSSEC = []*trace.DNSSEC{
 		{Zone: ".", Status: trace.DNSSECSecure, DS: []trace.DS{{KeyTag: 12349, Algorithm: 13, DigestType: 2}},
-			Keys: []trace.Key{{KeyTag: 12349, Algorithm: 13, Flags: 257}, {KeyTag: 63874, Algorithm: 13, Flags: 256}}},
-		{Zone: "com.", Status: trace.DNSSECSecure, DS: []trace.DS{{KeyTag: 39912, Algorithm: 13, DigestType: 2}},
+			Keys: []trace.Key{
+				{KeyTag: 12349, Algorithm: 13, Flags: 257, Protocol: 3, TTL: 86400,
+					PublicKey: "UgCDStzwNIRjXBXWLKxRCxU5saPfsw7LkEVBxvaEn1yHYD+ryWGquaRRzX1o7E6iOCiPKA4ETITCZ/mrZNmJ8A=="},
+				{KeyTag: 63874, Algorithm: 13, Flags: 256}}},
+		{Zone: "com.", Status: trace.DNSSECSecure, DS: []trace.DS{{KeyTag: 39912, Algorithm: 13, DigestType: 2, TTL: 86400,
+			Digest: "571D7938299B5773B543D75E44A78B314443D05C06C8E78108DFD5D9B59AEF56"}},
 			Keys: []trace.Key{{KeyTag: 39912, Algorithm: 13, Flags: 257}, {KeyTag: 23398, Algorithm: 13, Flags: 256}}},
 		{Zone: "example.com.", Status: trace.DNSSECBogus, DS: []trace.DS{{KeyTag: 8385, Algorithm: 13, DigestType: 2}},
 			Keys:     []trace.Key{{KeyTag: 8385, Algorithm: 13, Flags: 257}, {KeyTag: 3971, Algorithm: 13, Flags: 256}},

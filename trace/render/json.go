@@ -98,12 +98,17 @@ type jsonDS struct {
 	KeyTag     uint16 `json:"key_tag"`
 	Algorithm  uint8  `json:"algorithm"`
 	DigestType uint8  `json:"digest_type"`
+	Digest     string `json:"digest,omitempty"`
+	TTL        uint32 `json:"ttl,omitempty"`
 }
 
 type jsonDNSKEY struct {
 	KeyTag    uint16 `json:"key_tag"`
 	Algorithm uint8  `json:"algorithm"`
 	Flags     uint16 `json:"flags"`
+	Protocol  uint8  `json:"protocol,omitempty"`
+	PublicKey string `json:"public_key,omitempty"`
+	TTL       uint32 `json:"ttl,omitempty"`
 }
 
 type jsonQuestion struct {
@@ -187,10 +192,10 @@ func newJSONTrace(t *trace.Trace, o Options) jsonTrace {
 	for _, z := range t.DNSSEC {
 		jz := jsonDNSSEC{Zone: z.Zone, Status: z.Status, DS: make([]jsonDS, len(z.DS)), DNSKEY: make([]jsonDNSKEY, len(z.Keys))}
 		for i, d := range z.DS {
-			jz.DS[i] = jsonDS{KeyTag: d.KeyTag, Algorithm: d.Algorithm, DigestType: d.DigestType}
+			jz.DS[i] = jsonDS{KeyTag: d.KeyTag, Algorithm: d.Algorithm, DigestType: d.DigestType, Digest: d.Digest, TTL: d.TTL}
 		}
 		for i, k := range z.Keys {
-			jz.DNSKEY[i] = jsonDNSKEY{KeyTag: k.KeyTag, Algorithm: k.Algorithm, Flags: k.Flags}
+			jz.DNSKEY[i] = jsonDNSKEY{KeyTag: k.KeyTag, Algorithm: k.Algorithm, Flags: k.Flags, Protocol: k.Protocol, PublicKey: k.PublicKey, TTL: k.TTL}
 		}
 		jt.DNSSEC = append(jt.DNSSEC, jz)
 	}
