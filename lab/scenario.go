@@ -128,8 +128,8 @@ func (s *Scenario) Servers() []Server {
 }
 
 // Load reads a scenario from a directory, or from a txtar archive when path
-// ends in .txtar. In a directory, files other than *.zone and lab.conf are
-// ignored, and so are subdirectories.
+// ends in .txtar. In a directory, files other than *.zone, lab.conf and key
+// files (K*.key, K*.private) are ignored, and so are subdirectories.
 func Load(path string) (*Scenario, error) {
 	if strings.HasSuffix(path, ".txtar") {
 		a, err := txtar.ParseFile(path)
@@ -173,10 +173,13 @@ func Load(path string) (*Scenario, error) {
 func filepathBase(name string) string { return path.Base(strings.TrimSpace(name)) }
 
 // wanted reports whether a file belongs to a scenario.
-func wanted(name string) bool { return name == ManifestName || strings.HasSuffix(name, ".zone") }
+func wanted(name string) bool {
+	return name == ManifestName || strings.HasSuffix(name, ".zone") || isKeyFile(name)
+}
 
 // Parse builds a scenario from files, base name to content: the zone files
-// (*.zone) and the optional manifest (lab.conf); other files are ignored.
+// (*.zone), the optional manifest (lab.conf) and the keys of signed zones
+// (K*.key, K*.private: see parseSignLine); other files are ignored.
 // The name prefixes every error, which names the file and, where it can,
 // the line.
 func Parse(name string, files map[string][]byte) (*Scenario, error) {
@@ -200,7 +203,7 @@ func parse(name string, files map[string][]byte) (*Scenario, error) {
 		}
 	}
 	s.notes, s.host = m.notes, m.host
-	if err := s.signZones(m.signs); err != nil {
+	if err := s.signZones(m.signs, files); err != nil {
 		return nil, err
 	}
 	if err := s.addServers(m); err != nil {

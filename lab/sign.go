@@ -33,10 +33,18 @@ const (
 	// SignUnsignedWithDS leaves the zone unsigned but publishes a DS for
 	// it: a move to a provider that does not sign, the DS left behind.
 	SignUnsignedWithDS SignFault = "unsigned-with-ds"
+	// SignExpiresSoon makes every signature expire a day from now, as
+	// when the signer stopped re-signing four weeks ago.
+	SignExpiresSoon SignFault = "expires-soon"
+	// SignNoDS publishes no DS for the zone: it is signed, but its parent
+	// does not know it (an island of security, before its DS reaches the
+	// registry).
+	SignNoDS SignFault = "no-ds"
 )
 
 // SignFaults lists the signing faults.
-var SignFaults = []SignFault{SignWrongDS, SignExpired, SignNotYetValid, SignMissingRRSIG, SignBadSignature, SignUnsignedWithDS}
+var SignFaults = []SignFault{SignWrongDS, SignExpired, SignNotYetValid, SignMissingRRSIG, SignBadSignature, SignUnsignedWithDS,
+	SignExpiresSoon, SignNoDS}
 
 // SignOptions says how Sign signs a zone. The zero value signs with an
 // ECDSAP256SHA256 KSK and ZSK, an NSEC chain, and signatures valid from
@@ -60,6 +68,11 @@ type SignOptions struct {
 	Now time.Time
 	// Faults break the signed zone on purpose.
 	Faults []SignFault
+	// Keys sign the zone instead of keys made for it: the first with the
+	// SEP flag is the KSK, the first without it the ZSK; without a ZSK
+	// the KSK signs everything (a CSK). Algorithm and Bits are then not
+	// used.
+	Keys []Key
 }
 
 // Signed is a zone signed by Sign.
@@ -69,11 +82,14 @@ type Signed struct {
 	// NSEC or NSEC3 and NSEC3PARAM, RRSIG. Under unsigned-with-ds, only
 	// the zone's own records.
 	Records []dns.RR
-	// DS is what the parent publishes: the SHA-256 digest of the KSK
-	// (RFC 4509), or under wrong-ds one of a key the zone does not have.
+	// DS is what the parent publishes (unless the parent's zone file has
+	// DS records for the zone: see SignTree): the SHA-256 digest of the
+	// KSK (RFC 4509), under wrong-ds one of a key the zone does not have,
+	// under no-ds none.
 	DS []*dns.DS
 	// Keys are the zone's DNSKEY records, the KSK (or CSK) first.
-	Keys []*dns.DNSKEY
+	Keys    []*dns.DNSKEY
+	private []crypto.Signer // of each of Keys
 }
 
 // signTTL is the TTL of the DNSKEY records, BIND's default dnskey-ttl.
@@ -144,8 +160,11 @@ func newSigner(origin string, rrs []dns.RR, o SignOptions) (*signer, error) {
 	return s, s.keys()
 }
 
-// keys makes the KSK and ZSK (or the CSK).
+// keys makes the KSK and ZSK (or the CSK), or takes them from the options.
 func (s *signer) keys() error {
+	if len(s.o.Keys) > 0 {
+		return s.givenKeys()
+	}
 	var err error
 	if s.ksk, s.kskPriv, err = s.newKey(dns.ZONE | dns.SEP); err != nil {
 		return err
@@ -156,6 +175,26 @@ func (s *signer) keys() error {
 			return err
 		}
 	}
+	return nil
+}
+
+// givenKeys takes the KSK and ZSK from the options.
+func (s *signer) givenKeys() error {
+	for _, k := range s.o.Keys {
+		switch sep := k.DNSKEY.Flags&dns.SEP != 0; {
+		case sep && s.ksk == nil:
+			s.ksk, s.kskPriv = k.DNSKEY, k.Private
+		case !sep && s.zsk == nil:
+			s.zsk, s.zskPriv = k.DNSKEY, k.Private
+		}
+	}
+	if s.ksk == nil {
+		return fmt.Errorf("sign %s: no key with the SEP flag (257) among its keys", s.origin)
+	}
+	if s.zsk == nil {
+		s.zsk, s.zskPriv = s.ksk, s.kskPriv
+	}
+	s.o.Algorithm = s.ksk.Algorithm
 	return nil
 }
 
@@ -188,11 +227,15 @@ func (s *signer) newKey(flags uint16) (*dns.DNSKEY, crypto.Signer, error) {
 }
 
 func (s *signer) sign() (*Signed, error) {
-	out := &Signed{Origin: s.origin, Keys: []*dns.DNSKEY{s.ksk}}
+	out := &Signed{Origin: s.origin, Keys: []*dns.DNSKEY{s.ksk}, private: []crypto.Signer{s.kskPriv}}
 	if s.zsk != s.ksk {
 		out.Keys = append(out.Keys, s.zsk)
+		out.private = append(out.private, s.zskPriv)
 	}
 	out.DS = []*dns.DS{s.ksk.ToDS(dns.SHA256)}
+	if s.has[SignNoDS] {
+		out.DS = nil
+	}
 	if s.has[SignWrongDS] {
 		other, _, err := s.newKey(dns.ZONE | dns.SEP)
 		if err != nil {
@@ -349,6 +392,8 @@ func (s *signer) signatures() ([]dns.RR, error) {
 		inception, expiration = s.o.Now.Add(-31*24*time.Hour), s.o.Now.Add(-24*time.Hour)
 	case s.has[SignNotYetValid]:
 		inception, expiration = s.o.Now.Add(24*time.Hour), s.o.Now.Add(31*24*time.Hour)
+	case s.has[SignExpiresSoon]:
+		inception, expiration = s.o.Now.Add(-29*24*time.Hour), s.o.Now.Add(24*time.Hour)
 	}
 	var out []dns.RR
 	for _, k := range order {
@@ -388,8 +433,11 @@ func corrupt(sig string) string {
 
 // SignTree signs zones from the deepest up, so that each signed zone's DS
 // records go into its parent's records at the delegation before the
-// parent is signed. zones maps each origin to its records; only the zones
-// that opts names are signed. The result has a Signed for each of those.
+// parent is signed, unless the parent's records have DS records there
+// already: those are what the parent publishes (a DS roll half done, a DS
+// left from a key gone). zones maps each origin to its records; only the
+// zones that opts names are signed. The result has a Signed for each of
+// those.
 func SignTree(zones map[string][]dns.RR, opts map[string]SignOptions) (map[string]*Signed, error) {
 	origins := slices.SortedFunc(maps.Keys(zones), func(a, b string) int {
 		return cmp.Compare(dns.CountLabel(b), dns.CountLabel(a))
@@ -411,6 +459,9 @@ func SignTree(zones map[string][]dns.RR, opts map[string]SignOptions) (map[strin
 			continue
 		}
 		p := closestZone(zones, parent(dns.CanonicalName(origin)))
+		if hasDS(zones[p], sz.Origin) {
+			continue
+		}
 		for _, d := range sz.DS {
 			ds[p] = append(ds[p], d)
 		}
@@ -426,4 +477,11 @@ func closestZone(zones map[string][]dns.RR, name string) string {
 		}
 		name = parent(name)
 	}
+}
+
+// hasDS reports whether rrs hold a DS record of name.
+func hasDS(rrs []dns.RR, name string) bool {
+	return slices.ContainsFunc(rrs, func(rr dns.RR) bool {
+		return rr.Header().Rrtype == dns.TypeDS && dns.CanonicalName(rr.Header().Name) == name
+	})
 }

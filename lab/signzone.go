@@ -25,10 +25,14 @@ type signLine struct {
 //	nsec3           an NSEC3 chain instead of NSEC; with iterations=N,
 //	                salt=HEX and optout
 //	FAULT           a SignFault: wrong-ds, expired-signatures, not-yet-valid,
-//	                missing-rrsig, bad-signature, unsigned-with-ds
+//	                missing-rrsig, bad-signature, unsigned-with-ds,
+//	                expires-soon, no-ds
 //
-// Keys are made when the scenario is parsed; the signatures are valid from
-// an hour before for 30 days. A signed zone's DS goes to its parent zone.
+// Keys are made when the scenario is parsed, unless the scenario holds
+// them as BIND's key files (K<zone>+<alg>+<tag>.key and .private, as
+// Signed.KeyFiles writes them); the signatures are valid from an hour
+// before for 30 days. A signed zone's DS goes to its parent zone, unless
+// the parent's zone file has DS records for it already.
 func parseSignLine(args []string) (signLine, error) {
 	if len(args) == 0 {
 		return signLine{}, errors.New("sign needs a zone")
@@ -108,7 +112,7 @@ func signFaultWords() string {
 // up, and adds to each its DNSKEY and NSEC3PARAM records and, in its
 // parent, its DS. The signatures and NSEC or NSEC3 chains are kept apart,
 // in s.signed, until the servers serve them.
-func (s *Scenario) signZones(lines []signLine) error {
+func (s *Scenario) signZones(lines []signLine, files map[string][]byte) error {
 	if len(lines) == 0 {
 		return nil
 	}
@@ -123,6 +127,11 @@ func (s *Scenario) signZones(lines []signLine) error {
 		if _, dup := opts[l.zone]; dup {
 			return fmt.Errorf("%s:%d: sign: zone %s is signed twice", ManifestName, l.line, l.zone)
 		}
+		keys, err := keysOf(l.zone, files)
+		if err != nil {
+			return err
+		}
+		l.opts.Keys = keys
 		opts[l.zone] = l.opts
 	}
 	zones := map[string][]dns.RR{}
@@ -154,6 +163,9 @@ func (s *Scenario) signZones(lines []signLine) error {
 			switch rr.Header().Rrtype {
 			case dns.TypeDNSKEY, dns.TypeDS, dns.TypeNSEC3PARAM:
 				name := rr.Header().Name
+				if slices.ContainsFunc(z.rrs[name], func(o dns.RR) bool { return dns.IsDuplicate(o, rr) }) {
+					continue // a DS of the zone file's
+				}
 				z.rrs[name] = append(z.rrs[name], rr)
 				z.addName(name)
 			}
