@@ -97,6 +97,21 @@ const (
 	// out of authoritative answers, as BIND with minimal-responses yes
 	// does: referrals keep their glue, negative answers their SOA.
 	FaultMinimalResponses FaultKind = "minimal-responses"
+	// FaultENTNXDomain answers NXDOMAIN, where NODATA is due, to a query
+	// for an empty non-terminal of the zone (a name below the apex that
+	// owns no records but has names below it), as some old servers and
+	// DNS load balancers do: a resolver that follows RFC 8020 takes it
+	// that nothing below exists. A signed zone keeps its NODATA proof.
+	FaultENTNXDomain FaultKind = "ent-nxdomain"
+	// FaultQminRefuse, FaultQminDrop and FaultQminServfail answer
+	// REFUSED, nothing, or SERVFAIL to a query that looks minimised
+	// (RFC 9156): one for an interior name of the zone, of any type (see
+	// zone.interior). A query for a leaf, the apex, or a name that does
+	// not exist is answered as usual; so is a referral to a cut, unless
+	// the parent holds names below it (glue).
+	FaultQminRefuse   FaultKind = "qmin-refuse"
+	FaultQminDrop     FaultKind = "qmin-drop"
+	FaultQminServfail FaultKind = "qmin-servfail"
 )
 
 // faultKinds are the faults lab.conf knows, in the order above.
@@ -106,7 +121,7 @@ var faultKinds = []FaultKind{
 	FaultHorizontal, FaultSideways, FaultPoisonGlue, FaultTCAlways, FaultTCPHang,
 	FaultNoEDNS, FaultLoss, FaultEDNSDrop, FaultNoBadvers, FaultEchoOption, FaultAAAADrop,
 	FaultNoNegativeSOA, FaultRecursive, FaultAXFROpen, FaultCaseFold, FaultSOAFields, FaultUnsigned,
-	FaultMinimalResponses,
+	FaultMinimalResponses, FaultENTNXDomain, FaultQminRefuse, FaultQminDrop, FaultQminServfail,
 }
 
 // known reports whether lab.conf may set the fault.

@@ -154,13 +154,18 @@ func (h *host) reply(done <-chan struct{}, pkt []byte, proto string) []byte {
 }
 
 // drops reports whether a fault leaves q unanswered: edns-drop a query
-// with EDNS, aaaa-drop an AAAA query.
+// with EDNS, aaaa-drop an AAAA query, qmin-drop a query for an interior
+// name (zone.interior).
 func (h *host) drops(q *dns.Msg) bool {
 	switch {
 	case h.faults[FaultEDNSDrop] && q.IsEdns0() != nil:
 		return true
 	case h.faults[FaultAAAADrop] && len(q.Question) == 1 && q.Question[0].Qtype == dns.TypeAAAA:
 		return true
+	case h.faults[FaultQminDrop] && len(q.Question) == 1:
+		qname := dns.CanonicalName(q.Question[0].Name)
+		z := h.zoneFor(qname, q.Question[0].Qtype)
+		return z != nil && z.interior(qname)
 	}
 	return false
 }
@@ -247,6 +252,16 @@ func (h *host) respond(q *dns.Msg, proto string) *dns.Msg {
 		h.recurse(m, q, proto) // REFUSED: not authoritative, not recursive
 		return finish()
 	}
+	if z.interior(qname) {
+		switch {
+		case h.faults[FaultQminRefuse]:
+			m.Rcode = dns.RcodeRefused
+			return finish()
+		case h.faults[FaultQminServfail]:
+			m.Rcode = dns.RcodeServerFailure
+			return finish()
+		}
+	}
 	var r result
 	switch {
 	case h.faults[FaultUpward] && h.root != nil:
@@ -264,6 +279,9 @@ func (h *host) respond(q *dns.Msg, proto string) *dns.Msg {
 		r = z.query(lq)
 		if opt != nil && opt.Do() {
 			z.sign(&r, lq) // a signed zone's RRSIGs and proofs (RFC 3225)
+		}
+		if h.faults[FaultENTNXDomain] && r.rcode == dns.RcodeSuccess && r.aa && len(r.answer) == 0 && z.empty(qname) {
+			r.rcode = dns.RcodeNameError
 		}
 	}
 	m.Rcode = r.rcode

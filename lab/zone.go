@@ -111,6 +111,29 @@ func (z *zone) addName(name string) {
 	}
 }
 
+// interior reports whether name lies strictly below the zone's apex and
+// strictly above another name of its data (an owner name, glue and names
+// below cuts included): a name with names below it, which is what a
+// QNAME-minimising resolver asks for on its way down (RFC 9156) and all a
+// server can tell of such a query. The qmin faults apply to those.
+func (z *zone) interior(name string) bool {
+	if name == z.origin || !z.names[name] {
+		return false
+	}
+	for owner := range z.rrs {
+		if owner != name && dns.IsSubDomain(name, owner) {
+			return true
+		}
+	}
+	return false
+}
+
+// empty reports whether name is an empty non-terminal of the zone: an
+// interior name that owns no records.
+func (z *zone) empty(name string) bool {
+	return len(z.rrs[name]) == 0 && z.interior(name)
+}
+
 // parent is name without its first label; the root's parent is the root.
 func parent(name string) string {
 	idx := dns.Split(name)
