@@ -26,6 +26,8 @@ type LineError struct {
 	Source string // the list's name: a file, or "stdin"
 	Line   int    // from 1
 	Err    error  // why; never nil
+	// text is the line, for Shard.Filter: "" for one too long to keep.
+	text string
 }
 
 func (e *LineError) Error() string { return fmt.Sprintf("%s:%d: %v", e.Source, e.Line, e.Err) }
@@ -55,7 +57,7 @@ func Read(r io.Reader, source string, qtype uint16) iter.Seq2[Name, error] {
 				n := Name{Source: source, Line: line, Question: q}
 				switch {
 				case bad != nil:
-					if !yield(n, &LineError{Source: source, Line: line, Err: bad}) {
+					if !yield(n, &LineError{Source: source, Line: line, Err: bad, text: string(text)}) {
 						return
 					}
 				case ok:

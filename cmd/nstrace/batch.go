@@ -30,6 +30,7 @@ type batchFlags struct {
 	file    string // -f FILE, "-" for stdin
 	jobs    int    // -j N
 	verbose bool   // -v: every finding, and with -f every tree
+	shard   string // --shard K/N or auto/N
 }
 
 // batchModeFlags binds the flags of batch mode.
@@ -37,6 +38,23 @@ func batchModeFlags(f *pflag.FlagSet, b *batchFlags) {
 	f.StringVarP(&b.file, "file", "f", "", "trace every name listed in `FILE` (- for stdin): one NAME [TYPE] a line, # starts a comment")
 	f.IntVarP(&b.jobs, "jobs", "j", batch.DefaultJobs, "with -f, trace `N` names at once")
 	f.BoolVarP(&b.verbose, "verbose", "v", false, "show every finding, ns-ttl-mismatch too (JSON has them all); with -f, write every trace's tree, not the summary table")
+	f.StringVar(&b.shard, "shard", "", "with -f, trace only shard `K/N` of the list, K from 0 to N-1: the names whose FNV-1a hash mod N is K; auto/N takes K from "+batch.IndexEnv)
+}
+
+// errShardNoList is the error of --shard without -f.
+var errShardNoList = usageError{errors.New("--shard splits a list: give it with -f FILE")}
+
+// listShard reads --shard: the zero Shard, the whole list, when it is not
+// given.
+func listShard(b batchFlags) (batch.Shard, error) {
+	if b.shard == "" {
+		return batch.Shard{}, nil
+	}
+	s, err := batch.ParseShard(b.shard, os.LookupEnv)
+	if err != nil {
+		return batch.Shard{}, fmt.Errorf("--shard %w", err)
+	}
+	return s, nil
 }
 
 // batchMode reports whether o asks for batch mode: a list of names, or
@@ -86,6 +104,10 @@ func runBatch(ctx context.Context, o options, args []string, stdin io.Reader, st
 	if o.batch.jobs < 1 {
 		return usageError{fmt.Errorf("-j must be at least 1, not %d", o.batch.jobs)}
 	}
+	shard, err := listShard(o.batch)
+	if err != nil {
+		return usageError{err}
+	}
 	w, err := newBatchWriter(o, stdout, stderr)
 	if err != nil {
 		return usageError{err}
@@ -95,6 +117,7 @@ func runBatch(ctx context.Context, o options, args []string, stdin io.Reader, st
 		return usageError{err}
 	}
 	defer closeList()
+	names = shard.Filter(names)
 	w.source = batchSource(o.batch.file)
 	ropts, closeLab, err := engineOptions(o)
 	if err != nil {
@@ -107,7 +130,7 @@ func runBatch(ctx context.Context, o options, args []string, stdin io.Reader, st
 		return usageError{err}
 	}
 	if !one {
-		w.p = newProgress(stdout, stderr, listLength(o.batch.file, stderr))
+		w.p = newProgress(stdout, stderr, listLength(o.batch.file, shard, stderr))
 	}
 	start := time.Now()
 	ctx, cancel := context.WithCancel(ctx)
@@ -374,10 +397,10 @@ func (w *batchWriter) verdict(one bool) error {
 	return exitError{code: tot.worst, msg: strings.Join(parts, "; ")}
 }
 
-// listLength is the number of lines of a list that name something, for
-// the progress bar's total; 0 when that cannot be known beforehand (a
+// listLength is the number of lines of a list that name something (in
+// shard), for the progress bar's total; 0 when that cannot be known beforehand (a
 // pipe, an unreadable file), or when there is no bar to draw.
-func listLength(path string, stderr io.Writer) int {
+func listLength(path string, shard batch.Shard, stderr io.Writer) int {
 	if !isTerminal(stderr) || path == "-" {
 		return 0
 	}
@@ -391,7 +414,7 @@ func listLength(path string, stderr io.Writer) int {
 	}
 	defer f.Close()
 	n := 0
-	for range batch.Read(f, path, dns.TypeA) {
+	for range shard.Filter(batch.Read(f, path, dns.TypeA)) {
 		n++ // a name or a bad line: each moves the bar
 	}
 	return n

@@ -98,7 +98,9 @@ a time with one cache for the run, and writes the traces in the list's order:
 a summary table (every tree with -v), or with -o jsonl one JSON document a
 line. On a terminal, a progress bar on stderr says how far it is. The exit
 code is the worst of all the names' (0, then 3, 1, 2); Ctrl-C writes what is
-done, in order, and exits 130.
+done, in order, and exits 130. --shard K/N traces only the names of shard K of
+N (K from 0): N runs, on as many machines, trace each name once between them;
+--shard auto/N takes K from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job's).
 
 ` + exitHelp(traceExits),
 		Example: `  nstrace www.example.com
@@ -108,7 +110,8 @@ done, in order, and exits 130.
   nstrace -x 192.0.2.1
   nstrace www.example.com -o dot | dot -Tsvg > trace.svg
   nstrace --lab demo www.example.com
-  nstrace -f domains.txt -o jsonl > traces.jsonl`,
+  nstrace -f domains.txt -o jsonl > traces.jsonl
+  nstrace -f domains.txt --shard 0/4 -o jsonl > shard-0.jsonl`,
 		Version:           versionString(),
 		Args:              cobra.ArbitraryArgs, // parseArgs reads them as dig does
 		ValidArgsFunction: completeArgs,
@@ -116,6 +119,9 @@ done, in order, and exits 130.
 		SilenceErrors:     true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.budgetGiven = cmd.Flags().Changed("max-queries")
+			if o.batch.shard != "" && o.batch.file == "" {
+				return errShardNoList
+			}
 			if o.diff.against != "" {
 				return runAgainst(cmd.Context(), o, args, cmd.InOrStdin(), stdout, cmd.ErrOrStderr())
 			}
