@@ -66,6 +66,14 @@ type SignOptions struct {
 	OptOut bool
 	// Now is the signing time; the zero value means time.Now().
 	Now time.Time
+	// Inception and Expiration, when both are set, are the signatures'
+	// validity period instead of the hour before Now and 30 days after
+	// (dnssec-signzone -s and -e). The timing faults override them.
+	Inception, Expiration time.Time
+	// Seed, when set, makes the keys from this word instead of at random
+	// (seededKey), so that a lab with a seed and a validity period serves
+	// the same records every run. RSA keys cannot be seeded.
+	Seed string
 	// Faults break the signed zone on purpose.
 	Faults []SignFault
 	// Keys sign the zone instead of keys made for it: the first with the
@@ -120,6 +128,7 @@ type signer struct {
 	kskPriv  crypto.Signer
 	zskPriv  crypto.Signer
 	negTTL   uint32
+	made     int // keys made, for the next seeded key
 }
 
 func newSigner(origin string, rrs []dns.RR, o SignOptions) (*signer, error) {
@@ -201,6 +210,18 @@ func (s *signer) givenKeys() error {
 func (s *signer) newKey(flags uint16) (*dns.DNSKEY, crypto.Signer, error) {
 	k := &dns.DNSKEY{Hdr: dns.RR_Header{Name: s.origin, Rrtype: dns.TypeDNSKEY, Class: dns.ClassINET, Ttl: signTTL},
 		Flags: flags, Protocol: 3, Algorithm: s.o.Algorithm}
+	if s.o.Seed != "" {
+		s.made++
+		priv, err := seededKey(k, s.o.Seed, s.made)
+		for err == nil && k.KeyTag() == 0 {
+			s.made++
+			priv, err = seededKey(k, s.o.Seed, s.made)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("sign %s: %w", s.origin, err)
+		}
+		return k, priv, nil
+	}
 	bits := 0
 	switch s.o.Algorithm {
 	case dns.RSASHA1, dns.RSASHA1NSEC3SHA1, dns.RSASHA256, dns.RSASHA512:
@@ -394,6 +415,8 @@ func (s *signer) signatures() ([]dns.RR, error) {
 		inception, expiration = s.o.Now.Add(24*time.Hour), s.o.Now.Add(31*24*time.Hour)
 	case s.has[SignExpiresSoon]:
 		inception, expiration = s.o.Now.Add(-29*24*time.Hour), s.o.Now.Add(24*time.Hour)
+	case !s.o.Inception.IsZero() && !s.o.Expiration.IsZero():
+		inception, expiration = s.o.Inception, s.o.Expiration
 	}
 	var out []dns.RR
 	for _, k := range order {

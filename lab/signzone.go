@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/miekg/dns"
 )
@@ -27,12 +28,17 @@ type signLine struct {
 //	FAULT           a SignFault: wrong-ds, expired-signatures, not-yet-valid,
 //	                missing-rrsig, bad-signature, unsigned-with-ds,
 //	                expires-soon, no-ds
+//	seed=WORD       keys made from WORD, the same every run (not RSA)
+//	start=TIME      with end=TIME, the signatures' validity period, as
+//	                dnssec-signzone -s and -e take it: YYYYMMDDHHMMSS, UTC
 //
 // Keys are made when the scenario is parsed, unless the scenario holds
 // them as BIND's key files (K<zone>+<alg>+<tag>.key and .private, as
-// Signed.KeyFiles writes them); the signatures are valid from an hour
-// before for 30 days. A signed zone's DS goes to its parent zone, unless
-// the parent's zone file has DS records for it already.
+// Signed.KeyFiles writes them) or a seed makes them; the signatures are
+// valid from an hour before for 30 days, or from start to end. A signed
+// zone's DS goes to its parent zone, unless the parent's zone file has DS
+// records for it already. With a seed (or key files), a start and an end,
+// the zone is signed the same every run.
 func parseSignLine(args []string) (signLine, error) {
 	if len(args) == 0 {
 		return signLine{}, errors.New("sign needs a zone")
@@ -49,6 +55,12 @@ func parseSignLine(args []string) (signLine, error) {
 	}
 	if (l.opts.Iterations > 0 || l.opts.Salt != "" || l.opts.OptOut) && !l.opts.NSEC3 {
 		return l, errors.New("sign: iterations, salt and optout need nsec3")
+	}
+	if l.opts.Inception.IsZero() != l.opts.Expiration.IsZero() {
+		return l, errors.New("sign: start and end go together")
+	}
+	if !l.opts.Inception.IsZero() && !l.opts.Inception.Before(l.opts.Expiration) {
+		return l, errors.New("sign: start is not before end")
 	}
 	return l, nil
 }
@@ -76,6 +88,18 @@ func (o *SignOptions) set(a string) error {
 			return fmt.Errorf("sign: bad iterations %q", val)
 		}
 		o.Iterations = uint16(n)
+	case key == "seed" && hasVal && val != "":
+		o.Seed = val
+	case (key == "start" || key == "end") && hasVal:
+		t, err := time.Parse("20060102150405", val)
+		if err != nil {
+			return fmt.Errorf("sign: bad %s %q (YYYYMMDDHHMMSS)", key, val)
+		}
+		if key == "start" {
+			o.Inception = t
+		} else {
+			o.Expiration = t
+		}
 	case key == "salt" && hasVal:
 		if val == "-" {
 			o.Salt = ""
@@ -93,7 +117,7 @@ func (o *SignOptions) set(a string) error {
 			alg, ok = uint8(n), dns.AlgorithmToString[uint8(n)] != ""
 		}
 		if !ok || o.Algorithm != 0 {
-			return fmt.Errorf("sign: unknown option %q (an algorithm, csk, nsec3, iterations=N, salt=HEX, optout, or a fault: %s)", a, signFaultWords())
+			return fmt.Errorf("sign: unknown option %q (an algorithm, csk, nsec3, iterations=N, salt=HEX, optout, seed=WORD, start=TIME, end=TIME, or a fault: %s)", a, signFaultWords())
 		}
 		o.Algorithm = alg
 	}

@@ -2,6 +2,7 @@ package lab
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 
@@ -93,6 +94,53 @@ func TestSignDirectiveFault(t *testing.T) {
 	}
 }
 
+// TestSignSeeded checks that a seed, a start and an end sign the same
+// records every time, for each algorithm that can be seeded, and that
+// another seed makes other keys.
+func TestSignSeeded(t *testing.T) {
+	const when = " start=20250101000000 end=20450101000000"
+	records := func(conf string) []string {
+		t.Helper()
+		s, err := Parse("signed", signedFiles(conf))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, origin := range []string{".", "com.", "example.com."} {
+			for _, rr := range s.Signed(origin).Records {
+				out = append(out, rr.String())
+			}
+			for _, d := range s.Signed(origin).DS {
+				out = append(out, d.String())
+			}
+		}
+		slices.Sort(out) // Parse reads a zone's names in map order
+		return out
+	}
+	for _, alg := range []string{"ecdsap256sha256", "ecdsap384sha384", "ed25519"} {
+		conf := "sign . seed=demo " + alg + when + "\nsign com. seed=demo wrong-ds " + alg + when + "\nsign example.com. seed=demo " + alg + when + "\n"
+		a, b := records(conf), records(conf)
+		if !slices.Equal(a, b) {
+			t.Errorf("%s: two signings with one seed differ:\n%s\n%s", alg, strings.Join(a, "\n"), strings.Join(b, "\n"))
+		}
+		if c := records(strings.ReplaceAll(conf, "seed=demo", "seed=other")); slices.Equal(a, c) {
+			t.Errorf("%s: seeds demo and other sign alike", alg)
+		}
+		s, err := Parse("signed", signedFiles(conf))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, origin := range []string{"com.", "example.com."} {
+			if sig := s.Signed(origin).Records[len(s.Signed(origin).Records)-1].(*dns.RRSIG); dns.TimeToString(sig.Inception) != "20250101000000" || dns.TimeToString(sig.Expiration) != "20450101000000" {
+				t.Errorf("%s: %s signature valid %s-%s, want 20250101000000-20450101000000", alg, origin, dns.TimeToString(sig.Inception), dns.TimeToString(sig.Expiration))
+			}
+		}
+		if ds, k := s.Signed("com.").DS[0], s.Signed("com.").Keys[0]; ds.KeyTag == k.KeyTag() {
+			t.Errorf("%s: com.'s wrong DS matches its key %d", alg, k.KeyTag())
+		}
+	}
+}
+
 func TestSignDirectiveErrors(t *testing.T) {
 	tests := []struct{ conf, err string }{
 		{"sign\n", "lab.conf:1: sign needs a zone"},
@@ -105,6 +153,11 @@ func TestSignDirectiveErrors(t *testing.T) {
 		{"sign com.\nsign com.\n", "lab.conf:2: sign: zone com. is signed twice"},
 		{"sign com. ed448\n", "sign com.: algorithm 16 cannot be generated"},
 		{"sign a..b\n", `lab.conf:1: bad zone name "a..b"`},
+		{"sign com. rsasha256 seed=x\n", "sign com.: algorithm 8 cannot be made from a seed"},
+		{"sign com. start=20250101000000\n", "lab.conf:1: sign: start and end go together"},
+		{"sign com. start=20250101000000 end=20240101000000\n", "lab.conf:1: sign: start is not before end"},
+		{"sign com. start=2025 end=20240101000000\n", `lab.conf:1: sign: bad start "2025"`},
+		{"sign com. seed=\n", `lab.conf:1: sign: unknown option "seed="`},
 	}
 	for _, tc := range tests {
 		_, err := Parse("", signedFiles(tc.conf))
