@@ -85,7 +85,7 @@ func (p *probing) start(ctx context.Context, zone string, servers []trace.Server
 			continue
 		}
 		for _, purpose := range trace.Probes() {
-			if p.wanted(purpose, zone) {
+			if p.wanted(purpose, zone) && p.reserve() {
 				jobs = append(jobs, job{s, purpose})
 			}
 		}
@@ -100,6 +100,19 @@ func (p *probing) start(ctx context.Context, zone string, servers []trace.Server
 	p.mu.Lock()
 	p.sets = append(p.sets, set)
 	p.mu.Unlock()
+}
+
+// reserve takes a probe's first try from the budget, as its zone's
+// probes start: a zone whose servers are probed first keeps its probes
+// even while they wait for their turn, so that when the budget runs out
+// which probes were sent depends on the order of the zones, never on how
+// quickly the probes of an earlier zone went out.
+func (p *probing) reserve() bool {
+	if p.sent.Add(1) > int64(p.w.r.opts.MaxQueries*probeShare/4) {
+		p.sent.Add(-1)
+		return false
+	}
+	return true
 }
 
 // first reports whether addr has not been probed for zone yet, and marks it.
@@ -132,6 +145,12 @@ func (p *probing) wanted(purpose trace.Purpose, zone string) bool {
 // run sends one probe to s, again after a timeout while tries are left,
 // and returns its hops; none when the budget or the walk's end left no room.
 func (p *probing) run(ctx context.Context, sem chan struct{}, zone string, s trace.Server, purpose trace.Purpose) []*trace.Hop {
+	reserved := true // the first try's, by start
+	defer func() {
+		if reserved {
+			p.sent.Add(-1) // not sent after all
+		}
+	}()
 	select {
 	case sem <- struct{}{}:
 		defer func() { <-sem }()
@@ -144,9 +163,10 @@ func (p *probing) run(ctx context.Context, sem chan struct{}, zone string, s tra
 		if ended(ctx) != nil || w.routes.downErr(s.Addr) != nil {
 			break // this host's limits and network are not the server's
 		}
-		if p.sent.Add(1) > int64(w.r.opts.MaxQueries*probeShare/4) {
+		if !reserved && !p.reserve() {
 			break
 		}
+		reserved = false
 		q, m, network := w.r.probeQuery(purpose, zone)
 		hop := &trace.Hop{Purpose: purpose, Zone: zone, Server: s, Port: w.r.opts.Port, Question: q,
 			Start: time.Since(w.start), Rcode: -1}
