@@ -10,8 +10,11 @@ var demoFS embed.FS
 
 // Demo is the embedded demo scenario (lab/demo): the real root servers,
 // com, net and eu, and domains that show in-bailiwick and out-of-bailiwick
-// delegation, sub-delegation, CNAMEs, truncation and a dead server. Its
-// Notes list the names worth tracing. Each call returns a new Scenario.
+// delegation, sub-delegation, CNAMEs, truncation and a dead server. It is
+// signed from the root down, the same every run (seeded keys, fixed
+// validity), with its root's DS as its anchor (Anchors) and one zone bogus
+// after a key roll. Its Notes list the names worth tracing. Each call
+// returns a new Scenario.
 func Demo() *Scenario {
 	files := make(map[string][]byte)
 	entries, _ := fs.ReadDir(demoFS, "demo")
