@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/nstrace/nstrace/resolver"
 )
 
 // netns is a network namespace made for one test: only lo, up, with the
@@ -190,8 +192,7 @@ func (ns *netns) dial(ctx context.Context, network string, addr netip.AddrPort) 
 			ch <- result{nil, fmt.Errorf("setns %s: %w", ns.name, err)}
 			return
 		}
-		var d net.Dialer
-		c, err := d.DialContext(ctx, network, addr.String())
+		c, err := resolver.NetDial(ctx, network, addr) // an unconnected socket too
 		ch <- result{c, err}
 		if unix.Setns(home, unix.CLONE_NEWNET) == nil && inHome() {
 			runtime.UnlockOSThread()

@@ -112,6 +112,11 @@ const (
 	FaultQminRefuse   FaultKind = "qmin-refuse"
 	FaultQminDrop     FaultKind = "qmin-drop"
 	FaultQminServfail FaultKind = "qmin-servfail"
+	// FaultOtherAddress, "other-address ADDR", sends its UDP replies from
+	// another address than the one asked, which the lab writes as ADDR (a
+	// multi-homed server that answers from the address of the interface
+	// its reply leaves by); a connected socket never gets them. TCP works.
+	FaultOtherAddress FaultKind = "other-address"
 )
 
 // faultKinds are the faults lab.conf knows, in the order above.
@@ -122,13 +127,16 @@ var faultKinds = []FaultKind{
 	FaultNoEDNS, FaultLoss, FaultEDNSDrop, FaultNoBadvers, FaultEchoOption, FaultAAAADrop,
 	FaultNoNegativeSOA, FaultRecursive, FaultAXFROpen, FaultCaseFold, FaultSOAFields, FaultUnsigned,
 	FaultMinimalResponses, FaultENTNXDomain, FaultQminRefuse, FaultQminDrop, FaultQminServfail,
+	FaultOtherAddress,
 }
 
 // known reports whether lab.conf may set the fault.
 func (k FaultKind) known() bool { return slices.Contains(faultKinds, k) }
 
 // hasArg reports whether the fault takes an argument in lab.conf.
-func (k FaultKind) hasArg() bool { return k == FaultDelay || k == FaultLoss }
+func (k FaultKind) hasArg() bool {
+	return k == FaultDelay || k == FaultLoss || k == FaultOtherAddress
+}
 
 // Fault is one misbehaviour set by the manifest.
 type Fault struct {
@@ -138,6 +146,8 @@ type Fault struct {
 	Delay time.Duration
 	// Percent is the argument of FaultLoss: the share of UDP queries dropped.
 	Percent float64
+	// From is the argument of FaultOtherAddress: where replies come from.
+	From netip.Addr
 }
 
 // String gives the fault as the manifest writes it, without its target.
@@ -147,6 +157,8 @@ func (f Fault) String() string {
 		return string(f.Kind) + " " + f.Delay.String()
 	case FaultLoss:
 		return string(f.Kind) + " " + strconv.FormatFloat(f.Percent, 'g', -1, 64)
+	case FaultOtherAddress:
+		return string(f.Kind) + " " + f.From.String()
 	}
 	return string(f.Kind)
 }

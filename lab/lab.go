@@ -42,15 +42,20 @@ type Lab struct {
 	mu     sync.Mutex
 	closed bool
 	conns  map[net.Conn]struct{}
+
+	// sources maps the sockets the lab replies from over UDP, on
+	// loopback, to their hosts (see packetConn).
+	sources map[netip.AddrPort]source
 }
 
 // served is a host's sockets and the host that answers on them, which
 // Reload swaps.
 type served struct {
-	h    atomic.Pointer[host]
-	udp  *net.UDPConn
-	tcp  *net.TCPListener
-	port netip.AddrPort // on 127.0.0.1
+	h     atomic.Pointer[host]
+	udp   *net.UDPConn
+	tcp   *net.TCPListener
+	port  netip.AddrPort // on 127.0.0.1
+	other *net.UDPConn   // FaultOtherAddress's: where UDP replies leave from
 }
 
 // Start opens the listeners of every address of every server of s and
@@ -59,7 +64,8 @@ func Start(s *Scenario) (*Lab, error) {
 	if s == nil {
 		return nil, errors.New("lab: nil scenario")
 	}
-	l := &Lab{hosts: make(map[netip.Addr]*served), done: make(chan struct{}), conns: make(map[net.Conn]struct{})}
+	l := &Lab{hosts: make(map[netip.Addr]*served), done: make(chan struct{}), conns: make(map[net.Conn]struct{}),
+		sources: make(map[netip.AddrPort]source)}
 	l.s.Store(s)
 	for a, h := range s.hosts() {
 		udp, tcp, err := listenPair()
@@ -71,6 +77,10 @@ func Start(s *Scenario) (*Lab, error) {
 		sv := &served{udp: udp, tcp: tcp, port: port}
 		sv.h.Store(h)
 		l.hosts[a] = sv
+		if err := l.addSources(sv); err != nil {
+			l.Close()
+			return nil, fmt.Errorf("lab: listening for %s: %w", a, err)
+		}
 	}
 	for _, sv := range l.hosts {
 		l.wg.Add(2)
@@ -116,9 +126,13 @@ func (l *Lab) Reload(s *Scenario) error {
 		return errors.New("lab: reload: nil scenario")
 	}
 	hosts := s.hosts()
-	for a := range hosts {
-		if _, ok := l.hosts[a]; !ok {
+	for a, h := range hosts {
+		sv, ok := l.hosts[a]
+		if !ok {
 			return fmt.Errorf("lab: reload: %s is not an address the running lab serves", a)
+		}
+		if h.from.IsValid() && sv.other == nil {
+			return fmt.Errorf("lab: reload: %s gains the fault %s, whose socket a running lab cannot open", a, FaultOtherAddress)
 		}
 	}
 	for a, sv := range l.hosts {
@@ -164,6 +178,9 @@ func (l *Lab) Close() error {
 		if sv.tcp != nil {
 			sv.tcp.Close()
 		}
+		if sv.other != nil {
+			sv.other.Close()
+		}
 	}
 	l.wg.Wait()
 	return nil
@@ -180,14 +197,15 @@ func (l *Lab) Listener(addr netip.Addr) (netip.AddrPort, bool) {
 }
 
 // Dial connects to the listener of a written address (glue, hints, an A or
-// AAAA record), whatever port is asked; network is "udp" or "tcp". It
+// AAAA record), whatever port is asked; network is "udp", "tcp" or
+// "udp-unconnected" (resolver.UnconnectedUDP: see packetConn). It
 // refuses at once an address of a family the scenario's host has no route
 // for, as the kernel does (see HostNetwork), and, with ErrNotServed, an
 // address the scenario does not serve. It never dials anything but
 // 127.0.0.1, so a walk through the lab cannot send a packet off the
 // machine. Its signature is that of resolver.DialFunc.
 func (l *Lab) Dial(ctx context.Context, network string, addr netip.AddrPort) (net.Conn, error) {
-	if network != "udp" && network != "tcp" {
+	if network != "udp" && network != "tcp" && network != unconnectedUDP {
 		return nil, opError(network, addr, fmt.Errorf("lab: unknown network %q", network))
 	}
 	if !l.Scenario().Host().reaches(addr.Addr()) {
@@ -201,6 +219,9 @@ func (l *Lab) Dial(ctx context.Context, network string, addr netip.AddrPort) (ne
 	case <-l.done:
 		return nil, opError(network, addr, ErrClosed)
 	default:
+	}
+	if network == unconnectedUDP {
+		return l.listenPacket()
 	}
 	var d net.Dialer
 	return d.DialContext(ctx, network, netip.AddrPortFrom(loopback, sv.port.Port()).String())
@@ -276,8 +297,13 @@ func (l *Lab) serveUDP(sv *served) {
 		l.wg.Add(1)
 		go func() {
 			defer l.wg.Done()
-			if out := sv.h.Load().reply(l.done, pkt, "udp"); out != nil {
-				sv.udp.WriteToUDPAddrPort(out, from)
+			h := sv.h.Load()
+			if out := h.reply(l.done, pkt, "udp"); out != nil {
+				if h.from.IsValid() {
+					sv.other.WriteToUDPAddrPort(out, from)
+				} else {
+					sv.udp.WriteToUDPAddrPort(out, from)
+				}
 			}
 		}()
 	}

@@ -196,6 +196,12 @@ func parseFault(f Fault, kind FaultKind, args []string) (Fault, error) {
 			return f, fmt.Errorf("bad percentage %q", args[0])
 		}
 		f.Percent = p
+	case FaultOtherAddress:
+		a, err := parseAddr(args[0])
+		if err != nil {
+			return f, err
+		}
+		f.From = a
 	}
 	return f, nil
 }

@@ -1,6 +1,10 @@
 package lab
 
 import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
 	"slices"
 	"testing"
 	"time"
@@ -150,5 +154,47 @@ func TestProtocolFaults(t *testing.T) {
 				tt.check(t, l, addr)
 			}
 		})
+	}
+}
+
+// TestOtherAddressFault: ns1 with "other-address 192.0.2.99" sends its UDP
+// replies from another socket. A connected socket, as the walk's, never
+// gets them; an unconnected one (Dial's "udp-unconnected") gets each, from
+// 192.0.2.99 at the port asked; TCP is answered as usual; ns2 answers from
+// its own address.
+func TestOtherAddressFault(t *testing.T) {
+	l := start(t, scenario(t, authLab+"-- lab.conf --\nfault ns1.example.com other-address 192.0.2.99\n"))
+	pkt, err := query("example.com.", dns.TypeSOA, 1232).Pack()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw(t, l, "192.0.2.1", "udp", pkt, 200*time.Millisecond); err == nil {
+		t.Error("ns1 over connected UDP: a reply, want none")
+	}
+	if _, err := raw(t, l, "192.0.2.1", "tcp", pkt, time.Second); err != nil {
+		t.Errorf("ns1 over TCP: %v, want a reply", err)
+	}
+	for _, tt := range []struct{ addr, from string }{
+		{"192.0.2.1", "192.0.2.99:5353"},
+		{"192.0.2.2", "192.0.2.2:5353"},
+	} {
+		c, err := l.Dial(context.Background(), unconnectedUDP, netip.MustParseAddrPort(tt.addr+":53"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		pc := c.(net.PacketConn)
+		pc.SetDeadline(time.Now().Add(time.Second))
+		if _, err := pc.WriteTo(pkt, net.UDPAddrFromAddrPort(netip.MustParseAddrPort(tt.addr+":5353"))); err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 65535)
+		n, from, err := pc.ReadFrom(buf)
+		if err != nil || from.String() != tt.from || n < 12 {
+			t.Errorf("%s over an unconnected socket: %d bytes from %v (%v), want a reply from %s", tt.addr, n, from, err, tt.from)
+		}
+		if _, err := pc.WriteTo(pkt, net.UDPAddrFromAddrPort(netip.MustParseAddrPort("192.0.2.77:53"))); !errors.Is(err, ErrNotServed) {
+			t.Errorf("WriteTo an address the lab does not serve: %v, want ErrNotServed", err)
+		}
 	}
 }

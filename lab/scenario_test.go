@@ -75,6 +75,8 @@ func TestParseErrors(t *testing.T) {
 		{"argument too many", conf("fault ns1.example.com down now\n"), `lab.conf:1: fault down takes no argument`},
 		{"bad loss", conf("fault ns1.example.com loss 150\n"), `lab.conf:1: bad percentage "150"`},
 		{"NaN loss", conf("fault ns1.example.com loss NaN\n"), `lab.conf:1: bad percentage "NaN"`},
+		{"other-address without address", conf("fault ns1.example.com other-address\n"), `lab.conf:1: fault other-address needs one argument`},
+		{"other-address, a name", conf("fault ns1.example.com other-address ns9.example.com\n"), `lab.conf:1: bad address "ns9.example.com"`},
 		{"server without address", conf("server ns9.example.com\n"), `lab.conf:1: server needs a name and at least one address`},
 		{"server bad address", conf("server ns9.example.com 192.0.2\n"), `lab.conf:1: bad address "192.0.2"`},
 		{"server zoned address", conf("server ns9.example.com fe80::1%eth0\n"), `lab.conf:1: bad address "fe80::1%eth0"`},

@@ -32,6 +32,7 @@ type host struct {
 	faults map[FaultKind]bool
 	delay  time.Duration
 	loss   float64
+	from   netip.Addr // FaultOtherAddress's
 
 	queries atomic.Uint64 // UDP queries seen, for loss
 
@@ -64,6 +65,9 @@ func (s *Scenario) hosts() map[netip.Addr]*host {
 					continue
 				}
 				h.faults[f.Kind] = true
+				if f.Kind == FaultOtherAddress {
+					h.from = f.From
+				}
 				h.delay = max(h.delay, f.Delay)
 				h.loss = max(h.loss, f.Percent)
 			}

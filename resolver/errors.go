@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 
@@ -122,6 +123,16 @@ var errNetwork = errors.New("network error")
 // not match the query.
 type badReply struct{ error }
 
+// otherAddress is the error of a query whose reply came from another
+// address than the one asked (over UnconnectedUDP): a resolver's socket
+// takes replies from the address it asked only (RFC 5452 §3), so to
+// resolvers the server is silent.
+type otherAddress struct{ from netip.AddrPort }
+
+func (e otherAddress) Error() string {
+	return fmt.Sprintf("the reply came from %s, another address than the one asked", e.from)
+}
+
 func (e badReply) Unwrap() error { return e.error }
 
 // loopChain is the error, wrapped with ErrLoop, of a lookup of a
@@ -169,6 +180,8 @@ func reasonOf(err error) trace.Reason {
 		return trace.ReasonTruncated
 	case errors.As(err, new(badReply)):
 		return trace.ReasonBadReply
+	case errors.As(err, new(otherAddress)):
+		return trace.ReasonOtherAddress
 	case errors.As(err, &rc):
 		return rcodeReason(int(rc))
 	case errors.Is(err, ErrNoServers):

@@ -28,6 +28,9 @@ type reply struct {
 	protocol  string
 	truncated bool // the UDP reply had TC=1 and TCP was used
 	noEDNS    bool // EDNS0 was rejected and the query repeated without it
+	// from is where a reply came from, set only when it was another
+	// address than the one asked (UnconnectedUDP).
+	from netip.AddrPort
 }
 
 // newQuery builds the query the engine sends: RD as asked (0 but for the
@@ -95,8 +98,14 @@ func rejectsEDNS(m *dns.Msg) bool {
 // (RFC 5452 §9.1: ID, question name, type and class). Over UDP a reply that does
 // not match, or does not parse, is dropped and the wait goes on, as a forged
 // or stale datagram must not end the query; over TCP the stream is spent.
+// Over UnconnectedUDP (a probe's, see probe.go), a reply that matches but
+// comes from another address than server's ends the query with an
+// otherAddress error and no reply: it is reported, never used.
 func (r *Resolver) exchangeOn(ctx context.Context, network string, m *dns.Msg, server netip.AddrPort) (rep reply, err error) {
 	rep.protocol = network
+	if network == UnconnectedUDP {
+		rep.protocol = "udp"
+	}
 	start := time.Now()
 	defer func() { rep.rtt = time.Since(start) }()
 	// The query's own timeout is a socket deadline; the caller's context
@@ -105,9 +114,9 @@ func (r *Resolver) exchangeOn(ctx context.Context, network string, m *dns.Msg, s
 	deadline := start.Add(r.opts.Timeout)
 	dctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	c, err := r.opts.Dial(dctx, network, server)
+	c, err := r.dial(dctx, network, server)
 	if err != nil {
-		if local := localError(err); local != nil && network == "udp" && ended(ctx) == nil {
+		if local := localError(err); local != nil && network != "tcp" && ended(ctx) == nil {
 			// connect(2) on a datagram socket sends nothing: the failure
 			// is this host's (see localErrnos).
 			return rep, noRouteError{family: familyName(server.Addr()), errno: local}
@@ -119,14 +128,14 @@ func (r *Resolver) exchangeOn(ctx context.Context, network string, m *dns.Msg, s
 	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 
-	co := &dns.Conn{Conn: c, UDPSize: 65535}
-	if err := co.WriteMsg(m); err != nil {
+	t := newTransport(c, server, network == UnconnectedUDP)
+	if err := t.write(m); err != nil {
 		return rep, r.netError(ctx, err)
 	}
 	var ignored error
 	for {
-		raw, err := co.ReadMsgHeader(nil)
-		if errors.Is(err, dns.ErrShortRead) && network == "udp" {
+		raw, from, err := t.read()
+		if errors.Is(err, dns.ErrShortRead) && network != "tcp" {
 			ignored = errors.New("a datagram too short to be DNS")
 			continue
 		}
@@ -142,6 +151,9 @@ func (r *Resolver) exchangeOn(ctx context.Context, network string, m *dns.Msg, s
 			ignored = errors.New("a malformed reply")
 		} else if err := matches(m, got); err != nil {
 			ignored = err
+		} else if from != t.server {
+			rep.from = from
+			return rep, otherAddress{from}
 		} else {
 			rep.msg, rep.size = got, len(raw)
 			return rep, nil
@@ -150,6 +162,72 @@ func (r *Resolver) exchangeOn(ctx context.Context, network string, m *dns.Msg, s
 			return rep, badReply{ignored}
 		}
 	}
+}
+
+// dial opens a conn of network to server: for UnconnectedUDP one that is a
+// PacketConn, or, when Options.Dial cannot make one, a connected "udp" one.
+func (r *Resolver) dial(ctx context.Context, network string, server netip.AddrPort) (net.Conn, error) {
+	if network != UnconnectedUDP {
+		return r.opts.Dial(ctx, network, server)
+	}
+	c, err := r.opts.Dial(ctx, network, server)
+	if err == nil {
+		if _, ok := c.(PacketConn); ok {
+			return c, nil
+		}
+		c.Close()
+	}
+	return r.opts.Dial(ctx, "udp", server)
+}
+
+// transport reads and writes the messages of one exchange: over a
+// connected socket or a stream, through dns.Conn, every message from
+// the server; over an unconnected socket, with the address each came from.
+type transport struct {
+	co     *dns.Conn
+	pc     net.PacketConn // set for an unconnected socket
+	server netip.AddrPort
+	buf    []byte
+}
+
+func newTransport(c net.Conn, server netip.AddrPort, unconnected bool) *transport {
+	server = netip.AddrPortFrom(server.Addr().Unmap(), server.Port())
+	t := &transport{co: &dns.Conn{Conn: c, UDPSize: 65535}, server: server}
+	if pc, ok := c.(PacketConn); ok && unconnected && c.RemoteAddr() == nil {
+		t.pc, t.buf = pc, make([]byte, 65535)
+	}
+	return t
+}
+
+func (t *transport) write(m *dns.Msg) error {
+	if t.pc == nil {
+		return t.co.WriteMsg(m)
+	}
+	b, err := m.Pack()
+	if err != nil {
+		return err
+	}
+	_, err = t.pc.WriteTo(b, net.UDPAddrFromAddrPort(t.server))
+	return err
+}
+
+func (t *transport) read() ([]byte, netip.AddrPort, error) {
+	if t.pc == nil {
+		raw, err := t.co.ReadMsgHeader(nil)
+		return raw, t.server, err
+	}
+	n, from, err := t.pc.ReadFrom(t.buf)
+	if err != nil {
+		return nil, netip.AddrPort{}, err
+	}
+	if n < 12 { // a DNS header's size
+		return nil, netip.AddrPort{}, dns.ErrShortRead
+	}
+	var src netip.AddrPort
+	if a, ok := from.(*net.UDPAddr); ok {
+		src = a.AddrPort()
+	}
+	return t.buf[:n], netip.AddrPortFrom(src.Addr().Unmap(), src.Port()), nil
 }
 
 // matches reports why got is not the reply to query, or nil when it is.

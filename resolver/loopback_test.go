@@ -51,3 +51,35 @@ func TestLoopbackOnlyAddresses(t *testing.T) {
 		t.Errorf("dialled %q, want %q", dialled, want)
 	}
 }
+
+// TestLoopbackOnlyUnconnected: an unconnected socket, which could send
+// anywhere, is guarded too: it writes to loopback, and refuses, sending
+// nothing, any other address.
+func TestLoopbackOnlyUnconnected(t *testing.T) {
+	dial := resolver.LoopbackOnly(resolver.NetDial)
+	c, err := dial(context.Background(), resolver.UnconnectedUDP, netip.MustParseAddrPort("127.0.0.1:53"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	pc, ok := c.(resolver.PacketConn)
+	if !ok {
+		t.Fatalf("LoopbackOnly(NetDial)(%s) = %T, want a PacketConn", resolver.UnconnectedUDP, c)
+	}
+	sink, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.MustParseAddrPort("127.0.0.1:0")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Close()
+	if _, err := pc.WriteTo([]byte("loopback"), sink.LocalAddr()); err != nil {
+		t.Errorf("WriteTo(%s) = %v, want it sent", sink.LocalAddr(), err)
+	}
+	for _, to := range []string{"192.0.2.1:53", "[2001:db8::1]:53", "[::ffff:192.0.2.1]:53", "0.0.0.0:53"} {
+		if _, err := pc.WriteTo([]byte("x"), net.UDPAddrFromAddrPort(netip.MustParseAddrPort(to))); err == nil {
+			t.Errorf("WriteTo(%s) sent, want a refusal", to)
+		}
+	}
+	if _, err := c.Write([]byte("x")); err == nil {
+		t.Error("Write on an unconnected socket sent, want a refusal")
+	}
+}

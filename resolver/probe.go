@@ -19,8 +19,8 @@ import (
 // one question it was asked; a resolver asks it others, in other ways: over
 // TCP, without EDNS or with EDNS it does not know, for AAAA, for names that
 // do not exist. Each address of each zone probed is asked each probe of
-// trace.Probes once (again after a timeout, while Options.Tries allows),
-// beside the walk: the walk does not wait for them, and Trace records
+// trace.Probes once (again after a timeout, while Options.Tries allows,
+// then on an unconnected socket over UDP), beside the walk: the walk does not wait for them, and Trace records
 // their hops after the zone's own once the walk is done. What a reply did
 // wrong is Hop.Flaw; trace.Diagnose says what it means.
 
@@ -168,6 +168,13 @@ func (p *probing) run(ctx context.Context, sem chan struct{}, zone string, s tra
 		}
 		reserved = false
 		q, m, network := w.r.probeQuery(purpose, zone)
+		if network == "udp" && len(hops) > 0 {
+			// Told apart from silence: the try after a timeout reads
+			// on an unconnected socket, which sees a reply from another
+			// address (reply-from-other-address) that a connected one,
+			// like a resolver's, never gets.
+			network = UnconnectedUDP
+		}
 		hop := &trace.Hop{Purpose: purpose, Zone: zone, Server: s, Port: w.r.opts.Port, Question: q,
 			Start: time.Since(w.start), Rcode: -1}
 		if err := w.probe(ctx, hop, m, network); noRoute(err) || localError(err) != nil {

@@ -2,6 +2,7 @@ package resolver_test
 
 import (
 	"context"
+	"net/netip"
 	"slices"
 	"testing"
 	"time"
@@ -115,5 +116,46 @@ func TestProbesOff(t *testing.T) {
 	n, _, tr := count(resolver.Options{MaxQueries: 24})
 	if tr.Outcome != trace.Answer || tr.Queries-n > 24 || n != 24/2 {
 		t.Errorf("MaxQueries 24: outcome %s, %d queries, %d probes; want the answer within the budget, and 12 probes", tr.Outcome, tr.Queries, n)
+	}
+}
+
+// TestProbeOtherAddress: ns1.otheraddr.com. sends its UDP replies from
+// another address. The walk, on connected sockets as a resolver's, never
+// takes them: its queries to ns1 go unanswered. A probe's try after a
+// timeout, on an unconnected socket, sees the reply and where it came
+// from, and uses nothing of it; TCP is answered.
+func TestProbeOtherAddress(t *testing.T) {
+	l := startLab(t, "probes")
+	r := newResolver(t, l, resolver.Options{All: true, Timeout: 300 * time.Millisecond})
+	tr, err := r.Trace(context.Background(), "www.otheraddr.com", dns.TypeA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := netip.MustParseAddrPort("46.49.11.99:53")
+	seen := 0
+	for _, h := range tr.Hops {
+		if h.Server.Name != "ns1.otheraddr.com." {
+			continue
+		}
+		switch {
+		case !h.Purpose.Probe():
+			if h.Rcode >= 0 || h.From.IsValid() {
+				t.Errorf("walk hop %d (%s): rcode %d, from %v; want no reply taken", h.ID, h.Purpose, h.Rcode, h.From)
+			}
+		case h.Protocol == "tcp":
+			if h.Rcode < 0 {
+				t.Errorf("probe %s over TCP: no reply (%v), want one", h.Purpose, h.Err)
+			}
+		case h.Reason == trace.ReasonOtherAddress:
+			seen++
+			if h.From != want || h.Rcode >= 0 || len(h.Answer) > 0 {
+				t.Errorf("probe %s: from %v, rcode %d, answer %v; want from %v and nothing used", h.Purpose, h.From, h.Rcode, h.Answer, want)
+			}
+		case h.Reason != trace.ReasonTimeout:
+			t.Errorf("probe %s over UDP: reason %q, want a timeout, then other-address", h.Purpose, h.Reason)
+		}
+	}
+	if udp := len(trace.Probes()) - 2; seen != udp {
+		t.Errorf("%d probes saw the reply from another address, want every UDP probe's second try, %d", seen, udp)
 	}
 }

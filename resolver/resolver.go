@@ -17,10 +17,42 @@ import (
 	"github.com/nstrace/nstrace/trace"
 )
 
-// DialFunc opens a connection to the DNS server at addr; network is "udp" or
-// "tcp". It is the seam where tests and the lab map the addresses written in
-// zones to loopback listeners.
+// DialFunc opens a connection to the DNS server at addr; network is "udp",
+// "tcp" or UnconnectedUDP. It is the seam where tests and the lab map the
+// addresses written in zones to loopback listeners.
 type DialFunc func(ctx context.Context, network string, addr netip.AddrPort) (net.Conn, error)
+
+// UnconnectedUDP is the network a DialFunc is asked for when a protocol
+// probe must see where a reply comes from (reply-from-other-address): a
+// connected UDP socket takes datagrams from the address it is connected to
+// only, so a reply from any other is never seen. The conn must also be a
+// net.PacketConn (PacketConn), not connected: the query is sent with
+// WriteTo(addr) and replies read with ReadFrom, which says where each came
+// from. A DialFunc that cannot make one returns an error; the query then
+// goes over "udp", blind to other addresses.
+const UnconnectedUDP = "udp-unconnected"
+
+// PacketConn is what a DialFunc returns for UnconnectedUDP; *net.UDPConn
+// is one.
+type PacketConn interface {
+	net.Conn
+	net.PacketConn
+}
+
+// NetDial is the DialFunc of a Resolver whose Options.Dial is nil: a
+// net.Dialer, and for UnconnectedUDP a socket from net.ListenUDP on any
+// local address of addr's family. It dials any address.
+func NetDial(ctx context.Context, network string, addr netip.AddrPort) (net.Conn, error) {
+	if network == UnconnectedUDP {
+		udp := "udp4"
+		if !addr.Addr().Unmap().Is4() {
+			udp = "udp6"
+		}
+		return net.ListenUDP(udp, nil)
+	}
+	var d net.Dialer
+	return d.DialContext(ctx, network, addr.String())
+}
 
 // Defaults used where Options leaves a field zero.
 const (
@@ -45,7 +77,7 @@ const (
 
 // Options configures a Resolver. Zero values mean the documented defaults.
 type Options struct {
-	// Dial opens connections; nil means a net.Dialer, to any address.
+	// Dial opens connections; nil means NetDial, to any address.
 	Dial DialFunc
 	// RootHints are the servers the walk starts from; nil means the
 	// embedded IANA named.root (see RootHints).
@@ -167,10 +199,7 @@ type Resolver struct {
 // New checks opts and returns a Resolver.
 func New(opts Options) (*Resolver, error) {
 	if opts.Dial == nil {
-		d := &net.Dialer{}
-		opts.Dial = func(ctx context.Context, network string, addr netip.AddrPort) (net.Conn, error) {
-			return d.DialContext(ctx, network, addr.String())
-		}
+		opts.Dial = NetDial
 	}
 	if opts.RootHints == nil {
 		opts.RootHints = RootHints()

@@ -388,7 +388,7 @@ func (w *run) send(ctx context.Context, hop *trace.Hop, nest int, check bool) Cl
 
 // fillHop records in hop how the exchange went.
 func fillHop(hop *trace.Hop, rep reply, err error) {
-	hop.Protocol, hop.RTT, hop.Truncated, hop.NoEDNS = rep.protocol, rep.rtt, rep.truncated, rep.noEDNS
+	hop.Protocol, hop.RTT, hop.Truncated, hop.NoEDNS, hop.From = rep.protocol, rep.rtt, rep.truncated, rep.noEDNS, rep.from
 	if rep.msg != nil {
 		hop.Size, hop.Rcode, hop.AA, hop.TC = rep.size, rep.msg.Rcode, rep.msg.Authoritative, rep.msg.Truncated
 	}

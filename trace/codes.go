@@ -52,18 +52,19 @@ const (
 // of each server (Purpose.Probe) and the zone's data say of how its
 // servers speak DNS, as Zonemaster's test cases and DNSViz's classes ask.
 const (
-	CodeNoTCP                 = "no-tcp"                  // a server does not answer over TCP
-	CodeEDNSBroken            = "edns-broken"             // a server mishandles EDNS
-	CodeAAAAQueryBroken       = "aaaa-query-broken"       // a server mishandles AAAA queries
-	CodeSOAMissing            = "soa-missing"             // the zone's apex has no SOA
-	CodeNegativeWithoutSOA    = "negative-without-soa"    // NXDOMAIN or NODATA without the SOA
-	CodeNSSameAddress         = "ns-same-address"         // two nameserver names, one address
-	CodeFamilyNotRedundant    = "family-not-redundant"    // one address only in an address family
-	CodeReferralTooLarge      = "referral-too-large"      // the referral does not fit 512 octets
-	CodeSOAFieldsInconsistent = "soa-fields-inconsistent" // servers disagree on the SOA's fields
-	CodeOpenRecursor          = "open-recursor"           // a nameserver recurses for anyone
-	CodeAXFROpen              = "axfr-open"               // anyone may transfer the zone
-	CodeCaseNotPreserved      = "case-not-preserved"      // the reply's question changes case
+	CodeNoTCP                 = "no-tcp"                   // a server does not answer over TCP
+	CodeEDNSBroken            = "edns-broken"              // a server mishandles EDNS
+	CodeAAAAQueryBroken       = "aaaa-query-broken"        // a server mishandles AAAA queries
+	CodeSOAMissing            = "soa-missing"              // the zone's apex has no SOA
+	CodeNegativeWithoutSOA    = "negative-without-soa"     // NXDOMAIN or NODATA without the SOA
+	CodeNSSameAddress         = "ns-same-address"          // two nameserver names, one address
+	CodeFamilyNotRedundant    = "family-not-redundant"     // one address only in an address family
+	CodeReferralTooLarge      = "referral-too-large"       // the referral does not fit 512 octets
+	CodeSOAFieldsInconsistent = "soa-fields-inconsistent"  // servers disagree on the SOA's fields
+	CodeOpenRecursor          = "open-recursor"            // a nameserver recurses for anyone
+	CodeAXFROpen              = "axfr-open"                // anyone may transfer the zone
+	CodeCaseNotPreserved      = "case-not-preserved"       // the reply's question changes case
+	CodeReplyFromOtherAddress = "reply-from-other-address" // UDP replies come from another address
 )
 
 // codes is every code Diagnose gives, with its severity, in the order
@@ -129,6 +130,7 @@ var walkCodes = [...]codeSeverity{
 	{CodeOpenRecursor, SeverityWarning},
 	{CodeAXFROpen, SeverityInfo},
 	{CodeCaseNotPreserved, SeverityInfo},
+	{CodeReplyFromOtherAddress, SeverityError},
 }
 
 // Codes lists every code Diagnose gives, in the order docs/findings.md

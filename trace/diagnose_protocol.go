@@ -54,6 +54,7 @@ func (d *diagnosis) protocol() {
 		d.edns(p)
 		d.aaaa(p)
 		d.flaws(p)
+		d.otherAddress(p)
 		d.soaMissing(p)
 	}
 }
@@ -233,6 +234,37 @@ func (d *diagnosis) flaws(p *probed) {
 			Message: fmt.Sprintf("%s answered a query for %s with the question in another letter case: resolvers that randomise the case of names against spoofing (DNS 0x20) drop or distrust its replies",
 				who, h.Question.Name)})
 	}
+}
+
+// otherAddress: a probe's reply came from another address than the one
+// asked. Only a probe's try after a timeout sees it, on an unconnected
+// socket; the server's other queries went unanswered, which silence leaves
+// to this finding (repliesElsewhere).
+func (d *diagnosis) otherAddress(p *probed) {
+	var hs []*Hop
+	var from netip.AddrPort
+	for _, purpose := range Probes() {
+		for _, h := range p.probes[purpose] {
+			if h.Reason == ReasonOtherAddress {
+				hs = append(hs, h)
+				from = h.From
+			}
+		}
+	}
+	if len(hs) == 0 {
+		return
+	}
+	d.add(p.srv.Addr.String(), Finding{Code: CodeReplyFromOtherAddress, Zone: p.zone, Server: &p.srv, Hops: ids(hs...),
+		Message: fmt.Sprintf("%s sends its replies to UDP queries from another address, %s: resolvers take a reply only from the address they asked (RFC 5452 §3) and drop these, so to them the server never answers over UDP",
+			serverText(p.srv), from.Addr())})
+}
+
+// repliesElsewhere reports whether a probe of addr as a server of zone
+// got its reply from another address: its silence is otherAddress's.
+func (d *diagnosis) repliesElsewhere(zone string, addr netip.Addr) bool {
+	return slices.ContainsFunc(d.hops, func(h *Hop) bool {
+		return h.Reason == ReasonOtherAddress && h.Purpose.Probe() && canon(h.Zone) == zone && h.Server.Addr == addr
+	})
 }
 
 // soaMissing: an authoritative reply that the zone's apex has no SOA.

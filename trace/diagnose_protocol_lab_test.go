@@ -31,6 +31,7 @@ func TestDiagnoseProtocolLab(t *testing.T) {
 		{"axfr", trace.CodeAXFROpen, "46.43.11.1", trace.SeverityInfo, true},
 		{"casefold", trace.CodeCaseNotPreserved, "46.44.11.1", trace.SeverityInfo, true},
 		{"soafields", trace.CodeSOAFieldsInconsistent, "46.45.11.1", trace.SeverityWarning, true},
+		{"otheraddr", trace.CodeReplyFromOtherAddress, "46.49.11.1", trace.SeverityError, true},
 		{"onev6", trace.CodeFamilyNotRedundant, "", trace.SeverityInfo, false},
 		{"bigref", trace.CodeReferralTooLarge, "", trace.SeverityWarning, false},
 	}

@@ -198,6 +198,8 @@ func (d *diagnosis) silence(g *serverHops, cut map[string]bool) {
 	case len(silent) == 0:
 	case len(answered) == 0 && cut[g.zone]:
 	case len(answered) == 0 && len(silent) == 1 && silent[0].Purpose == PurposeChildNS:
+	case len(answered) == 0 && d.repliesElsewhere(g.zone, g.srv.Addr):
+		// It answers, from another address: reply-from-other-address.
 	case len(answered) == 0:
 		why := "no reply"
 		if last := silent[len(silent)-1]; last.Err != nil {

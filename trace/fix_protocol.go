@@ -12,16 +12,17 @@ import "fmt"
 // to do, with %[1]s the server ("ns1.example.com. (192.0.2.1)") and %[2]s
 // the zone.
 var serverFixes = map[string]string{
-	CodeLossyServer:           "find why %[1]s leaves queries for %[2]s unanswered: response rate limiting set too low, an overloaded server, or a lossy path to it",
-	CodeUnansweredType:        "let every query type through to %[1]s: a firewall or load balancer in front of it drops some types; a server must answer them all, NODATA when it has none (RFC 4074)",
-	"no-tcp":                  "let %[1]s answer over TCP: open TCP port 53 to it in every firewall, and have the server listen on TCP (RFC 7766)",
-	"edns-broken":             "make %[1]s answer EDNS queries as RFC 6891 says (no drop, FORMERR or BADVERS where an answer is due, no option echoed): upgrade it, or the firewall in front that mangles EDNS",
-	"aaaa-query-broken":       "make %[1]s answer AAAA queries for %[2]s as it answers A queries, NODATA when a name has no AAAA record, not drop or refuse them (RFC 4074)",
-	"negative-without-soa":    "make %[1]s put the SOA of %[2]s in the authority section of its NXDOMAIN and NODATA replies, so that resolvers can cache them (RFC 2308)",
-	"soa-fields-inconsistent": "make %[1]s serve the current version of %[2]s, as its other servers do: its SOA differs from theirs",
-	"open-recursor":           "stop %[1]s recursing for anyone: an authoritative server answers only for its zones (BIND: recursion no; or allow-recursion { your networks; })",
-	"axfr-open":               "let only the secondaries of %[2]s transfer it from %[1]s (BIND: allow-transfer { their addresses; }, with a TSIG key)",
-	"case-not-preserved":      "make %[1]s (or the middlebox in front of it) copy the question's name into the reply as it was asked, letter case included, as resolvers that randomise it expect",
+	CodeLossyServer:            "find why %[1]s leaves queries for %[2]s unanswered: response rate limiting set too low, an overloaded server, or a lossy path to it",
+	CodeUnansweredType:         "let every query type through to %[1]s: a firewall or load balancer in front of it drops some types; a server must answer them all, NODATA when it has none (RFC 4074)",
+	"no-tcp":                   "let %[1]s answer over TCP: open TCP port 53 to it in every firewall, and have the server listen on TCP (RFC 7766)",
+	"edns-broken":              "make %[1]s answer EDNS queries as RFC 6891 says (no drop, FORMERR or BADVERS where an answer is due, no option echoed): upgrade it, or the firewall in front that mangles EDNS",
+	"aaaa-query-broken":        "make %[1]s answer AAAA queries for %[2]s as it answers A queries, NODATA when a name has no AAAA record, not drop or refuse them (RFC 4074)",
+	"negative-without-soa":     "make %[1]s put the SOA of %[2]s in the authority section of its NXDOMAIN and NODATA replies, so that resolvers can cache them (RFC 2308)",
+	"soa-fields-inconsistent":  "make %[1]s serve the current version of %[2]s, as its other servers do: its SOA differs from theirs",
+	"open-recursor":            "stop %[1]s recursing for anyone: an authoritative server answers only for its zones (BIND: recursion no; or allow-recursion { your networks; })",
+	"axfr-open":                "let only the secondaries of %[2]s transfer it from %[1]s (BIND: allow-transfer { their addresses; }, with a TSIG key)",
+	"case-not-preserved":       "make %[1]s (or the middlebox in front of it) copy the question's name into the reply as it was asked, letter case included, as resolvers that randomise it expect",
+	"reply-from-other-address": "make %[1]s reply from the address it was asked at: have the server listen on each of its addresses rather than on the wildcard one (BIND and NSD do by default; NSD: ip-address per address), or fix the NAT or load balancer in front that rewrites the source of its replies",
 }
 
 // fixServerConfig gives the fix of a finding about one server's

@@ -495,6 +495,7 @@ var fixCases = []fixCase{
 	{trace.CodeOpenRecursor, "probes", "www.recursive.com", dns.TypeA, allOpts, "ns1.recursive.com.", trace.WhereServer, "recursion no"},
 	{trace.CodeAXFROpen, "probes", "www.axfr.com", dns.TypeA, allOpts, "ns1.axfr.com.", trace.WhereServer, "allow-transfer"},
 	{trace.CodeCaseNotPreserved, "probes", "www.casefold.com", dns.TypeA, allOpts, "ns1.casefold.com.", trace.WhereServer, "letter case"},
+	{trace.CodeReplyFromOtherAddress, "probes", "www.otheraddr.com", dns.TypeA, allOpts, "ns1.otheraddr.com.", trace.WhereServer, "listen on each of its addresses"},
 }
 
 // TestFixRepairsLab proves each code's fix on a lab scenario: the fix

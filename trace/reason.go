@@ -30,6 +30,11 @@ const (
 	// the query (RFC 5452 §9.1); over UDP such replies are dropped and the
 	// wait goes on.
 	ReasonBadReply Reason = "bad-reply"
+	// ReasonOtherAddress: the reply came from another address than the one
+	// asked (Hop.From), which no resolver accepts (RFC 5452 §3). Only a
+	// protocol probe sees it (on an unconnected socket); to any other
+	// query the server is silent.
+	ReasonOtherAddress Reason = "other-address"
 	// ReasonTruncated: the reply was truncated over TCP too (RFC 7766).
 	ReasonTruncated Reason = "truncated"
 	// ReasonRefused: the server answered REFUSED.

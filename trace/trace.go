@@ -246,6 +246,9 @@ type Hop struct {
 	Err        error
 	Reason     Reason
 	ReferredTo string
+	// From is where the reply came from when it was another address
+	// than the one asked (Reason ReasonOtherAddress); zero otherwise.
+	From netip.AddrPort
 	// Flaw says what a protocol probe's reply did wrong (Purpose.Probe):
 	// one of the flaw reasons, or ReasonNone.
 	Flaw Reason

@@ -3,11 +3,8 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,12 +20,10 @@ import (
 // TestMain guards every test of the package, and every script's nstrace
 // (testscript runs it in a copy of this binary, through TestMain too): a
 // trace outside a lab may dial only loopback addresses, and anything else
-// fails before a packet is sent.
+// fails before a packet is sent; a probe's unconnected socket may write to
+// loopback only.
 func TestMain(m *testing.M) {
-	netDial = resolver.LoopbackOnly(func(ctx context.Context, network string, addr netip.AddrPort) (net.Conn, error) {
-		var d net.Dialer
-		return d.DialContext(ctx, network, addr.String())
-	})
+	netDial = resolver.LoopbackOnly(resolver.NetDial)
 	testscript.Main(m, map[string]func(){
 		"nstrace": func() { os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr)) },
 	})

@@ -148,6 +148,7 @@ type jsonHop struct {
 	Authority []string      `json:"authority,omitempty"`
 	Error     string        `json:"error,omitempty"`
 	Reason    string        `json:"reason,omitempty"`
+	ReplyFrom string        `json:"reply_from,omitempty"`
 	Flaw      string        `json:"flaw,omitempty"`
 	Lookups   []jsonTrace   `json:"lookups,omitempty"`
 }
@@ -228,6 +229,9 @@ func newJSONHop(h *trace.Hop, o Options) jsonHop {
 		Error:     errString(h.Err),
 		Reason:    string(h.Reason),
 		Flaw:      string(h.Flaw),
+	}
+	if h.From.IsValid() {
+		jh.ReplyFrom = h.From.String()
 	}
 	if h.Rcode >= 0 {
 		rc := rcodeString(h.Rcode)
