@@ -84,6 +84,9 @@ func (zq *zoneQuery) all(ctx context.Context) (*trace.Hop, Classification, error
 // questions are what every server is asked: the walk's question, with
 // purpose walk, the zone's SOA, and with apexNS the zone's own NS RRset.
 func (zq *zoneQuery) questions(walk trace.Purpose, apexNS bool) []question {
+	if zq.repeat {
+		return []question{{zq.q, walk}} // the zone's own were asked with its first question
+	}
 	qs := []question{
 		{zq.q, walk},
 		{trace.Question{Name: zq.zone, Qtype: dns.TypeSOA, Qclass: dns.ClassINET}, trace.PurposeSOA},

@@ -157,6 +157,12 @@ type Options struct {
 	TrustAnchors []dns.RR
 	// NoDNSSEC turns DNSSEC off: no DO bit, no validation.
 	NoDNSSEC bool
+	// QMin, when not 0, makes every walk minimise the names it asks (RFC
+	// 9156): at each zone it asks for one more label than it knows, with
+	// this QTYPE (dns.TypeA, as Unbound does, or dns.TypeNS), and the full
+	// name at the last label; see minimiser. 0 asks every server the full
+	// name, as dig +trace does.
+	QMin uint16
 }
 
 // Observer receives a walk's progress as it happens, for live output. Each

@@ -83,7 +83,7 @@ func (r *Resolver) Trace(ctx context.Context, name string, qtype uint16) (*trace
 // asks every server (zoneQuery.ask).
 func (w *run) mode(nest int) trace.Mode {
 	o := w.r.opts
-	return trace.Mode{All: o.All && nest == 0, PathOnly: o.PathOnly, Primed: o.Prime.IsValid(), Simulated: len(o.Delegate) > 0}
+	return trace.Mode{All: o.All && nest == 0, PathOnly: o.PathOnly, Primed: o.Prime.IsValid(), Simulated: len(o.Delegate) > 0, QMin: o.QMin}
 }
 
 // run is the state of one Trace, shared by its nested lookups.
@@ -146,6 +146,7 @@ func (w *run) walk(ctx context.Context, q trace.Question, lv level) *trace.Trace
 
 	aliases := []string{q.Name}
 	zone, servers, via := ".", w.roots, (*trace.Hop)(nil)
+	qmin := w.newMinimiser()
 	for referrals := 0; ; referrals++ {
 		if referrals > w.r.opts.MaxDepth {
 			return fail(fmt.Errorf("%w: more than %d", ErrMaxDepth, w.r.opts.MaxDepth))
@@ -161,7 +162,7 @@ func (w *run) walk(ctx context.Context, q trace.Question, lv level) *trace.Trace
 		} else if via != nil && nest == 0 && !w.r.opts.NoChildNS {
 			zq.checks = checks
 		}
-		hop, c, err := zq.ask(ctx)
+		hop, c, err := qmin.ask(ctx, zq)
 		zq.startBeside()
 		zc.walked(zq.lookups)
 		if err != nil {
@@ -196,6 +197,7 @@ func (w *run) walk(ctx context.Context, q trace.Question, lv level) *trace.Trace
 			// The target is walked from the root, as its zone may be anywhere.
 			q = trace.Question{Name: aliases[len(aliases)-1], Qtype: q.Qtype, Qclass: q.Qclass}
 			zone, servers, via, referrals = ".", w.roots, nil, -1
+			qmin.restart()
 			continue
 		}
 		t.Outcome, t.Answer, t.Authority = c.Outcome, append(t.Answer, c.Answer...), c.Authority

@@ -35,6 +35,12 @@ type zoneQuery struct {
 	// of the lookups it makes: they run beside the walk, leave a share of
 	// the query budget to it, and are reported to the Observer as checks.
 	check bool
+	// qmin marks the hops of q (trace.Hop.QMin) in a minimising walk;
+	// repeat is set when the walk asked the zone before, a name further
+	// up: the zone's own SOA and NS are not asked again (Options.All).
+	qmin   trace.QMin
+	repeat bool
+	asked  bool // a query of the zone was made of this one (again)
 	// beside, when set, starts the check of the zone's servers: once the
 	// walk's first query is sent (see startBeside), so that the walk's own
 	// query is never the later.
@@ -141,7 +147,7 @@ func (zq *zoneQuery) fromCache(ctx context.Context) (*trace.Hop, Classification,
 	if !ok {
 		return nil, c, false
 	}
-	hop.Start, hop.Purpose = time.Since(zq.w.start), trace.PurposeWalk
+	hop.Start, hop.Purpose, hop.QMin = time.Since(zq.w.start), trace.PurposeWalk, zq.qmin
 	zq.t.Hops = append(zq.t.Hops, hop)
 	if zq.checks != nil {
 		zq.checks.start(ctx, hop, zq.nest)
@@ -210,7 +216,11 @@ func (zq *zoneQuery) newHop(s trace.Server, q trace.Question, purpose trace.Purp
 			return nil, err
 		}
 	}
-	return zq.w.newHop(zq.ctx, zq.zone, q, s, purpose)
+	hop, err := zq.w.newHop(zq.ctx, zq.zone, q, s, purpose)
+	if err == nil && q == zq.q {
+		hop.QMin = zq.qmin
+	}
+	return hop, err
 }
 
 // start sends hop's query, for slot sl of the parallel plan (nil for the

@@ -131,6 +131,11 @@ var walkCodes = [...]codeSeverity{
 	{CodeAXFROpen, SeverityInfo},
 	{CodeCaseNotPreserved, SeverityInfo},
 	{CodeReplyFromOtherAddress, SeverityError},
+	{CodeENTNXDomain, SeverityError},
+	{CodeQminTimeout, SeverityError},
+	{CodeQminDifferentAnswer, SeverityError},
+	{CodeQminRefused, SeverityWarning},
+	{CodeQminServfail, SeverityWarning},
 }
 
 // Codes lists every code Diagnose gives, in the order docs/findings.md

@@ -30,6 +30,7 @@ func Diagnose(t *Trace) []Finding {
 	d.nameservers() // diagnose_nameservers.go, with diagnose_ranges.go
 	d.nsTTL()       // diagnose_ttl.go
 	d.failures()    // diagnose_failures.go
+	d.qmin()        // diagnose_qmin.go
 	d.consistency() // diagnose_all.go, with diagnose_zonedata.go
 	d.protocol()    // diagnose_protocol.go
 	d.sameAddress()
@@ -78,7 +79,8 @@ type diagnosis struct {
 	order   []string             // zones in order of first delegation
 	zones   map[string]*zoneInfo // by zone
 	lookups map[string][]*lookupInfo
-	nsAddrs []nsAddr // every address learned for a nameserver, in hop order
+	nsAddrs []nsAddr        // every address learned for a nameserver, in hop order
+	full    map[string]bool // servers that answered a question not minimised (answered)
 }
 
 // zoneInfo is what the trace learned about one delegated zone.

@@ -130,6 +130,8 @@ var noFix = map[string]string{
 	CodeAnyQuery:    "the question, not the domain: ask for each type needed",
 	CodeNoIPv4Route: "this host's network, not the domain's: trace from a host with IPv4",
 	CodeNoIPv6Route: "this host's network, not the domain's: trace from a host with IPv6",
+	// The symptom: the minimising walk's own findings say what to repair.
+	CodeQminDifferentAnswer: "a symptom: the QNAME-minimising walk's own findings (ent-nxdomain, qmin-refused, qmin-timeout, qmin-servfail) say what to repair",
 }
 
 // NoFix says why findings of code carry no fix, or "" for a code that has

@@ -23,6 +23,10 @@ var serverFixes = map[string]string{
 	"axfr-open":                "let only the secondaries of %[2]s transfer it from %[1]s (BIND: allow-transfer { their addresses; }, with a TSIG key)",
 	"case-not-preserved":       "make %[1]s (or the middlebox in front of it) copy the question's name into the reply as it was asked, letter case included, as resolvers that randomise it expect",
 	"reply-from-other-address": "make %[1]s reply from the address it was asked at: have the server listen on each of its addresses rather than on the wildcard one (BIND and NSD do by default; NSD: ip-address per address), or fix the NAT or load balancer in front that rewrites the source of its replies",
+	"ent-nxdomain":             "make %[1]s answer NODATA, not NXDOMAIN, for the names of %[2]s that own no records but have names below them (empty non-terminals, RFC 8020): upgrade it, or the load balancer or DNS firewall in front of it",
+	"qmin-refused":             "make %[1]s answer every name of %[2]s it is asked, of any type, as it answers the full names below them (RFC 9156): a firewall or load balancer in front of it refuses the questions of QNAME-minimising resolvers",
+	"qmin-servfail":            "make %[1]s answer every name of %[2]s it is asked, of any type, as it answers the full names below them (RFC 9156): it fails the questions of QNAME-minimising resolvers",
+	"qmin-timeout":             "let the questions of QNAME-minimising resolvers (RFC 9156) through to %[1]s: a firewall or load balancer in front of it drops queries for the names of %[2]s that have names below them",
 }
 
 // fixServerConfig gives the fix of a finding about one server's

@@ -496,7 +496,15 @@ var fixCases = []fixCase{
 	{trace.CodeAXFROpen, "probes", "www.axfr.com", dns.TypeA, allOpts, "ns1.axfr.com.", trace.WhereServer, "allow-transfer"},
 	{trace.CodeCaseNotPreserved, "probes", "www.casefold.com", dns.TypeA, allOpts, "ns1.casefold.com.", trace.WhereServer, "letter case"},
 	{trace.CodeReplyFromOtherAddress, "probes", "www.otheraddr.com", dns.TypeA, allOpts, "ns1.otheraddr.com.", trace.WhereServer, "listen on each of its addresses"},
+	{trace.CodeENTNXDomain, "qmin-faults", "www.a.b.c.entnx.com", dns.TypeA, qminOpts, "ns1.entnx.com.", trace.WhereServer, "NODATA"},
+	{trace.CodeQminRefused, "qmin-faults", "www.a.b.c.qminrefuse.com", dns.TypeA, qminOpts, "ns1.qminrefuse.com.", trace.WhereServer, "refuses"},
+	{trace.CodeQminServfail, "qmin-faults", "www.a.b.c.qminservfail.com", dns.TypeA, qminOpts, "ns1.qminservfail.com.", trace.WhereServer, "fails"},
+	{trace.CodeQminTimeout, "qmin-faults", "www.a.b.c.qmindrop.com", dns.TypeA, resolver.Options{QMin: dns.TypeA, Timeout: 300 * time.Millisecond},
+		"ns1.qmindrop.com.", trace.WhereServer, "drops"},
 }
+
+// qminOpts walk as QNAME-minimising resolvers do (issue 15).
+var qminOpts = resolver.Options{QMin: dns.TypeA}
 
 // TestFixRepairsLab proves each code's fix on a lab scenario: the fix
 // names the right place and records, and each of its ways, applied to the

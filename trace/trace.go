@@ -252,6 +252,10 @@ type Hop struct {
 	// Flaw says what a protocol probe's reply did wrong (Purpose.Probe):
 	// one of the flaw reasons, or ReasonNone.
 	Flaw Reason
+	// QMin says what a query of a QNAME-minimising walk asked: a
+	// minimised question, or the full name as a fallback; QMinNone for
+	// every other.
+	QMin QMin
 	// Lookups are the walks that resolved this referral's nameserver names
 	// that came without usable glue, in the order they were started.
 	Lookups []*Trace
@@ -309,6 +313,10 @@ type Mode struct {
 	// Simulated: proposed delegations (nstrace --delegate) were put in
 	// place of what their parents say; such hops are marked Simulated.
 	Simulated bool
+	// QMin is the QTYPE of the minimised queries of a QNAME-minimising
+	// walk (nstrace --qmin, RFC 9156), whose hops say what they asked
+	// (Hop.QMin); 0 for a walk that asks every server the full name.
+	QMin uint16
 }
 
 // Severity ranks a finding.

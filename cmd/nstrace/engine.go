@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/miekg/dns"
 	"github.com/spf13/pflag"
 
 	"github.com/nstrace/nstrace/dnssec"
@@ -35,7 +37,36 @@ func engineFlags(f *pflag.FlagSet, o *options) {
 	f.BoolVar(&e.PathOnly, "path-only", false, "ask only the servers the walk needs, as dig +trace does, instead of checking every server of the zones below the TLD beside it")
 	f.Var((*pathValue)(&o.trustAnchor), "trust-anchor", "validate DNSSEC from the DS or DNSKEY records in `FILE` (zone-file format, or BIND's trust-anchors) instead of the root's KSK-2017 and KSK-2024, or a lab's own anchor")
 	f.BoolVar(&e.NoDNSSEC, "no-dnssec", false, "do not set the DO bit, nor validate DNSSEC")
+	f.Var((*qminValue)(&e.QMin), "qmin", "walk as QNAME-minimising resolvers do (RFC 9156): ask each zone for one more label than known, with QTYPE A (--qmin) or NS (--qmin=ns), and the full name at the last label")
+	f.Lookup("qmin").NoOptDefVal = "a"
 }
+
+// qminValue is the --qmin flag: the QTYPE of minimised queries, A or NS;
+// 0 (off) when the flag is not given.
+type qminValue uint16
+
+func (q *qminValue) String() string {
+	if *q == 0 {
+		return "off"
+	}
+	return strings.ToLower(dns.TypeToString[uint16(*q)])
+}
+
+func (q *qminValue) Set(s string) error {
+	switch strings.ToLower(s) {
+	case "a":
+		*q = qminValue(dns.TypeA)
+	case "ns":
+		*q = qminValue(dns.TypeNS)
+	case "off":
+		*q = 0
+	default:
+		return fmt.Errorf("want a (the default) or ns, the QTYPE of minimised queries")
+	}
+	return nil
+}
+
+func (q *qminValue) Type() string { return "a|ns" }
 
 // checkEngine rejects values the flags accept but the walk cannot use.
 func checkEngine(e resolver.Options) error {

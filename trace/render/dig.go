@@ -162,6 +162,9 @@ func usableReply(h *trace.Hop) bool {
 // digHop writes one query's block.
 func digHop(b *strings.Builder, h *trace.Hop, o DigOptions) {
 	addr := digAddr(h)
+	if h.QMin != trace.QMinNone {
+		b.WriteString(digQuestion(h.Question) + "\n")
+	}
 	switch {
 	case usableReply(h):
 		digRecords(b, withSigs(h.Answer, h.AnswerSigs))
@@ -199,6 +202,19 @@ func digHop(b *strings.Builder, h *trace.Hop, o DigOptions) {
 		}
 		b.WriteString(line + "\n")
 	}
+}
+
+// digQuestion writes q as dig's question section does: what a query of a
+// QNAME-minimising walk asked (trace.QMin), which is not the trace's.
+func digQuestion(q trace.Question) string {
+	var b strings.Builder
+	owner := ";" + nameText(q.Name)
+	b.WriteString(owner)
+	digIndent(&b, len(owner), 32)
+	b.WriteString(classString(q.Qclass))
+	digIndent(&b, 32+len(classString(q.Qclass)), 40)
+	b.WriteString(trace.TypeString(q.Qtype))
+	return b.String()
 }
 
 func digRecords(b *strings.Builder, rrs []dns.RR) {

@@ -208,6 +208,9 @@ func (r *treeRenderer) outcome(h *trace.Hop) *span {
 	default:
 		s.add(c, word)
 	}
+	if h.EmptyNonTerminal() {
+		s.add(r.p.dim, ": empty non-terminal, or a name without "+trace.TypeString(h.Question.Qtype))
+	}
 	if notes := replyNotes(h); notes != "" {
 		s.add(nil, " ")
 		s.add(r.p.warn, "("+notes+")")

@@ -68,6 +68,7 @@ type jsonDocument struct {
 
 type jsonTrace struct {
 	Question  jsonQuestion `json:"question"`
+	QMin      string       `json:"qmin,omitempty"`
 	Outcome   string       `json:"outcome"`
 	Answer    []string     `json:"answer"`
 	Authority []string     `json:"authority"`
@@ -149,6 +150,7 @@ type jsonHop struct {
 	Error     string        `json:"error,omitempty"`
 	Reason    string        `json:"reason,omitempty"`
 	ReplyFrom string        `json:"reply_from,omitempty"`
+	QMin      string        `json:"qmin,omitempty"`
 	Flaw      string        `json:"flaw,omitempty"`
 	Lookups   []jsonTrace   `json:"lookups,omitempty"`
 }
@@ -184,6 +186,9 @@ func newJSONTrace(t *trace.Trace, o Options) jsonTrace {
 		Queries:    t.Queries,
 		DurationUS: micros(t.Duration, o),
 		Hops:       make([]jsonHop, 0, len(t.Hops)),
+	}
+	if t.Mode.QMin != 0 {
+		jt.QMin = trace.TypeString(t.Mode.QMin)
 	}
 	for _, h := range t.Hops {
 		if h != nil {
@@ -228,6 +233,7 @@ func newJSONHop(h *trace.Hop, o Options) jsonHop {
 		Outcome:   string(h.Outcome),
 		Error:     errString(h.Err),
 		Reason:    string(h.Reason),
+		QMin:      string(h.QMin),
 		Flaw:      string(h.Flaw),
 	}
 	if h.From.IsValid() {

@@ -270,7 +270,12 @@ func plural(n int, one, many string) string {
 // delegation it got.
 func (r *treeRenderer) referralDetails(q trace.Question, h *trace.Hop) []string {
 	var lines []string
-	if !sameQuestion(h.Question, q) {
+	switch {
+	case h.QMin == trace.QMinMinimised:
+		lines = append(lines, r.p.dim.Sprint("asked "+h.Question.String()+" (minimised, RFC 9156)"))
+	case h.QMin == trace.QMinFallback:
+		lines = append(lines, r.p.warn.Sprint("asked "+h.Question.String()+" (the full name: the minimised question failed)"))
+	case !sameQuestion(h.Question, q):
 		lines = append(lines, r.p.dim.Sprint("asked "+h.Question.String()))
 	}
 	d := h.Referral
@@ -401,6 +406,9 @@ func failure(t *trace.Trace) string {
 // counts gives " · 5 queries · 48ms", without the time when timings are off.
 func (r *treeRenderer) counts(t *trace.Trace) string {
 	s := " · " + plural(t.Queries, "query", "queries")
+	if t.Mode.QMin != 0 {
+		s += " · minimised, " + trace.TypeString(t.Mode.QMin) + " (RFC 9156)"
+	}
 	if !r.o.NoTimings {
 		s += " · " + formatDuration(t.Duration)
 	}

@@ -1,0 +1,159 @@
+package trace
+
+// The checks of a QNAME-minimising walk (RFC 9156, nstrace --qmin, issue
+// 15): servers that answer the questions such a walk sends on its way down
+// otherwise than the full name. A minimised question that failed at a
+// server which answered another question of the zone is judged here, and
+// not as the server's failure (see minimisedFailure).
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+)
+
+// The codes of QNAME minimisation.
+const (
+	CodeENTNXDomain         = "ent-nxdomain"          // NXDOMAIN for a name with names below it
+	CodeQminRefused         = "qmin-refused"          // REFUSED to minimised queries only
+	CodeQminTimeout         = "qmin-timeout"          // no reply to minimised queries only
+	CodeQminServfail        = "qmin-servfail"         // SERVFAIL to minimised queries only
+	CodeQminDifferentAnswer = "qmin-different-answer" // the minimising walk ends elsewhere
+)
+
+// qminFailures are the reasons a minimised query fails at a server that
+// answers others, with the code that reports each and what it does to
+// resolvers.
+var qminFailures = map[Reason]struct{ code, what, whatN, cost string }{
+	ReasonRefused:  {CodeQminRefused, "answers REFUSED to", "answer REFUSED to", "resolvers in strict mode fail the name; relaxed ones (Unbound's and BIND's default) ask again with the full name"},
+	ReasonServfail: {CodeQminServfail, "answers SERVFAIL to", "answer SERVFAIL to", "resolvers in strict mode fail the name; relaxed ones (Unbound's and BIND's default) ask again with the full name"},
+	ReasonTimeout:  {CodeQminTimeout, "does not answer", "do not answer", "every minimising resolver waits out a timeout on each such query before it asks the full name, if it does: resolutions through it are slow, or fail when the client gives up first"},
+}
+
+// answered gives the zone and address of every server that gave a usable
+// reply to a question that was not minimised.
+func (d *diagnosis) answered() map[string]bool {
+	if d.full != nil {
+		return d.full
+	}
+	d.full = map[string]bool{}
+	for _, h := range d.hops {
+		if h.QMin != QMinMinimised && h.Err == nil && h.Rcode >= 0 && isAuthorityHop(h) {
+			d.full[serverZoneKey(h.Zone, h.Server.Addr)] = true
+		}
+	}
+	return d.full
+}
+
+func serverZoneKey(zone string, a netip.Addr) string { return canon(zone) + " " + a.String() }
+
+// minimisedFailure reports whether h is a minimised query that failed in
+// one of the ways of qminFailures at a server that answered another
+// question of the zone: the server's fault is with minimised queries only.
+func (d *diagnosis) minimisedFailure(h *Hop) bool {
+	_, ok := qminFailures[h.Reason]
+	return ok && h.QMin == QMinMinimised && h.Outcome == Error && d.answered()[serverZoneKey(h.Zone, h.Server.Addr)]
+}
+
+// qmin finds ent-nxdomain and the qmin-* failures.
+func (d *diagnosis) qmin() {
+	for _, t := range d.traces {
+		for i, h := range t.Hops {
+			switch {
+			case h.QMin != QMinMinimised:
+			case h.Outcome == NXDomain:
+				d.entNXDomain(h, t.Hops[i+1:])
+			case d.minimisedFailure(h):
+				d.qminFailure(h)
+			}
+		}
+	}
+}
+
+// entNXDomain reports a server that answered NXDOMAIN for the minimised
+// name of h when the full name, asked of the zone next (after), exists.
+func (d *diagnosis) entNXDomain(h *Hop, after []*Hop) {
+	for _, f := range after {
+		if f.QMin != QMinFallback || canon(f.Zone) != canon(h.Zone) || f.Purpose != PurposeWalk {
+			continue
+		}
+		if f.Err != nil || f.Outcome == NXDomain || !(f.Outcome == Referral || f.Outcome.Authoritative()) {
+			return
+		}
+		srv := Server{Name: h.Server.Name, Addr: h.Server.Addr}
+		found := "answers"
+		if f.Outcome == Referral && f.Referral != nil {
+			found = "is delegated to " + f.Referral.Zone
+		}
+		d.add(h.Server.Addr.String(), Finding{Code: CodeENTNXDomain, Zone: canon(h.Zone), Server: &srv, Hops: []int{h.ID, f.ID},
+			Message: fmt.Sprintf("%s answers NXDOMAIN for %s, yet %s below it %s: NXDOMAIN means nothing below exists (RFC 8020), so QNAME-minimising resolvers in strict mode, and those that trust NXDOMAIN, fail every name under %s; it must answer NODATA for a name with names below it (an empty non-terminal)",
+				serverText(srv), h.Question.Name, f.Question.Name, found, h.Question.Name)})
+		return
+	}
+}
+
+// qminFailure reports a server that failed the minimised query h.
+func (d *diagnosis) qminFailure(h *Hop) {
+	q := qminFailures[h.Reason]
+	srv := Server{Name: h.Server.Name, Addr: h.Server.Addr}
+	who := serverText(srv)
+	d.addCause(who, string(h.Reason), Finding{Code: q.code, Zone: canon(h.Zone), Server: &srv, Hops: []int{h.ID},
+		Message: fmt.Sprintf("%s %s the minimised question %s (RFC 9156), but answers other questions of %s: %s", who, q.what, h.Question, canon(h.Zone), q.cost)},
+		func(n int, names string) string {
+			return fmt.Sprintf("%d addresses of the nameservers of %s %s minimised questions (RFC 9156), but answer others: %s; %s", n, canon(h.Zone), q.whatN, names, q.cost)
+		})
+}
+
+// QMinDifferent compares a walk that asks the full name (plain) with a
+// QNAME-minimising walk of the same question (qmin) and gives a
+// qmin-different-answer finding when they end differently: in another
+// outcome, or with other records. Both must have ended on their own: a
+// walk cut short (Trace.Partial) says nothing. The hops it names are
+// qmin's.
+func QMinDifferent(plain, qmin *Trace) []Finding {
+	if plain == nil || qmin == nil || plain.Partial() != ReasonNone || qmin.Partial() != ReasonNone {
+		return nil
+	}
+	a, b := endText(plain), endText(qmin)
+	if a == b {
+		return nil
+	}
+	zone := "."
+	var hops []int
+	if h := lastWalkHop(qmin); h != nil {
+		zone, hops = canon(h.Zone), []int{h.ID}
+	}
+	return []Finding{{Code: CodeQminDifferentAnswer, Severity: SeverityOf(CodeQminDifferentAnswer), Zone: zone, Hops: hops,
+		Message: fmt.Sprintf("a QNAME-minimising resolver (RFC 9156) gets %s for %s, where the full name gets %s: the name resolves differently through Unbound, BIND, Knot Resolver and the public resolvers than dig +trace shows",
+			b, qmin.Question, a)}}
+}
+
+// endText says how a walk ended: its outcome and its answer's records.
+func endText(t *Trace) string {
+	s := strings.ToUpper(string(t.Outcome))
+	if t.Outcome == Failed && t.Reason != ReasonNone {
+		s += " (" + string(t.Reason) + ")"
+	}
+	var rrs []string
+	for _, rr := range t.Answer {
+		f := strings.Fields(rr.String())
+		if len(f) >= 4 {
+			rrs = append(rrs, f[0]+" "+strings.Join(f[3:], " "))
+		}
+	}
+	if len(rrs) > 0 {
+		s += " " + strings.Join(slices.Sorted(slices.Values(rrs)), ", ")
+	}
+	return s
+}
+
+// lastWalkHop gives the last step of the walk t.
+func lastWalkHop(t *Trace) *Hop {
+	for i := len(t.Hops) - 1; i >= 0; i-- {
+		if h := t.Hops[i]; h != nil && h.Purpose == PurposeWalk {
+			return h
+		}
+	}
+	return nil
+}
