@@ -30,6 +30,17 @@ func TestFindingsGolden(t *testing.T) {
 		// ns1, which never answers, short; ns2 is never asked.
 		{"partial-deadline.txt", "deadserver", []string{"--timeout", "30s", "--deadline", "1s", "www.example.com"}, exitFailed},
 		{"partial-deadline.json", "deadserver", []string{"--timeout", "30s", "--deadline", "1s", "--json", "www.example.com"}, exitFailed},
+		// QNAME minimisation (issue 15): empty non-terminals, a cut below
+		// them, a name of 12 labels; servers that fail minimised queries.
+		{"qmin-ent.txt", "qmin-ent", []string{"--qmin", "www.a.b.c.example.com"}, exitOK},
+		{"qmin-ent.json", "qmin-ent", []string{"--qmin", "--json", "www.a.b.c.example.com"}, exitOK},
+		{"qmin-ent.dig", "qmin-ent", []string{"--qmin", "-o", "dig", "www.a.b.c.example.com"}, exitOK},
+		{"qmin-ns.txt", "qmin-ent", []string{"--qmin=ns", "--path-only", "x.y.z.example.com", "TXT"}, exitOK},
+		{"qmin-long.txt", "qmin-ent", []string{"--qmin", "--path-only", "l1.l2.l3.l4.l5.l6.l7.l8.l9.deep.example.com"}, exitOK},
+		{"qmin-all.txt", "qmin-ent", []string{"--qmin", "--all", "www.a.b.c.example.com"}, exitOK},
+		{"qmin-ent-nxdomain.txt", "qmin-faults", []string{"--qmin", "www.a.b.c.entnx.com"}, exitFindings},
+		{"qmin-refused.json", "qmin-faults", []string{"--qmin", "--json", "www.a.b.c.qminrefuse.com"}, exitOK},
+		{"qmin-timeout.txt", "qmin-faults", []string{"--qmin", "--timeout", "300ms", "--tries", "1", "www.a.b.c.qmindrop.com"}, exitFindings},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -374,13 +374,18 @@ func (r *treeRenderer) cells(indent string, cells [][nCols]*span, show [nCols]bo
 // each distinct reply when the servers disagree; then the zone's own NS
 // set, each distinct one.
 func (r *treeRenderer) levelSaid(indent string, q trace.Question, v *levelView) {
-	if !sameQuestion(v.q, q) && v.q.Name != "" {
+	switch {
+	case len(v.walkFirst) > 0:
+		if l := r.askedLine(q, v.walkFirst[0]); l != "" {
+			r.line(indent + l)
+		}
+	case !sameQuestion(v.q, q) && v.q.Name != "":
 		r.line(indent + r.p.dim.Sprint("asked "+v.q.String()))
 	}
 	switch {
 	case len(v.walkFirst) == 1:
 		if h := v.walkFirst[0]; h.Referral != nil {
-			for _, d := range r.referralDetails(h.Question, h) {
+			for _, d := range r.delegationLines(h) {
 				r.line(indent + d)
 			}
 		}

@@ -270,14 +270,31 @@ func plural(n int, one, many string) string {
 // delegation it got.
 func (r *treeRenderer) referralDetails(q trace.Question, h *trace.Hop) []string {
 	var lines []string
+	if l := r.askedLine(q, h); l != "" {
+		lines = append(lines, l)
+	}
+	return append(lines, r.delegationLines(h)...)
+}
+
+// askedLine says what h asked when it is not q, or was minimised (RFC
+// 9156), or the full name asked as a minimised question's fallback; ""
+// otherwise.
+func (r *treeRenderer) askedLine(q trace.Question, h *trace.Hop) string {
 	switch {
 	case h.QMin == trace.QMinMinimised:
-		lines = append(lines, r.p.dim.Sprint("asked "+h.Question.String()+" (minimised, RFC 9156)"))
+		return r.p.dim.Sprint("asked " + h.Question.String() + " (minimised, RFC 9156)")
 	case h.QMin == trace.QMinFallback:
-		lines = append(lines, r.p.warn.Sprint("asked "+h.Question.String()+" (the full name: the minimised question failed)"))
+		return r.p.warn.Sprint("asked " + h.Question.String() + " (the full name: the minimised question failed)")
 	case !sameQuestion(h.Question, q):
-		lines = append(lines, r.p.dim.Sprint("asked "+h.Question.String()))
+		return r.p.dim.Sprint("asked " + h.Question.String())
 	}
+	return ""
+}
+
+// delegationLines gives the lines under a referral: its NS set and the
+// glue that was not used.
+func (r *treeRenderer) delegationLines(h *trace.Hop) []string {
+	var lines []string
 	d := h.Referral
 	if d == nil {
 		return lines

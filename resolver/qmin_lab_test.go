@@ -1,0 +1,148 @@
+package resolver_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+	"github.com/nstrace/nstrace/resolver"
+	"github.com/nstrace/nstrace/trace"
+)
+
+// qminSteps writes the walk's hops as "ZONE NAME TYPE QMIN OUTCOME", one a
+// line: the questions a minimising walk sends, where, and what it learned.
+func qminSteps(tr *trace.Trace) string {
+	var b strings.Builder
+	for _, h := range walkHops(tr) {
+		mark := string(h.QMin)
+		if mark == "" {
+			mark = "full"
+		}
+		fmt.Fprintf(&b, "%s %s %s %s %s\n", h.Zone, h.Question.Name, trace.TypeString(h.Question.Qtype), mark, h.Outcome)
+	}
+	return b.String()
+}
+
+// TestQMinLab walks the lab as a QNAME-minimising resolver (RFC 9156):
+// each row gives every step of the walk, one server at a time and without
+// the checks beside it, so that the steps are the algorithm's alone.
+func TestQMinLab(t *testing.T) {
+	tests := []struct {
+		scenario, name string
+		qtype, qmin    uint16
+		outcome        trace.Outcome
+		steps          string
+	}{
+		{"qmin-ent", "www.a.b.c.example.com.", dns.TypeA, dns.TypeA, trace.Answer, `
+. com. A minimised referral
+com. example.com. A minimised referral
+example.com. c.example.com. A minimised nodata
+example.com. b.c.example.com. A minimised nodata
+example.com. a.b.c.example.com. A minimised referral
+a.b.c.example.com. www.a.b.c.example.com. A full answer`},
+		{"qmin-ent", "www.a.b.c.example.com.", dns.TypeA, dns.TypeNS, trace.Answer, `
+. com. NS minimised referral
+com. example.com. NS minimised referral
+example.com. c.example.com. NS minimised nodata
+example.com. b.c.example.com. NS minimised nodata
+example.com. a.b.c.example.com. NS minimised referral
+a.b.c.example.com. www.a.b.c.example.com. A full answer`},
+		// 12 labels: four one at a time, then the labels left shared out
+		// (RFC 9156 §2.3), ten queries in all.
+		{"qmin-ent", "l1.l2.l3.l4.l5.l6.l7.l8.l9.deep.example.com.", dns.TypeA, dns.TypeA, trace.Answer, `
+. com. A minimised referral
+com. example.com. A minimised referral
+example.com. deep.example.com. A minimised nodata
+example.com. l9.deep.example.com. A minimised nodata
+example.com. l8.l9.deep.example.com. A minimised nodata
+example.com. l7.l8.l9.deep.example.com. A minimised nodata
+example.com. l6.l7.l8.l9.deep.example.com. A minimised nodata
+example.com. l5.l6.l7.l8.l9.deep.example.com. A minimised nodata
+example.com. l3.l4.l5.l6.l7.l8.l9.deep.example.com. A minimised nodata
+example.com. l1.l2.l3.l4.l5.l6.l7.l8.l9.deep.example.com. A full answer`},
+		// A name that does not exist: NXDOMAIN, then the full name, as
+		// relaxed resolvers ask it.
+		{"qmin-ent", "www.nope.example.com.", dns.TypeA, dns.TypeA, trace.NXDomain, `
+. com. A minimised referral
+com. example.com. A minimised referral
+example.com. nope.example.com. A minimised nxdomain
+example.com. www.nope.example.com. A fallback nxdomain`},
+		// DS is asked whole of the parent of its name (RFC 9156 §3).
+		{"qmin-ent", "a.b.c.example.com.", dns.TypeDS, dns.TypeA, trace.NoData, `
+. com. A minimised referral
+com. example.com. A minimised referral
+example.com. c.example.com. A minimised nodata
+example.com. b.c.example.com. A minimised nodata
+example.com. a.b.c.example.com. DS full nodata`},
+		{"qmin-faults", "www.a.b.c.entnx.com.", dns.TypeA, dns.TypeA, trace.Answer, `
+. com. A minimised referral
+com. entnx.com. A minimised referral
+entnx.com. c.entnx.com. A minimised nxdomain
+entnx.com. www.a.b.c.entnx.com. A fallback answer`},
+		{"qmin-faults", "www.a.b.c.qminrefuse.com.", dns.TypeA, dns.TypeA, trace.Answer, `
+. com. A minimised referral
+com. qminrefuse.com. A minimised referral
+qminrefuse.com. c.qminrefuse.com. A minimised error
+qminrefuse.com. c.qminrefuse.com. A minimised error
+qminrefuse.com. www.a.b.c.qminrefuse.com. A fallback answer`},
+		{"qmin-faults", "www.a.b.c.healthy.com.", dns.TypeA, dns.TypeA, trace.Answer, `
+. com. A minimised referral
+com. healthy.com. A minimised referral
+healthy.com. c.healthy.com. A minimised nodata
+healthy.com. b.c.healthy.com. A minimised nodata
+healthy.com. a.b.c.healthy.com. A minimised nodata
+healthy.com. www.a.b.c.healthy.com. A full answer`},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s/%s/%s/%s", tt.scenario, tt.name, trace.TypeString(tt.qtype), trace.TypeString(tt.qmin)), func(t *testing.T) {
+			t.Parallel()
+			l := startLab(t, tt.scenario)
+			r := newResolver(t, l, resolver.Options{QMin: tt.qmin, PathOnly: true, NoChildNS: true, HedgeDelay: -1, NoDNSSEC: true})
+			tr, err := r.Trace(context.Background(), tt.name, tt.qtype)
+			if tr.Outcome != tt.outcome {
+				t.Errorf("Trace(%q) outcome = %s (%v), want %s", tt.name, tr.Outcome, err, tt.outcome)
+			}
+			if got, want := qminSteps(tr), strings.TrimPrefix(tt.steps, "\n")+"\n"; got != want {
+				t.Errorf("Trace(%q) steps:\n%s\nwant:\n%s", tt.name, got, want)
+			}
+			if tr.Mode.QMin != tt.qmin {
+				t.Errorf("Trace(%q) Mode.QMin = %d, want %d", tt.name, tr.Mode.QMin, tt.qmin)
+			}
+		})
+	}
+}
+
+// TestQMinDrop: a zone whose servers drop minimised queries is reached
+// through the fallback, once each server has timed out.
+func TestQMinDrop(t *testing.T) {
+	l := startLab(t, "qmin-faults")
+	r := newResolver(t, l, resolver.Options{QMin: dns.TypeA, PathOnly: true, NoChildNS: true, HedgeDelay: -1, NoDNSSEC: true,
+		Timeout: 200 * time.Millisecond, Tries: 1})
+	tr, err := r.Trace(context.Background(), "www.a.b.c.qmindrop.com.", dns.TypeA)
+	if tr.Outcome != trace.Answer {
+		t.Fatalf("outcome = %s (%v), want answer", tr.Outcome, err)
+	}
+	want := `. com. A minimised referral
+com. qmindrop.com. A minimised referral
+qmindrop.com. c.qmindrop.com. A minimised error
+qmindrop.com. c.qmindrop.com. A minimised error
+qmindrop.com. www.a.b.c.qmindrop.com. A fallback answer
+`
+	if got := qminSteps(tr); got != want {
+		t.Errorf("steps:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestExpectedQMinQueries checks the count of RFC 9156 §2.3 for names of
+// every length: as many queries as labels up to MinimiseOneLab more, and
+// never more than MaxMinimiseCount.
+func TestExpectedQMinQueries(t *testing.T) {
+	for labels, want := range map[int]int{0: 1, 1: 1, 3: 3, 4: 4, 10: 10, 11: 10, 12: 10, 40: 10, 127: 10} {
+		if got := resolver.ExpectedQMinQueries(labels); got != want {
+			t.Errorf("ExpectedQMinQueries(%d) = %d, want %d", labels, got, want)
+		}
+	}
+}
