@@ -8,6 +8,7 @@ package resolver
 import (
 	"context"
 	"errors"
+	"sync"
 
 	"github.com/miekg/dns"
 	"github.com/nstrace/nstrace/trace"
@@ -90,9 +91,10 @@ func ExpectedQMinQueries(labels int) int {
 // ask asks the servers of zq's zone for zq.q, label by label when the walk
 // minimises: minimised questions while their replies say the name exists
 // (NODATA, an answer, an alias), until one refers to a zone below or the
-// full name is due. After NXDOMAIN, or no usable reply from any server, the
-// full name is asked (a fallback, as relaxed resolvers do), and its reply
-// ends the zone. The first query carries zq's checks; the lookups of every
+// full name is due. NXDOMAIN ends the walk, as RFC 8020 says nothing
+// exists below (the full name is asked beside it: askFull); after no
+// usable reply from any server, the full name is asked (a fallback, as
+// relaxed resolvers do), and its reply ends the zone. The first query carries zq's checks; the lookups of every
 // query are zq's.
 func (m *minimiser) ask(ctx context.Context, zq *zoneQuery) (*trace.Hop, Classification, error) {
 	if m == nil {
@@ -110,13 +112,31 @@ func (m *minimiser) ask(ctx context.Context, zq *zoneQuery) (*trace.Hop, Classif
 		switch {
 		case errors.As(err, &fatal):
 			return nil, c, err
-		case err != nil || c.Outcome == trace.NXDomain:
+		case err != nil:
 			return zq.again(zq.q, trace.QMinFallback).askFor(ctx, zq)
+		case c.Outcome == trace.NXDomain:
+			zq.askFull(ctx, hop)
+			return hop, c, nil
 		case c.Outcome == trace.Referral:
 			return hop, c, nil
 		}
 		known = name
 	}
+}
+
+// askFull asks the server that answered the minimised question of nx
+// NXDOMAIN for the full name, zq.q, beside the walk, which stops at the
+// NXDOMAIN (RFC 8020): an answer or a referral shows an empty
+// non-terminal answered NXDOMAIN (trace.PurposeQminCheck). It is told to
+// the Observer as a check.
+func (zq *zoneQuery) askFull(ctx context.Context, nx *trace.Hop) {
+	hop, err := zq.w.newHop(ctx, zq.zone, zq.q, nx.Server, trace.PurposeQminCheck)
+	if err != nil {
+		return // the budget is spent, or the walk is over: the walk's NXDOMAIN stands
+	}
+	hop.Port = nx.Port
+	zq.w.send(ctx, hop, zq.nest, true)
+	zq.t.Hops = append(zq.t.Hops, hop)
 }
 
 // again is a query of the zone zq asks, for q: the first carries zq's
@@ -144,4 +164,33 @@ func (m *minimiser) restart() {
 	if m != nil {
 		m.sent = 0
 	}
+}
+
+// Compare walks name twice at once, sharing one cache (Options.Cache, or
+// one of their own): minimising as Options.QMin says (A when it is 0),
+// and asking every server the full name, as dig +trace does. It returns
+// the minimising walk, with the other as its Compared, and the minimising
+// walk's error (see Trace). Only the minimising walk is told to the
+// Observer. What one walk asked the other may take from the cache (its
+// hops are then marked Cached and are not counted as queries), so that
+// each walk's count depends on which asked first.
+func (r *Resolver) Compare(ctx context.Context, name string, qtype uint16) (*trace.Trace, error) {
+	mo, fo := r.opts, r.opts
+	if mo.QMin == 0 {
+		mo.QMin = dns.TypeA
+	}
+	fo.QMin, fo.Observer = 0, &Observer{}
+	if mo.Cache == nil {
+		mo.Cache = NewCache()
+		fo.Cache = mo.Cache
+	}
+	var full *trace.Trace
+	var wg sync.WaitGroup
+	wg.Go(func() { full, _ = (&Resolver{opts: fo}).Trace(ctx, name, qtype) })
+	t, err := (&Resolver{opts: mo}).Trace(ctx, name, qtype)
+	wg.Wait()
+	if t != nil {
+		t.Compared = full
+	}
+	return t, err
 }

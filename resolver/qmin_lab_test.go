@@ -12,13 +12,19 @@ import (
 	"github.com/nstrace/nstrace/trace"
 )
 
-// qminSteps writes the walk's hops as "ZONE NAME TYPE QMIN OUTCOME", one a
-// line: the questions a minimising walk sends, where, and what it learned.
+// qminSteps writes the walk's hops, and the full names asked beside it
+// after NXDOMAIN, as "ZONE NAME TYPE QMIN OUTCOME", one a line: the
+// questions a minimising walk sends, where, and what it learned.
 func qminSteps(tr *trace.Trace) string {
 	var b strings.Builder
-	for _, h := range walkHops(tr) {
+	for _, h := range tr.Hops {
 		mark := string(h.QMin)
-		if mark == "" {
+		switch {
+		case h.Purpose == trace.PurposeQminCheck:
+			mark = "check"
+		case h.Purpose != trace.PurposeWalk:
+			continue
+		case mark == "":
 			mark = "full"
 		}
 		fmt.Fprintf(&b, "%s %s %s %s %s\n", h.Zone, h.Question.Name, trace.TypeString(h.Question.Qtype), mark, h.Outcome)
@@ -63,13 +69,13 @@ example.com. l6.l7.l8.l9.deep.example.com. A minimised nodata
 example.com. l5.l6.l7.l8.l9.deep.example.com. A minimised nodata
 example.com. l3.l4.l5.l6.l7.l8.l9.deep.example.com. A minimised nodata
 example.com. l1.l2.l3.l4.l5.l6.l7.l8.l9.deep.example.com. A full answer`},
-		// A name that does not exist: NXDOMAIN, then the full name, as
-		// relaxed resolvers ask it.
+		// A name that does not exist: NXDOMAIN ends the walk (RFC 8020);
+		// the full name is asked beside it.
 		{"qmin-ent", "www.nope.example.com.", dns.TypeA, dns.TypeA, trace.NXDomain, `
 . com. A minimised referral
 com. example.com. A minimised referral
 example.com. nope.example.com. A minimised nxdomain
-example.com. www.nope.example.com. A fallback nxdomain`},
+example.com. www.nope.example.com. A check nxdomain`},
 		// DS is asked whole of the parent of its name (RFC 9156 §3).
 		{"qmin-ent", "a.b.c.example.com.", dns.TypeDS, dns.TypeA, trace.NoData, `
 . com. A minimised referral
@@ -77,11 +83,13 @@ com. example.com. A minimised referral
 example.com. c.example.com. A minimised nodata
 example.com. b.c.example.com. A minimised nodata
 example.com. a.b.c.example.com. DS full nodata`},
-		{"qmin-faults", "www.a.b.c.entnx.com.", dns.TypeA, dns.TypeA, trace.Answer, `
+		// An empty non-terminal answered NXDOMAIN: the walk stops, the
+		// full name answers.
+		{"qmin-faults", "www.a.b.c.entnx.com.", dns.TypeA, dns.TypeA, trace.NXDomain, `
 . com. A minimised referral
 com. entnx.com. A minimised referral
 entnx.com. c.entnx.com. A minimised nxdomain
-entnx.com. www.a.b.c.entnx.com. A fallback answer`},
+entnx.com. www.a.b.c.entnx.com. A check answer`},
 		{"qmin-faults", "www.a.b.c.qminrefuse.com.", dns.TypeA, dns.TypeA, trace.Answer, `
 . com. A minimised referral
 com. qminrefuse.com. A minimised referral
@@ -144,5 +152,56 @@ func TestExpectedQMinQueries(t *testing.T) {
 		if got := resolver.ExpectedQMinQueries(labels); got != want {
 			t.Errorf("ExpectedQMinQueries(%d) = %d, want %d", labels, got, want)
 		}
+	}
+}
+
+// TestQMinDNSSEC: the NODATA replies of empty non-terminals, which only a
+// minimising walk asks for, carry NSEC or NSEC3 proofs that the validator
+// accepts (RFC 4035 §3.1.3.2, RFC 5155 §7.2.3): every zone stays secure.
+func TestQMinDNSSEC(t *testing.T) {
+	l := startLab(t, "qmin-signed")
+	tests := []struct {
+		name    string
+		qtype   uint16
+		outcome trace.Outcome
+		zone    string
+		nodata  int // minimised questions answered NODATA, each with its proof
+	}{
+		{"x.y.z.example.com.", dns.TypeTXT, trace.Answer, "example.com.", 2},
+		{"y.z.example.com.", dns.TypeTXT, trace.NoData, "example.com.", 1},
+		{"nope.y.z.example.com.", dns.TypeA, trace.NXDomain, "example.com.", 2},
+		{"x.y.z.nsec3.com.", dns.TypeTXT, trace.Answer, "nsec3.com.", 2},
+		{"w.x.y.z.nsec3.com.", dns.TypeA, trace.NXDomain, "nsec3.com.", 3}, // x.y.z owns a TXT record, no A
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newResolver(t, l, resolver.Options{QMin: dns.TypeA, TrustAnchors: l.Scenario().Anchors(), HedgeDelay: -1, PathOnly: true})
+			tr, err := r.Trace(context.Background(), tt.name, tt.qtype)
+			if tr.Outcome != tt.outcome {
+				t.Fatalf("Trace(%q) outcome = %s (%v), want %s", tt.name, tr.Outcome, err, tt.outcome)
+			}
+			ents := 0
+			for _, h := range walkHops(tr) {
+				if h.EmptyNonTerminal() {
+					ents++
+				}
+			}
+			if ents != tt.nodata {
+				t.Errorf("Trace(%q) got NODATA to %d minimised questions, want %d:\n%s", tt.name, ents, tt.nodata, qminSteps(tr))
+			}
+			for _, z := range tr.DNSSEC {
+				if z.Status != "secure" {
+					t.Errorf("Trace(%q): %s is %s, want secure", tt.name, z.Zone, z.Status)
+				}
+			}
+			if n := len(tr.DNSSEC); n == 0 || tr.DNSSEC[n-1].Zone != tt.zone {
+				t.Errorf("Trace(%q) validated %v, want down to %s", tt.name, tr.DNSSEC, tt.zone)
+			}
+			for _, f := range trace.Diagnose(tr) {
+				if f.Severity == trace.SeverityError {
+					t.Errorf("Trace(%q): %s: %s", tt.name, f.Code, f.Message)
+				}
+			}
+		})
 	}
 }

@@ -30,7 +30,7 @@ func Diagnose(t *Trace) []Finding {
 	d.nameservers() // diagnose_nameservers.go, with diagnose_ranges.go
 	d.nsTTL()       // diagnose_ttl.go
 	d.failures()    // diagnose_failures.go
-	d.qmin()        // diagnose_qmin.go
+	d.qmin(t)       // diagnose_qmin.go
 	d.consistency() // diagnose_all.go, with diagnose_zonedata.go
 	d.protocol()    // diagnose_protocol.go
 	d.sameAddress()
@@ -202,7 +202,7 @@ func (d *diagnosis) zone(name string) *zoneInfo {
 // recursive priming query.
 func isAuthorityHop(h *Hop) bool {
 	switch h.Purpose {
-	case PurposeWalk, PurposeChildNS, PurposeSOA, PurposeCheck:
+	case PurposeWalk, PurposeChildNS, PurposeSOA, PurposeCheck, PurposeQminCheck:
 		return true
 	}
 	return false

@@ -56,14 +56,18 @@ func (d *diagnosis) minimisedFailure(h *Hop) bool {
 	return ok && h.QMin == QMinMinimised && h.Outcome == Error && d.answered()[serverZoneKey(h.Zone, h.Server.Addr)]
 }
 
-// qmin finds ent-nxdomain and the qmin-* failures.
-func (d *diagnosis) qmin() {
-	for _, t := range d.traces {
-		for i, h := range t.Hops {
+// qmin finds ent-nxdomain and the qmin-* failures, and, when t was
+// compared with the walk of the full name, qmin-different-answer.
+func (d *diagnosis) qmin(t *Trace) {
+	for _, f := range QMinDifferent(t.Compared, t) {
+		d.add("", f)
+	}
+	for _, w := range d.traces {
+		for i, h := range w.Hops {
 			switch {
 			case h.QMin != QMinMinimised:
 			case h.Outcome == NXDomain:
-				d.entNXDomain(h, t.Hops[i+1:])
+				d.entNXDomain(h, w.Hops[i+1:])
 			case d.minimisedFailure(h):
 				d.qminFailure(h)
 			}
@@ -72,10 +76,10 @@ func (d *diagnosis) qmin() {
 }
 
 // entNXDomain reports a server that answered NXDOMAIN for the minimised
-// name of h when the full name, asked of the zone next (after), exists.
+// name of h when the full name, asked of it beside the walk (after), exists.
 func (d *diagnosis) entNXDomain(h *Hop, after []*Hop) {
 	for _, f := range after {
-		if f.QMin != QMinFallback || canon(f.Zone) != canon(h.Zone) || f.Purpose != PurposeWalk {
+		if f.Purpose != PurposeQminCheck || canon(f.Zone) != canon(h.Zone) || f.Server.Addr != h.Server.Addr {
 			continue
 		}
 		if f.Err != nil || f.Outcome == NXDomain || !(f.Outcome == Referral || f.Outcome.Authoritative()) {
@@ -125,13 +129,13 @@ func QMinDifferent(plain, qmin *Trace) []Finding {
 		zone, hops = canon(h.Zone), []int{h.ID}
 	}
 	return []Finding{{Code: CodeQminDifferentAnswer, Severity: SeverityOf(CodeQminDifferentAnswer), Zone: zone, Hops: hops,
-		Message: fmt.Sprintf("a QNAME-minimising resolver (RFC 9156) gets %s for %s, where the full name gets %s: the name resolves differently through Unbound, BIND, Knot Resolver and the public resolvers than dig +trace shows",
-			b, qmin.Question, a)}}
+		Message: fmt.Sprintf("walked as QNAME-minimising resolvers walk it (RFC 9156, stopping at NXDOMAIN as RFC 8020 says), %s ends in %s, where the full name, as dig +trace asks it, ends in %s: resolvers that minimise strictly or trust NXDOMAIN (Knot Resolver; Unbound and BIND in strict mode) get another answer than dig +trace shows",
+			qmin.Question, b, a)}}
 }
 
 // endText says how a walk ended: its outcome and its answer's records.
 func endText(t *Trace) string {
-	s := strings.ToUpper(string(t.Outcome))
+	s := string(t.Outcome)
 	if t.Outcome == Failed && t.Reason != ReasonNone {
 		s += " (" + string(t.Reason) + ")"
 	}

@@ -18,10 +18,11 @@ const (
 	// non-terminal); an answer or an alias, a name that exists; NXDOMAIN,
 	// by RFC 8020, that nothing below exists.
 	QMinMinimised QMin = "minimised"
-	// QMinFallback: the full name, asked of the zone's servers after a
-	// minimised question got NXDOMAIN, or no usable reply from any of
-	// them, as resolvers in relaxed mode do (Unbound's and BIND's
-	// default); one in strict mode stops there.
+	// QMinFallback: the full name, asked of the zone's servers after no
+	// server gave a usable reply to a minimised question, as resolvers in
+	// relaxed mode do (Unbound's and BIND's default); one in strict mode
+	// stops there. After NXDOMAIN the walk stops (RFC 8020), and asks
+	// the full name beside it only (PurposeQminCheck).
 	QMinFallback QMin = "fallback"
 )
 

@@ -137,6 +137,12 @@ const (
 	// walk, to check every server of the zones below the TLD (the default;
 	// not with nstrace --path-only).
 	PurposeCheck Purpose = "check"
+	// PurposeQminCheck asks the server that answered a minimised question
+	// of a QNAME-minimising walk (Hop.QMin) NXDOMAIN for the full name,
+	// beside the walk, which stops at the NXDOMAIN as RFC 8020 says: an
+	// answer or a referral shows an empty non-terminal answered NXDOMAIN
+	// (ent-nxdomain).
+	PurposeQminCheck Purpose = "qmin-check"
 )
 
 // Check reports whether a hop of purpose p checks a server, beside the
@@ -145,7 +151,7 @@ const (
 // servers of a zone.
 func (p Purpose) Check() bool {
 	switch p {
-	case PurposeChildNS, PurposeSOA, PurposeCheck:
+	case PurposeChildNS, PurposeSOA, PurposeCheck, PurposeQminCheck:
 		return true
 	}
 	return false
@@ -290,6 +296,12 @@ type Trace struct {
 	// Findings are what is wrong, or worth knowing, about the delegations
 	// crossed; set on the outermost trace only.
 	Findings []Finding
+	// Compared is the walk of the same question that asks every server
+	// the full name, as dig +trace does, made beside this one, a
+	// QNAME-minimising walk, to see where they end differently (nstrace
+	// --qmin --compare); nil otherwise. Set on the outermost trace only;
+	// its hops are numbered on their own and no finding names them.
+	Compared *Trace
 	// DNSSEC is the validation of each zone the walk crossed, in the
 	// order crossed; nil when the walk did not validate (no trust anchor
 	// for its root, or Options.NoDNSSEC). Set on the outermost trace only.

@@ -46,6 +46,9 @@ type options struct {
 	live        string
 	batch       batchFlags // -f, -j, -v (batch.go)
 	diff        diffFlags  // --diff, diff --timings (diff.go)
+	// compare is --compare: with --qmin, walk the full name too, beside
+	// the minimising walk (resolver.Compare).
+	compare bool
 }
 
 // Main runs nstrace with args and returns the exit code. It is main without
@@ -125,6 +128,9 @@ N (K from 0): N runs, on as many machines, trace each name once between them;
 			if o.diff.against != "" {
 				return runAgainst(cmd.Context(), o, args, cmd.InOrStdin(), stdout, cmd.ErrOrStderr())
 			}
+			if o.compare && (o.engine.QMin == 0 || o.batchMode() || o.diff.against != "") {
+				return usageError{errCompare}
+			}
 			if o.batchMode() {
 				return runBatch(cmd.Context(), o, args, cmd.InOrStdin(), stdout, cmd.ErrOrStderr())
 			}
@@ -141,6 +147,7 @@ N (K from 0): N runs, on as many machines, trace each name once between them;
 	f.BoolVar(&o.noFix, "no-fix", false, "hide the line under each error and warning that says where and how to fix it (JSON always has it)")
 	batchModeFlags(f, &o.batch)
 	againstFlag(f, &o.diff)
+	f.BoolVar(&o.compare, "compare", false, "with --qmin, also walk the full name, as dig +trace does, at the same time and sharing a cache, and report where the two walks end differently (qmin-different-answer)")
 	digLikeFlags(cmd, &o)
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	cmd.AddCommand(newPreflightCmd(stdout))
@@ -177,9 +184,10 @@ func run(ctx context.Context, o options, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return usageError{err}
 	}
-	if o.engine.All && o.live == "auto" {
+	if o.engine.All && o.live == "auto" || o.compare {
 		// With --all the tree is a table per zone, which needs all of the
 		// zone's replies: a live stream would list raw queries instead.
+		// A comparison is written once both walks are over.
 		liveOut = false
 	}
 	o.engine.Prime = q.server
@@ -200,7 +208,11 @@ func run(ctx context.Context, o options, args []string, stdout, stderr io.Writer
 		}
 		return usageError{err}
 	}
-	t, walkErr := r.Trace(ctx, q.Name, q.Qtype)
+	walk := r.Trace
+	if o.compare {
+		walk = r.Compare
+	}
+	t, walkErr := walk(ctx, q.Name, q.Qtype)
 	if t == nil {
 		if lv != nil {
 			lv.cancel()
@@ -231,6 +243,10 @@ func run(ctx context.Context, o options, args []string, stdout, stderr io.Writer
 	}
 	return checkFindings(t, o.failOn)
 }
+
+// errCompare is the usage error of --compare without --qmin, or with a
+// list of names.
+var errCompare = errors.New("--compare compares the --qmin walk of one name with the walk of its full name: give --qmin and one name")
 
 // offline reports whether err says that this host cannot reach any root
 // server (no route at all, or none of the family asked for).

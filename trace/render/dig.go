@@ -105,6 +105,9 @@ func (s *DigStream) Done(t *trace.Trace) error {
 			b.WriteString(";; trace failed: " + flatLine(t.Err.Error()) + "\n")
 		}
 	}
+	if t != nil && t.Compared != nil {
+		b.WriteString(";; full name, as dig +trace asks it: " + flatLine(endLine(t.Compared)) + "\n")
+	}
 	if t != nil {
 		for _, z := range t.DNSSEC {
 			b.WriteString(";; DNSSEC " + z.Zone + " " + z.Status + "\n")
@@ -340,4 +343,18 @@ func digIndent(b *strings.Builder, from, to int) int {
 // flatLine keeps a message on one line.
 func flatLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// endLine says how a walk ended, in one line: its outcome and the values
+// of its answer, or why it failed.
+func endLine(t *trace.Trace) string {
+	switch {
+	case t.Outcome == trace.Failed:
+		return failure(t)
+	case t.Outcome == trace.Answer:
+		if v := answerValues(t.Question.Qtype, t.Answer, 60); v != "" {
+			return string(t.Outcome) + " " + v
+		}
+	}
+	return string(t.Outcome)
 }

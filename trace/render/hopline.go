@@ -124,6 +124,11 @@ func (r *treeRenderer) hopDetails(indent string, q trace.Question, h *trace.Hop,
 	if s := r.serversChecked(checks); s != "" {
 		r.line(indent + s)
 	}
+	for _, c := range checks {
+		if c.Purpose == trace.PurposeQminCheck {
+			r.line(indent + r.fullNameLine(c))
+		}
+	}
 	for _, f := range r.findingsAt(append([]*trace.Hop{h}, checks...)...) {
 		r.finding(indent, f)
 	}
@@ -316,6 +321,9 @@ func (r *treeRenderer) serversChecked(checks []*trace.Hop) string {
 	queries, every, unfinished := 0, false, false
 	probes, odd := 0, 0
 	for _, c := range checks {
+		if c.Purpose == trace.PurposeQminCheck {
+			continue // its own line (fullNameLine)
+		}
 		if c.Purpose.Probe() {
 			// Summed up apart: what they found is in the findings.
 			probes++
@@ -361,4 +369,16 @@ func (r *treeRenderer) serversChecked(checks []*trace.Hop) string {
 		return r.p.dim.Sprint(s + ": not every one asked to the end")
 	}
 	return r.p.dim.Sprint(s + ": every one answered")
+}
+
+// fullNameLine gives the line of the full name asked beside a minimising
+// walk that stopped at NXDOMAIN (trace.PurposeQminCheck): what the same
+// server says of it.
+func (r *treeRenderer) fullNameLine(c *trace.Hop) string {
+	said := r.outcome(c).String()
+	text := "the full name " + c.Question.String() + ", asked of the same server: " + said
+	if c.Err == nil && c.Outcome != trace.NXDomain {
+		return r.p.warn.Sprint(text + ": it exists below the NXDOMAIN")
+	}
+	return r.p.dim.Sprint(text)
 }

@@ -81,6 +81,9 @@ type jsonTrace struct {
 	DurationUS *int64 `json:"duration_us,omitempty"`
 	// Findings is set on the top-level trace only, where it is never nil.
 	Findings *[]jsonFinding `json:"findings,omitempty"`
+	// Compared is the walk of the full name a minimising walk was
+	// compared with (trace.Trace.Compared).
+	Compared *jsonTrace `json:"compared,omitempty"`
 	// DNSSEC is set when the walk validated: each zone's state.
 	DNSSEC []jsonDNSSEC `json:"dnssec,omitempty"`
 	Hops   []jsonHop    `json:"hops"`
@@ -189,6 +192,10 @@ func newJSONTrace(t *trace.Trace, o Options) jsonTrace {
 	}
 	if t.Mode.QMin != 0 {
 		jt.QMin = trace.TypeString(t.Mode.QMin)
+	}
+	if t.Compared != nil {
+		c := newJSONTrace(t.Compared, o)
+		jt.Compared = &c
 	}
 	for _, h := range t.Hops {
 		if h != nil {

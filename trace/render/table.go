@@ -29,7 +29,8 @@ func levels(t *trace.Trace) []*level {
 		if h == nil {
 			continue
 		}
-		walk := h.Purpose != trace.PurposeSOA && h.Purpose != trace.PurposeChildNS && h.Purpose != trace.PurposeCheck && !h.Purpose.Probe()
+		walk := h.Purpose != trace.PurposeSOA && h.Purpose != trace.PurposeChildNS && h.Purpose != trace.PurposeCheck &&
+			h.Purpose != trace.PurposeQminCheck && !h.Purpose.Probe()
 		if cur == nil || cur.zone != h.Zone || walk && cur.q.Name != "" && !sameQuestion(cur.q, h.Question) {
 			cur = &level{zone: h.Zone}
 			ls = append(ls, cur)

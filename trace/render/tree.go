@@ -423,9 +423,6 @@ func failure(t *trace.Trace) string {
 // counts gives " · 5 queries · 48ms", without the time when timings are off.
 func (r *treeRenderer) counts(t *trace.Trace) string {
 	s := " · " + plural(t.Queries, "query", "queries")
-	if t.Mode.QMin != 0 {
-		s += " · minimised, " + trace.TypeString(t.Mode.QMin) + " (RFC 9156)"
-	}
 	if !r.o.NoTimings {
 		s += " · " + formatDuration(t.Duration)
 	}
@@ -482,5 +479,41 @@ func (r *treeRenderer) summary(t *trace.Trace) {
 	case word == "":
 		word = "?"
 	}
-	r.line(new(span).add(c, word).String() + r.counts(t))
+	line := new(span).add(c, word).String() + r.counts(t)
+	if t.Mode.QMin != 0 {
+		line += r.p.dim.Sprint(" · minimised, " + trace.TypeString(t.Mode.QMin) + " (RFC 9156)")
+		if t.Compared != nil {
+			line += r.p.dim.Sprint(": " + plural(pathSteps(t), "query", "queries") + " on the path")
+		}
+	}
+	r.line(line)
+	if f := t.Compared; f != nil {
+		r.line(r.compared(t, f))
+	}
+}
+
+// compared gives the line of the walk of the full name that the
+// minimising walk t was compared with (nstrace --qmin --compare): how it
+// ended, its queries, and whether the two ended alike.
+func (r *treeRenderer) compared(t, f *trace.Trace) string {
+	end := endLine(f)
+	// Its count of queries sent depends on which walk asked the shared
+	// cache first; its path does not.
+	line := "full name, as dig +trace asks it: " + r.p.outcome(f.Outcome).Sprint(end) + r.p.dim.Sprint(" · "+plural(pathSteps(f), "query", "queries")+" on the path")
+	if len(trace.QMinDifferent(f, t)) > 0 {
+		return line + " · " + r.p.bad.Sprint("a different end ("+trace.CodeQminDifferentAnswer+")")
+	}
+	return line + r.p.dim.Sprint(" · the same end")
+}
+
+// pathSteps counts the steps of the walk t, lookups and checks aside,
+// cached or not: the queries its path takes.
+func pathSteps(t *trace.Trace) int {
+	n := 0
+	for _, h := range t.Hops {
+		if h.Purpose == trace.PurposeWalk && !h.Simulated {
+			n++
+		}
+	}
+	return n
 }
