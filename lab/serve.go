@@ -243,28 +243,14 @@ func (h *host) respond(q *dns.Msg, proto string) *dns.Msg {
 		m.Rcode = dns.RcodeFormatError
 		return finish()
 	}
-	switch {
-	case h.faults[FaultRefused]:
-		m.Rcode = dns.RcodeRefused
-		return finish()
-	case h.faults[FaultServfail]:
-		m.Rcode = dns.RcodeServerFailure
+	z := h.zoneFor(qname, qs.Qtype)
+	if rcode, ok := h.fails(z, qname); ok {
+		m.Rcode = rcode
 		return finish()
 	}
-	z := h.zoneFor(qname, qs.Qtype)
 	if z == nil {
 		h.recurse(m, q, proto) // REFUSED: not authoritative, not recursive
 		return finish()
-	}
-	if z.interior(qname) {
-		switch {
-		case h.faults[FaultQminRefuse]:
-			m.Rcode = dns.RcodeRefused
-			return finish()
-		case h.faults[FaultQminServfail]:
-			m.Rcode = dns.RcodeServerFailure
-			return finish()
-		}
 	}
 	var r result
 	switch {
@@ -284,9 +270,6 @@ func (h *host) respond(q *dns.Msg, proto string) *dns.Msg {
 		if opt != nil && opt.Do() {
 			z.sign(&r, lq) // a signed zone's RRSIGs and proofs (RFC 3225)
 		}
-		if h.faults[FaultENTNXDomain] && r.rcode == dns.RcodeSuccess && r.aa && len(r.answer) == 0 && z.empty(qname) {
-			r.rcode = dns.RcodeNameError
-		}
 	}
 	m.Rcode = r.rcode
 	m.Authoritative = r.aa && !h.faults[FaultLame]
@@ -296,8 +279,29 @@ func (h *host) respond(q *dns.Msg, proto string) *dns.Msg {
 	return finish()
 }
 
-// alter applies the faults that change an authoritative reply's records.
+// fails gives the RCODE that a fault answers a query for qname with, its
+// zone z (nil for none) aside: the refused and servfail faults every
+// query, qmin-refuse and qmin-servfail a query for an interior name of z
+// (see zone.interior).
+func (h *host) fails(z *zone, qname string) (int, bool) {
+	interior := z != nil && (h.faults[FaultQminRefuse] || h.faults[FaultQminServfail]) && z.interior(qname)
+	switch {
+	case h.faults[FaultRefused], interior && h.faults[FaultQminRefuse]:
+		return dns.RcodeRefused, true
+	case h.faults[FaultServfail], interior:
+		return dns.RcodeServerFailure, true
+	}
+	return 0, false
+}
+
+// alter applies the faults that change an authoritative reply's records,
+// or its RCODE: ent-nxdomain makes NODATA for an empty non-terminal
+// NXDOMAIN.
 func (h *host) alter(m *dns.Msg, z *zone) {
+	if h.faults[FaultENTNXDomain] && m.Rcode == dns.RcodeSuccess && m.Authoritative && len(m.Answer) == 0 &&
+		z.empty(dns.CanonicalName(m.Question[0].Name)) {
+		m.Rcode = dns.RcodeNameError
+	}
 	if h.faults[FaultPoisonGlue] && m.Rcode == dns.RcodeSuccess {
 		m.Extra = append(slices.Clip(m.Extra), poison(z, m.Ns)...)
 	}

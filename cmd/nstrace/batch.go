@@ -98,6 +98,9 @@ type batchWriter struct {
 // list, it is an exitError with the worst of the names' exit codes, or
 // exitInterrupted.
 func runBatch(ctx context.Context, o options, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if o.compare {
+		return usageError{errCompare}
+	}
 	if o.json || o.output == "json" {
 		o.output = "jsonl" // a stream of documents is JSON Lines
 	}

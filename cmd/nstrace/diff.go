@@ -154,6 +154,9 @@ func writeDiff(o options, results []diff.Result, old, new string, stdout io.Writ
 // then the changes since OLD. The exit code is the trace's, or
 // exitDiffers when it is 0 and something changed.
 func runAgainst(ctx context.Context, o options, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if o.compare {
+		return usageError{errCompare}
+	}
 	switch {
 	case o.batch.file != "" || o.output == "jsonl":
 		return usageError{errors.New("--diff compares one trace; for a list, save it with -o jsonl and use nstrace diff")}

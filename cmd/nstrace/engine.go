@@ -129,6 +129,9 @@ func (h *hedgeValue) Type() string { return "duration|auto|off" }
 // engineOptions checks the engine's flags and makes the resolver's options
 // of them (see resolverOptions).
 func engineOptions(o options) (ropts resolver.Options, closeLab func(), err error) {
+	if o.compare && o.engine.QMin == 0 {
+		return ropts, func() {}, usageError{errCompare}
+	}
 	if err := digLikeEngine(&o); err != nil {
 		return ropts, func() {}, usageError{err}
 	}

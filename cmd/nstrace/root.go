@@ -128,9 +128,6 @@ N (K from 0): N runs, on as many machines, trace each name once between them;
 			if o.diff.against != "" {
 				return runAgainst(cmd.Context(), o, args, cmd.InOrStdin(), stdout, cmd.ErrOrStderr())
 			}
-			if o.compare && (o.engine.QMin == 0 || o.batchMode() || o.diff.against != "") {
-				return usageError{errCompare}
-			}
 			if o.batchMode() {
 				return runBatch(cmd.Context(), o, args, cmd.InOrStdin(), stdout, cmd.ErrOrStderr())
 			}
@@ -146,8 +143,7 @@ N (K from 0): N runs, on as many machines, trace each name once between them;
 	findingsFlags(f, &o.failOn, &o.engine.NoChildNS, &o.engine.NoAXFRCheck)
 	f.BoolVar(&o.noFix, "no-fix", false, "hide the line under each error and warning that says where and how to fix it (JSON always has it)")
 	batchModeFlags(f, &o.batch)
-	againstFlag(f, &o.diff)
-	f.BoolVar(&o.compare, "compare", false, "with --qmin, also walk the full name, as dig +trace does, at the same time and sharing a cache, and report where the two walks end differently (qmin-different-answer)")
+	compareFlags(f, &o)
 	digLikeFlags(cmd, &o)
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	cmd.AddCommand(newPreflightCmd(stdout))
@@ -208,11 +204,7 @@ func run(ctx context.Context, o options, args []string, stdout, stderr io.Writer
 		}
 		return usageError{err}
 	}
-	walk := r.Trace
-	if o.compare {
-		walk = r.Compare
-	}
-	t, walkErr := walk(ctx, q.Name, q.Qtype)
+	t, walkErr := walk(ctx, r, o.compare, q.Question)
 	if t == nil {
 		if lv != nil {
 			lv.cancel()
@@ -242,6 +234,22 @@ func run(ctx context.Context, o options, args []string, stdout, stderr io.Writer
 		return walkErr
 	}
 	return checkFindings(t, o.failOn)
+}
+
+// compareFlags binds the flags that compare a trace with another:
+// --diff FILE, and --compare, the walk of the full name beside --qmin's.
+func compareFlags(f *pflag.FlagSet, o *options) {
+	againstFlag(f, &o.diff)
+	f.BoolVar(&o.compare, "compare", false, "with --qmin, also walk the full name, as dig +trace does, at the same time and sharing a cache, and report where the two walks end differently (qmin-different-answer)")
+}
+
+// walk traces q, or with compare (--qmin --compare) walks it both ways at
+// once (resolver.Compare).
+func walk(ctx context.Context, r *resolver.Resolver, compare bool, q trace.Question) (*trace.Trace, error) {
+	if compare {
+		return r.Compare(ctx, q.Name, q.Qtype)
+	}
+	return r.Trace(ctx, q.Name, q.Qtype)
 }
 
 // errCompare is the usage error of --compare without --qmin, or with a
