@@ -78,6 +78,14 @@ var scenarios = []struct {
 	{"diag-glue-mismatch", nil},
 	{"diag-ns-cname", nil},
 	{"diag-split-horizon", nil},
+	// Empty non-terminals, a cut below two of them, a name of 12 labels:
+	// what a minimising walk (--qmin) meets on its way.
+	{"qmin-ent", []traceCase{
+		{name: "www.a.b.c.example.com.", qtype: "A", outcome: "answer"},
+		{name: "x.y.z.example.com.", qtype: "TXT", outcome: "answer"},
+		{name: "l1.l2.l3.l4.l5.l6.l7.l8.l9.deep.example.com.", qtype: "A", outcome: "answer"},
+		{name: "nope.y.z.example.com.", qtype: "A", outcome: "nxdomain"},
+	}},
 	{"cname-cross", []traceCase{
 		{name: "shop.example.com.", qtype: "A", outcome: "cname"},
 		{name: "example.shops.platform.net.", qtype: "A", outcome: "answer"}, // a wildcard
@@ -424,12 +432,38 @@ func (b *bench) compareTraces(t *testing.T, c traceCase) {
 		labOK = false
 		t.Errorf("nstrace's trace ends differently through BIND and through the lab:\nBIND: %v\nlab:  %v", bindEnd, labEnd)
 	}
+	b.compareQMin(t, c, viaBIND)
 	b.sum.trace(b.name, digOK, labOK)
 	if c.check != nil {
 		c.check(t, b.m, viaBIND)
 	}
 	if !t.Failed() {
 		t.Logf("nstrace, dig +trace and the lab agree: %v", bind)
+	}
+}
+
+// compareQMin traces c with --qmin through BIND, as resolvers that
+// minimise (RFC 9156) walk it, and wants it to end as plain, the walk of
+// the full name through BIND, after crossing the same zones, and to have
+// asked minimised questions on the way.
+func (b *bench) compareQMin(t *testing.T, c traceCase, plain *nstraceDoc) {
+	viaQMin, err := runNstrace(t, b.ns, []string{"--root-hints", b.hints, "--qmin"}, c.name, c.qtype)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := plain.path()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := viaQMin.path()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.equal(want) {
+		t.Errorf("nstrace --qmin through BIND ends elsewhere than the walk of the full name:\n--qmin: %v\nfull:   %v", got, want)
+	}
+	if n := viaQMin.minimised(); n == 0 {
+		t.Errorf("nstrace --qmin through BIND asked no minimised question")
 	}
 }
 
@@ -472,7 +506,11 @@ func (b *bench) questions(t *testing.T, cases []traceCase) []question {
 		}
 	}
 	for _, c := range cases {
-		add(c.name)
+		// With its ancestors: what a minimising resolver asks on its way
+		// (RFC 9156), empty non-terminals included.
+		for name := dns.CanonicalName(c.name); name != "."; name = parentName(name) {
+			add(name)
+		}
 	}
 	// A name under each owner name: NXDOMAIN, a wildcard's, or one below a
 	// cut, each with the types whose replies differ most.
@@ -492,6 +530,14 @@ func (b *bench) questions(t *testing.T, cases []traceCase) []question {
 		}
 	}
 	return out
+}
+
+// parentName is name without its first label.
+func parentName(name string) string {
+	if i := dns.Split(name); len(i) > 1 {
+		return name[i[1]:]
+	}
+	return "."
 }
 
 // child is the name label.parent.

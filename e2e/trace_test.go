@@ -76,6 +76,8 @@ type nstraceDoc struct {
 	Error     string   `json:"error"`
 	Hops      []struct {
 		Zone     string `json:"zone"`
+		Purpose  string `json:"purpose"`
+		QMin     string `json:"qmin"`
 		Question struct {
 			Name string `json:"name"`
 			Type string `json:"type"`
@@ -120,6 +122,33 @@ func (d *nstraceDoc) firstLeg() (leg, error) {
 	}
 	l.Outcome = "failed"
 	return l, nil
+}
+
+// path is the trace's own end (final) with every zone its walk crossed,
+// whatever it asked of them: a minimising walk (--qmin) asks each zone
+// for less than the name.
+func (d *nstraceDoc) path() (leg, error) {
+	l, err := d.final()
+	for _, h := range d.Hops {
+		switch h.Outcome {
+		case "referral", "answer", "cname", "nxdomain", "nodata":
+			if h.Purpose == "walk" {
+				l.Zones = addZone(l.Zones, h.Zone)
+			}
+		}
+	}
+	return l, err
+}
+
+// minimised counts the walk's minimised questions (--qmin).
+func (d *nstraceDoc) minimised() int {
+	n := 0
+	for _, h := range d.Hops {
+		if h.QMin == "minimised" {
+			n++
+		}
+	}
+	return n
 }
 
 // final is the trace's own end: its outcome, answer and authority.

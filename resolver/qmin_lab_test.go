@@ -205,3 +205,48 @@ func TestQMinDNSSEC(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkQMinQueries walks names of testdata/lab/qmin-ent.txtar (empty
+// non-terminals, a cut below them, 12 labels) minimising, one server at a
+// time, without checks, and reports the queries of the walk's path per
+// name ("queries/name") beside the count RFC 9156 §2.3 expects of a walk
+// whose every query finds a name or a cut ("rfc-queries/name", from
+// ExpectedQMinQueries), and the full-name walk's ("full-queries/name").
+// The first two should be equal.
+func BenchmarkQMinQueries(b *testing.B) {
+	l := startLab(b, "qmin-ent")
+	names := []struct {
+		name  string
+		qtype uint16
+	}{
+		{"www.a.b.c.example.com.", dns.TypeA},
+		{"x.y.z.example.com.", dns.TypeTXT},
+		{"l1.l2.l3.l4.l5.l6.l7.l8.l9.deep.example.com.", dns.TypeA},
+		{"nope.y.z.example.com.", dns.TypeA},
+		{"www.example.com.", dns.TypeA},
+	}
+	opts := resolver.Options{PathOnly: true, NoChildNS: true, HedgeDelay: -1, NoDNSSEC: true}
+	full := newResolver(b, l, opts)
+	opts.QMin = dns.TypeA
+	qmin := newResolver(b, l, opts)
+	ctx := context.Background()
+	path := func(r *resolver.Resolver, name string, qtype uint16) int {
+		tr, err := r.Trace(ctx, name, qtype)
+		if err != nil || !tr.Outcome.Authoritative() {
+			b.Fatalf("Trace(%q) = %s, %v", name, tr.Outcome, err)
+		}
+		return len(walkHops(tr))
+	}
+	var got, want, plain int
+	for b.Loop() {
+		for _, n := range names {
+			got += path(qmin, n.name, n.qtype)
+			plain += path(full, n.name, n.qtype)
+			want += resolver.ExpectedQMinQueries(dns.CountLabel(n.name))
+		}
+	}
+	per := float64(b.N * len(names))
+	b.ReportMetric(float64(got)/per, "queries/name")
+	b.ReportMetric(float64(want)/per, "rfc-queries/name")
+	b.ReportMetric(float64(plain)/per, "full-queries/name")
+}
