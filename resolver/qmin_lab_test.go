@@ -250,3 +250,43 @@ func BenchmarkQMinQueries(b *testing.B) {
 	b.ReportMetric(float64(want)/per, "rfc-queries/name")
 	b.ReportMetric(float64(plain)/per, "full-queries/name")
 }
+
+// TestCompare walks each name both ways at once (Resolver.Compare): an
+// empty non-terminal answered NXDOMAIN ends the minimising walk where the
+// full name's answers, and only there do the two end differently.
+func TestCompare(t *testing.T) {
+	l := startLab(t, "qmin-faults")
+	tests := []struct {
+		name          string
+		qmin, full    trace.Outcome
+		different     bool
+		minimisedAsks int
+	}{
+		{"www.a.b.c.entnx.com.", trace.NXDomain, trace.Answer, true, 3},
+		{"www.a.b.c.healthy.com.", trace.Answer, trace.Answer, false, 5},
+		{"www.a.b.c.qminrefuse.com.", trace.Answer, trace.Answer, false, 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := newResolver(t, l, resolver.Options{HedgeDelay: -1, NoDNSSEC: true}) // QMin 0: Compare minimises with A
+			tr, err := r.Compare(context.Background(), tt.name, dns.TypeA)
+			if tr.Outcome != tt.qmin || tr.Mode.QMin != dns.TypeA {
+				t.Fatalf("Compare(%q) = %s (%v), Mode.QMin %d; want %s, A", tt.name, tr.Outcome, err, tr.Mode.QMin, tt.qmin)
+			}
+			if tr.Compared == nil || tr.Compared.Outcome != tt.full || tr.Compared.Mode.QMin != 0 {
+				t.Fatalf("Compare(%q).Compared = %+v, want a full-name walk ending in %s", tt.name, tr.Compared, tt.full)
+			}
+			n := len(hopsWith(tr, func(h *trace.Hop) bool { return h.QMin == trace.QMinMinimised }))
+			if n != tt.minimisedAsks {
+				t.Errorf("Compare(%q): %d minimised questions, want %d:\n%s", tt.name, n, tt.minimisedAsks, qminSteps(tr))
+			}
+			if m := len(hopsWith(tr.Compared, func(h *trace.Hop) bool { return h.QMin != trace.QMinNone })); m != 0 {
+				t.Errorf("Compare(%q): the full-name walk has %d minimised hops", tt.name, m)
+			}
+			if got := len(trace.QMinDifferent(tr.Compared, tr)) > 0; got != tt.different {
+				t.Errorf("Compare(%q): QMinDifferent = %v, want %v", tt.name, got, tt.different)
+			}
+		})
+	}
+}
