@@ -5,10 +5,12 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha512"
 	"encoding/base64"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/miekg/dns"
 )
@@ -68,6 +70,44 @@ func seededECDSA(c elliptic.Curve, d []byte) ([]byte, crypto.Signer, error) {
 // crypto/rand's reader, and a nil one makes Go sign as RFC 6979 says.
 type rfc6979 struct{ *ecdsa.PrivateKey }
 
+// plainKey is the key p wraps, as miekg/dns writes private keys.
+func plainKey(p crypto.Signer) crypto.Signer {
+	if k, ok := p.(rfc6979); ok {
+		return k.PrivateKey
+	}
+	return p
+}
+
 func (k rfc6979) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
 	return k.PrivateKey.Sign(nil, digest, opts)
+}
+
+// opaqueKey gives k random bytes for a public key: the key of an
+// algorithm the lab cannot sign with (ECC-GOST, which BIND 9.18 and
+// nstrace do not validate), so that a zone can be "signed" with it and
+// validators treat the zone as unsigned (RFC 4035 §5.2). opaqueSign makes
+// its signatures.
+func opaqueKey(k *dns.DNSKEY) *dns.DNSKEY {
+	b := make([]byte, 64) // a GOST R 34.10-2001 public key's size (RFC 5933)
+	for {
+		rand.Read(b)
+		if k.PublicKey = base64.StdEncoding.EncodeToString(b); k.KeyTag() != 0 {
+			return k
+		}
+	}
+}
+
+// opaqueSign fills sig as RRSIG.Sign does, for rrset, with random bytes
+// for a signature: one that no validator can check.
+func opaqueSign(sig *dns.RRSIG, rrset []dns.RR) {
+	h := rrset[0].Header()
+	sig.Hdr.Name, sig.Hdr.Rrtype, sig.Hdr.Class = h.Name, dns.TypeRRSIG, h.Class
+	sig.OrigTtl, sig.TypeCovered = h.Ttl, h.Rrtype
+	sig.Labels = uint8(dns.CountLabel(h.Name))
+	if strings.HasPrefix(h.Name, "*.") {
+		sig.Labels--
+	}
+	b := make([]byte, 64)
+	rand.Read(b)
+	sig.Signature = base64.StdEncoding.EncodeToString(b)
 }

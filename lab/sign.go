@@ -40,11 +40,15 @@ const (
 	// does not know it (an island of security, before its DS reaches the
 	// registry).
 	SignNoDS SignFault = "no-ds"
+	// SignBadNSEC writes into every NSEC and NSEC3 type bitmap every type
+	// the zone holds at any name, and signs them well: a signer's bug, by
+	// which no NODATA proof holds (the bitmap says the type is there).
+	SignBadNSEC SignFault = "bad-nsec"
 )
 
 // SignFaults lists the signing faults.
 var SignFaults = []SignFault{SignWrongDS, SignExpired, SignNotYetValid, SignMissingRRSIG, SignBadSignature, SignUnsignedWithDS,
-	SignExpiresSoon, SignNoDS}
+	SignExpiresSoon, SignNoDS, SignBadNSEC}
 
 // SignOptions says how Sign signs a zone. The zero value signs with an
 // ECDSAP256SHA256 KSK and ZSK, an NSEC chain, and signatures valid from
@@ -230,6 +234,8 @@ func (s *signer) newKey(flags uint16) (*dns.DNSKEY, crypto.Signer, error) {
 		bits = 256
 	case dns.ECDSAP384SHA384:
 		bits = 384
+	case dns.ECCGOST:
+		return opaqueKey(k), nil, nil
 	default:
 		return nil, nil, fmt.Errorf("sign %s: algorithm %d cannot be generated", s.origin, s.o.Algorithm)
 	}
@@ -324,6 +330,11 @@ func (s *signer) bitmap(name string, types []uint16, own uint16) []uint16 {
 	}
 	if own != 0 {
 		out = append(out, own)
+	}
+	if s.has[SignBadNSEC] {
+		for _, rr := range s.rrs {
+			out = append(out, rr.Header().Rrtype)
+		}
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
@@ -433,7 +444,9 @@ func (s *signer) signatures() ([]dns.RR, error) {
 			Algorithm: key.Algorithm, KeyTag: key.KeyTag(), SignerName: s.origin,
 			Inception: uint32(inception.Unix()), Expiration: uint32(expiration.Unix()),
 		}
-		if err := sig.Sign(priv, sets[k]); err != nil {
+		if priv == nil {
+			opaqueSign(sig, sets[k])
+		} else if err := sig.Sign(priv, sets[k]); err != nil {
 			return nil, fmt.Errorf("sign %s: %s %s: %w", s.origin, k.name, dns.Type(k.t), err)
 		}
 		if s.has[SignBadSignature] && !dnskey {

@@ -36,7 +36,7 @@ func (sz *Signed) KeyFiles() map[string][]byte {
 	for i, k := range sz.Keys {
 		name := keyFileName(k)
 		out[name+".key"] = []byte(k.String() + "\n")
-		out[name+".private"] = []byte(k.PrivateKeyString(sz.private[i]))
+		out[name+".private"] = []byte(k.PrivateKeyString(plainKey(sz.private[i])))
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -137,6 +138,16 @@ func TestSignSeeded(t *testing.T) {
 		}
 		if ds, k := s.Signed("com.").DS[0], s.Signed("com.").Keys[0]; ds.KeyTag == k.KeyTag() {
 			t.Errorf("%s: com.'s wrong DS matches its key %d", alg, k.KeyTag())
+		}
+		// Its key files load back as the same keys.
+		fs := signedFiles(conf)
+		maps.Copy(fs, s.Signed("example.com.").KeyFiles())
+		again, err := Parse("signed", fs)
+		if err != nil {
+			t.Fatalf("%s: with its key files: %v", alg, err)
+		}
+		if a, b := s.Signed("example.com.").Keys[0], again.Signed("example.com.").Keys[0]; a.String() != b.String() {
+			t.Errorf("%s: example.com.'s key %v, from its key files %v", alg, a, b)
 		}
 	}
 }
