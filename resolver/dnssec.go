@@ -356,9 +356,21 @@ func (val *validation) zone(zone string, hop int) *zoneState {
 
 // add records findings of the reply h in out; with Options.All, where
 // every server was asked, and for a server check, each names its server.
+// A check's finding that the walk's own reply drew already, word for
+// word, is the zone's fault, not its server's: it joins the walk's (its
+// hop added), so that one broken zone is one finding, not one per server
+// (the checks ask the walk's server too).
 func (val *validation) add(out *trace.DNSSEC, fs []dnssec.Finding, h *trace.Hop) {
 	for _, f := range fs {
 		tf := finding(f, h.ID)
+		if h.Purpose == trace.PurposeCheck && !val.all {
+			if i := slices.IndexFunc(out.Findings, func(o trace.Finding) bool {
+				return o.Server == nil && o.Code == tf.Code && o.Message == tf.Message
+			}); i >= 0 {
+				out.Findings[i].Hops = append(out.Findings[i].Hops, h.ID)
+				continue
+			}
+		}
 		if val.all || h.Purpose == trace.PurposeCheck {
 			s := h.Server
 			tf.Server = &s

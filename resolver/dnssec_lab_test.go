@@ -80,6 +80,9 @@ func TestDNSSECLab(t *testing.T) {
 		{"nope.salted.com.", dns.TypeA, []string{root, com, "salted.com. secure nsec3-parameters"}},
 		{"www.rsa.com.", dns.TypeA, []string{root, com, "rsa.com. secure"}},
 		{"www.sha1.com.", dns.TypeA, []string{root, com, "sha1.com. secure deprecated-algorithm"}},
+		{"www.badnsec.com.", dns.TypeMX, []string{root, com, "badnsec.com. bogus bogus-answer nsec-proof-invalid"}},
+		{"www.badnsec.com.", dns.TypeA, []string{root, com, "badnsec.com. secure"}},
+		{"www.gost.com.", dns.TypeA, []string{root, com, "gost.com. insecure unsupported-algorithm"}},
 	} {
 		wantStatus(t, r, tc)
 	}
@@ -220,5 +223,29 @@ func TestDNSSECDemo(t *testing.T) {
 		{"www.rollover.com.", dns.TypeA, []string{root, com, "rollover.com. bogus bogus-answer ds-no-matching-dnskey"}},
 	} {
 		wantStatus(t, r, tc)
+	}
+}
+
+// TestDNSSECCheckJoins: the server checks ask the walk's server too, and
+// every server of a bogus zone gives the same bogus answer; each finding
+// is then the zone's, once, its hops the walk's and the checks', not one
+// per server.
+func TestDNSSECCheckJoins(t *testing.T) {
+	l := startLab(t, "demo")
+	r := newResolver(t, l, resolver.Options{TrustAnchors: l.Scenario().Anchors(), HedgeDelay: -1, NoProbes: true})
+	tr, err := r.Trace(context.Background(), "www.rollover.com.", dns.TypeA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	z := tr.DNSSEC[len(tr.DNSSEC)-1]
+	var codes []string
+	for _, f := range z.Findings {
+		codes = append(codes, f.Code)
+		if f.Code == "bogus-answer" && (f.Server != nil || len(f.Hops) != 3) {
+			t.Errorf("bogus-answer: server %v, hops %v; want none, the walk's and both checks'", f.Server, f.Hops)
+		}
+	}
+	if want := []string{"ds-no-matching-dnskey", "bogus-answer"}; !slices.Equal(codes, want) {
+		t.Errorf("%s findings %q, want %q", z.Zone, codes, want)
 	}
 }
