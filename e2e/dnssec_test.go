@@ -368,43 +368,48 @@ func zoneText(rrs []dns.RR) []byte {
 }
 
 // delvCases are the names of testdata/lab/dnssec.txtar, each with the
-// status a validator gives it.
+// status a validator gives it and, for a planted fault, the finding
+// nstrace gives its zone.
 var delvCases = []struct {
 	name  string
 	qtype uint16
 	want  dnssec.Status
+	code  string
 }{
-	{"www.example.com.", dns.TypeA, dnssec.Secure},
-	{"alias.example.com.", dns.TypeA, dnssec.Secure},
-	{"a.wild.example.com.", dns.TypeTXT, dnssec.Secure},
-	{"nope.example.com.", dns.TypeA, dnssec.Secure},
-	{"www.example.com.", dns.TypeMX, dnssec.Secure},
-	{"ent.example.com.", dns.TypeA, dnssec.Secure},
-	{"www.sub.example.com.", dns.TypeA, dnssec.Insecure},
-	{"www.nsec3.com.", dns.TypeA, dnssec.Secure},
-	{"www.nsec3.com.", dns.TypeTXT, dnssec.Secure},
-	{"www.sub.nsec3.com.", dns.TypeA, dnssec.Insecure},
-	{"www.insecure.com.", dns.TypeA, dnssec.Insecure},
-	{"nope.com.", dns.TypeA, dnssec.Secure},
-	{"www.wrongds.com.", dns.TypeA, dnssec.Bogus},
-	{"www.expired.com.", dns.TypeA, dnssec.Bogus},
-	{"www.notyet.com.", dns.TypeA, dnssec.Bogus},
-	{"www.nosig.com.", dns.TypeA, dnssec.Bogus},
-	{"www.badsig.com.", dns.TypeA, dnssec.Bogus},
-	{"www.nokeys.com.", dns.TypeA, dnssec.Bogus},
-	{"www.salted.com.", dns.TypeA, dnssec.Secure},
-	{"nope.salted.com.", dns.TypeA, dnssec.Secure},
-	{"www.rsa.com.", dns.TypeA, dnssec.Secure},
-	{"www.sha1.com.", dns.TypeA, dnssec.Secure},
-	{"nope.sha1.com.", dns.TypeA, dnssec.Secure},
+	{"www.example.com.", dns.TypeA, dnssec.Secure, ""},
+	{"alias.example.com.", dns.TypeA, dnssec.Secure, ""},
+	{"a.wild.example.com.", dns.TypeTXT, dnssec.Secure, ""},
+	{"nope.example.com.", dns.TypeA, dnssec.Secure, ""},
+	{"www.example.com.", dns.TypeMX, dnssec.Secure, ""},
+	{"ent.example.com.", dns.TypeA, dnssec.Secure, ""},
+	{"www.sub.example.com.", dns.TypeA, dnssec.Insecure, dnssec.CodeInsecureDelegation},
+	{"www.nsec3.com.", dns.TypeA, dnssec.Secure, ""},
+	{"www.nsec3.com.", dns.TypeTXT, dnssec.Secure, ""},
+	{"www.sub.nsec3.com.", dns.TypeA, dnssec.Insecure, dnssec.CodeInsecureDelegation},
+	{"www.insecure.com.", dns.TypeA, dnssec.Insecure, dnssec.CodeInsecureDelegation},
+	{"nope.com.", dns.TypeA, dnssec.Secure, ""},
+	{"www.wrongds.com.", dns.TypeA, dnssec.Bogus, dnssec.CodeDSNoMatchingDNSKEY},
+	{"www.expired.com.", dns.TypeA, dnssec.Bogus, dnssec.CodeRRSIGExpired},
+	{"www.notyet.com.", dns.TypeA, dnssec.Bogus, dnssec.CodeRRSIGNotYetValid},
+	{"www.nosig.com.", dns.TypeA, dnssec.Bogus, dnssec.CodeRRSIGMissing},
+	{"www.badsig.com.", dns.TypeA, dnssec.Bogus, dnssec.CodeSignatureInvalid},
+	{"www.nokeys.com.", dns.TypeA, dnssec.Bogus, dnssec.CodeDNSKEYMissing},
+	{"www.badnsec.com.", dns.TypeMX, dnssec.Bogus, dnssec.CodeNSECProofInvalid},
+	{"www.gost.com.", dns.TypeA, dnssec.Insecure, dnssec.CodeUnsupportedAlg},
+	{"www.salted.com.", dns.TypeA, dnssec.Secure, ""},
+	{"nope.salted.com.", dns.TypeA, dnssec.Secure, dnssec.CodeNSEC3Parameters},
+	{"www.rsa.com.", dns.TypeA, dnssec.Secure, ""},
+	{"www.sha1.com.", dns.TypeA, dnssec.Secure, dnssec.CodeDeprecatedAlg},
+	{"nope.sha1.com.", dns.TypeA, dnssec.Secure, dnssec.CodeDeprecatedAlg},
 }
 
 // TestDelv serves testdata/lab/dnssec.txtar, signed when it loads, two
 // ways: by the lab and by named serving the same signed zones. For each
 // name, BIND's delv (validating through a resolver in the namespace, from
-// the lab's anchor), the dnssec package walking named's servers, and the
-// dnssec package walking the lab's servers must all give the status the
-// case expects.
+// the lab's anchor), the nstrace binary walking named's servers from the
+// same anchor (--trust-anchor), the dnssec package walking named's servers,
+// and the dnssec package walking the lab's servers must all give the
+// status the case expects; nstrace must also give the fault's finding.
 func TestDelv(t *testing.T) {
 	requireBIND(t)
 	delv := lookTool("delv")
@@ -427,15 +432,36 @@ func TestDelv(t *testing.T) {
 	if err := os.WriteFile(anchorFile, []byte(conf.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	dsFile := filepath.Join(b.dir, "anchors.ds") // the same anchor, as nstrace --trust-anchor reads it
+	if err := os.WriteFile(dsFile, zoneText(anchors), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	t.Run("replies", func(t *testing.T) { compareDO(t, b) })
 	root := netip.MustParseAddr(b.root)
+	agree := 0
+	t.Cleanup(func() { t.Logf("delv and nstrace through BIND agree on %d of %d names", agree, len(delvCases)) })
 	for _, c := range delvCases {
 		t.Run(strings.TrimSuffix(c.name, ".")+"_"+dns.TypeToString[c.qtype], func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			out, _ := b.ns.command(ctx, delv, "-a", anchorFile, "@"+resolverAddr.String(), c.name, dns.TypeToString[c.qtype]).CombinedOutput()
-			if got := delvStatus(string(out)); got != c.want {
-				t.Errorf("delv: %s, want %s\n%s", got, c.want, out)
+			byDelv := delvStatus(string(out))
+			if byDelv != c.want {
+				t.Errorf("delv: %s, want %s\n%s", byDelv, c.want, out)
+			}
+			d, err := runNstrace(t, b.ns, []string{"--root-hints", b.hints, "--trust-anchor", dsFile}, c.name, dns.TypeToString[c.qtype])
+			if err != nil {
+				t.Fatal(err)
+			}
+			byNstrace, codes := nstraceVerdict(d)
+			if byNstrace != byDelv || byNstrace != c.want {
+				t.Errorf("nstrace through BIND: %s (zones %v), delv: %s; want %s", byNstrace, d.DNSSEC, byDelv, c.want)
+			} else {
+				agree++
+				t.Logf("delv and nstrace: %s (delv: %s)", byNstrace, delvLine(string(out)))
+			}
+			if c.code != "" && !slices.Contains(codes, c.code) {
+				t.Errorf("nstrace through BIND: findings %q, want %s", codes, c.code)
 			}
 			for _, via := range []struct {
 				name string
@@ -448,6 +474,40 @@ func TestDelv(t *testing.T) {
 			}
 		})
 	}
+}
+
+// nstraceVerdict is what nstrace's per-zone statuses say of the answer,
+// in delv's terms: bogus when any zone is (delv: resolution failed), else
+// the status of the last zone, the answer's (secure: fully validated;
+// insecure: unsigned answer); with the codes of the trace's findings
+// (insecure-delegation is the parent's).
+func nstraceVerdict(d *nstraceDoc) (dnssec.Status, []string) {
+	if len(d.DNSSEC) == 0 {
+		return dnssec.Indeterminate, nil
+	}
+	last := d.DNSSEC[len(d.DNSSEC)-1]
+	var codes []string
+	for _, f := range d.Findings {
+		codes = append(codes, f.Code)
+	}
+	for _, z := range d.DNSSEC {
+		if z.Status == string(dnssec.Bogus) {
+			return dnssec.Bogus, codes
+		}
+	}
+	return dnssec.Status(last.Status), codes
+}
+
+// delvLine is the line of delv's output that gives its verdict.
+func delvLine(out string) string {
+	for _, word := range []string{"validated", "unsigned answer", "resolution failed"} {
+		for line := range strings.Lines(out) {
+			if strings.Contains(line, word) {
+				return strings.TrimSpace(line)
+			}
+		}
+	}
+	return "no verdict"
 }
 
 // delvStatus reads delv's verdict.

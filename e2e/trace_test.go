@@ -74,7 +74,15 @@ type nstraceDoc struct {
 	Answer    []string `json:"answer"`
 	Authority []string `json:"authority"`
 	Error     string   `json:"error"`
-	Hops      []struct {
+	Findings  []struct {
+		Code string `json:"code"`
+		Zone string `json:"zone"`
+	} `json:"findings"`
+	DNSSEC []struct {
+		Zone   string `json:"zone"`
+		Status string `json:"status"`
+	} `json:"dnssec"`
+	Hops []struct {
 		Zone     string `json:"zone"`
 		Purpose  string `json:"purpose"`
 		QMin     string `json:"qmin"`
