@@ -65,6 +65,7 @@ const (
 	CodeAXFROpen              = "axfr-open"                // anyone may transfer the zone
 	CodeCaseNotPreserved      = "case-not-preserved"       // the reply's question changes case
 	CodeReplyFromOtherAddress = "reply-from-other-address" // UDP replies come from another address
+	CodeGlueIncomplete        = "glue-incomplete"          // glue lacks, or adds, addresses the zone has
 )
 
 // codes is every code Diagnose gives, with its severity, in the order
@@ -131,6 +132,7 @@ var walkCodes = [...]codeSeverity{
 	{CodeAXFROpen, SeverityInfo},
 	{CodeCaseNotPreserved, SeverityInfo},
 	{CodeReplyFromOtherAddress, SeverityError},
+	{CodeGlueIncomplete, SeverityWarning},
 	{CodeENTNXDomain, SeverityError},
 	{CodeQminTimeout, SeverityError},
 	{CodeQminDifferentAnswer, SeverityError},

@@ -35,11 +35,12 @@ func Diagnose(t *Trace) []Finding {
 	d.protocol()    // diagnose_protocol.go
 	d.sameAddress()
 	d.familyRedundancy()
-	d.referralSize() // diagnose_zonedata.go
-	d.question(t)    // diagnose_question.go
-	d.routes()       // diagnose_routes.go
-	d.dnssec(t)      // diagnose_dnssec.go
-	d.group()        // group.go
+	d.referralSize()   // diagnose_zonedata.go
+	d.glueIncomplete() // diagnose_glue.go
+	d.question(t)      // diagnose_question.go
+	d.routes()         // diagnose_routes.go
+	d.dnssec(t)        // diagnose_dnssec.go
+	d.group()          // group.go
 	slices.SortStableFunc(d.out, func(a, b Finding) int {
 		return cmp.Or(
 			cmp.Compare(a.Severity.Rank(), b.Severity.Rank()),

@@ -158,6 +158,15 @@ func TestDiagnoseLab(t *testing.T) {
 			{trace.CodeNotDiverse, "example.com.", "", ""}}},
 		{"diag-glue-mismatch", "www.example.com", dns.TypeA, resolver.Options{}, []finding{
 			{trace.CodeGlueMismatch, "provider.net.", "ns1.provider.net.", "151.80.30.1"}}},
+		// Glue that lacks, or adds, addresses of the zone's own records of
+		// a name inside it.
+		{"diag-glue-incomplete", "www.missing6.com", dns.TypeA, resolver.Options{}, []finding{
+			{trace.CodeGlueIncomplete, "missing6.com.", "ns1.missing6.com.", ""}}},
+		{"diag-glue-incomplete", "www.fewer.com", dns.TypeA, resolver.Options{}, []finding{
+			{trace.CodeGlueIncomplete, "fewer.com.", "ns1.fewer.com.", ""}}},
+		{"diag-glue-incomplete", "www.extra6.com", dns.TypeA, resolver.Options{}, []finding{
+			{trace.CodeGlueIncomplete, "extra6.com.", "ns1.extra6.com.", ""}}},
+		{"diag-glue-incomplete", "www.complete.com", dns.TypeA, resolver.Options{}, nil},
 		{"glueless-cycle", "www.a.example", dns.TypeA, resolver.Options{}, []finding{
 			{trace.CodeCircularDelegation, "a.example.", "", ""},
 			{trace.CodeAllServersFailed, "a.example.", "", ""}}},

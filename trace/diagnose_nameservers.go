@@ -143,13 +143,16 @@ func (d *diagnosis) glueOf(z *zoneInfo, auth map[string][]ownAddrs) {
 				glue = append(glue, g.Addr.Unmap())
 			}
 		}
+		inZone := dns.IsSubDomain(z.zone, name)
 		for _, v4 := range []bool{true, false} {
 			gs := family(glue, v4)
 			var as []netip.Addr
 			hop, agree := 0, false
 			for _, src := range srcs {
 				if f := family(src.addrs, v4); len(f) > 0 {
-					agree = agree || slices.Equal(gs, f)
+					// In-zone glue that lacks some of the zone's
+					// addresses is glue-incomplete's.
+					agree = agree || slices.Equal(gs, f) || inZone && subset(gs, f)
 					if as == nil {
 						as, hop = f, src.hop
 					}
@@ -187,6 +190,16 @@ func zoneOf(d *diagnosis, name string) string {
 		}
 	}
 	return best
+}
+
+// subset reports whether every address of as is in bs.
+func subset(as, bs []netip.Addr) bool {
+	for _, a := range as {
+		if !slices.Contains(bs, a) {
+			return false
+		}
+	}
+	return true
 }
 
 // family gives the distinct addresses of one family, sorted.

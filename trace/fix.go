@@ -110,6 +110,7 @@ var fixers = map[string]func(*diagnosis, Finding) *Fix{
 	CodeSingleNameserver:     (*diagnosis).fixSingle,
 	CodeNotDiverse:           (*diagnosis).fixNotDiverse,
 	CodeGlueMismatch:         (*diagnosis).fixGlueMismatch,
+	CodeGlueIncomplete:       (*diagnosis).fixGlueIncomplete,
 	CodePrivateAddress:       (*diagnosis).fixPrivate,
 	CodeNSTTLMismatch:        (*diagnosis).fixNSTTLMismatch,
 	CodeLongNSTTL:            (*diagnosis).fixLongNSTTL,

@@ -19,6 +19,7 @@ func TestFindingsGolden(t *testing.T) {
 		{"findings-many-noglue.json", "diag-many-noglue", []string{"--json", "www.example.com"}, exitFindings},
 		{"findings-ns-address.txt", "diag-ns-address", []string{"www.example.com"}, exitFindings},
 		{"findings-glue-mismatch.txt", "diag-glue-mismatch", []string{"www.example.com"}, exitOK},
+		{"findings-glue-incomplete.txt", "diag-glue-incomplete", []string{"www.missing6.com"}, exitOK},
 		{"findings-circular.txt", "glueless-cycle", []string{"www.a.example"}, exitFailed},
 		{"findings-split-horizon.json", "diag-split-horizon", []string{"--json", "www.example.com"}, exitOK},
 		// This host's network is not a server's fault: an IPv4-only host.
