@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"iter"
 	"math"
+	"math/bits"
 	"strconv"
 	"strings"
 
@@ -28,15 +29,27 @@ type Shard struct {
 	K, N int
 }
 
-// ShardOf gives the shard of name among n: the 64-bit FNV-1a hash of the
-// name in the form trace.CanonicalName gives (fully qualified, ASCII
-// letters in lower case, odd bytes as \DDD: as JSON's question.name spells
-// it), modulo n. It depends on nothing but the name and n, never on the
-// Go version, the machine or the list's order, so shards drawn today hold
-// the same names next year: a name's record types, and its repetitions,
-// all fall in one shard. n must be at least 1.
+// ShardOf gives the shard of name among n: ⌊h × n / 2⁶⁴⌋, where h is the
+// 64-bit FNV-1a hash of the name in the form trace.CanonicalName gives
+// (fully qualified, ASCII letters in lower case, odd bytes as \DDD: as
+// JSON's question.name spells it). It depends on nothing but the name and
+// n, never on the Go version, the machine or the list's order, so shards
+// drawn today hold the same names next year: a name's record types, and
+// its repetitions, all fall in one shard. n must be at least 1.
+//
+// The product takes the hash's high bits, which FNV mixes well; h mod n
+// would not do: the low k bits of an FNV hash depend on the low k bits of
+// each byte alone, so that, mod 4, every name spelled with the letters
+// a, e, i, m, q, u and y (all 1 mod 4) would fall in one shard.
 func ShardOf(name string, n int) int {
-	return int(fnv1a(trace.CanonicalName(name)) % uint64(n))
+	return scale(fnv1a(trace.CanonicalName(name)), n)
+}
+
+// scale maps a hash to 0 … n-1: ⌊h × n / 2⁶⁴⌋, the high word of the
+// 128-bit product.
+func scale(h uint64, n int) int {
+	hi, _ := bits.Mul64(h, uint64(n))
+	return int(hi)
 }
 
 // fnv1a is the 64-bit FNV-1a hash of s (the FNV reference's, which
@@ -70,7 +83,7 @@ func (s Shard) Filter(names iter.Seq2[Name, error]) iter.Seq2[Name, error] {
 			switch {
 			case err == nil && !s.Has(n.Question.Name):
 				continue
-			case errors.As(err, &bad) && int(fnv1a(bad.text)%uint64(s.N)) != s.K:
+			case errors.As(err, &bad) && scale(fnv1a(bad.text), s.N) != s.K:
 				continue
 			}
 			if !yield(n, err) {

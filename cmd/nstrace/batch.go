@@ -38,7 +38,7 @@ func batchModeFlags(f *pflag.FlagSet, b *batchFlags) {
 	f.StringVarP(&b.file, "file", "f", "", "trace every name listed in `FILE` (- for stdin): one NAME [TYPE] a line, # starts a comment")
 	f.IntVarP(&b.jobs, "jobs", "j", batch.DefaultJobs, "with -f, trace `N` names at once")
 	f.BoolVarP(&b.verbose, "verbose", "v", false, "show every finding, ns-ttl-mismatch too (JSON has them all); with -f, write every trace's tree, not the summary table")
-	f.StringVar(&b.shard, "shard", "", "with -f, trace only shard `K/N` of the list, K from 0 to N-1: the names whose FNV-1a hash mod N is K; auto/N takes K from "+batch.IndexEnv)
+	f.StringVar(&b.shard, "shard", "", "with -f, trace only shard `K/N` of the list, K from 0 to N-1: the names whose FNV-1a hash falls in it (README); auto/N takes K from "+batch.IndexEnv)
 }
 
 // errShardNoList is the error of --shard without -f.
