@@ -30,6 +30,7 @@ var allowed = map[string][]string{
 	"internal/idn":         nil,
 	"internal/findingsdoc": nil,
 	"e2e":                  nil,
+	"deploy":               nil,
 	"cmd/nstrace":          {"batch", "dnssec", "lab", "preflight", "resolver", "trace", "trace/diff", "trace/render"},
 }
 
