@@ -29,6 +29,10 @@ func TestGolden(t *testing.T) {
 		{"tcp.txt", []string{"big.example.com", "TXT"}, exitOK},
 		{"cname.txt", []string{"shop.example.com"}, exitOK},
 		{"deadserver.txt", []string{"--no-child-ns", "--timeout", "1s", "www.halfdead.com"}, exitFindings},
+		// The minimising walk (issue 15) on the signed demo: its lookups of
+		// glueless nameservers minimise too, and every zone validates.
+		{"qmin-glueless.json", []string{"--qmin", "--json", "www.example.com"}, exitOK},
+		{"qmin-glueless.txt", []string{"--qmin", "--path-only", "www.example.com"}, exitOK},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
