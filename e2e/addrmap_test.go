@@ -104,7 +104,7 @@ func (m *mapped) check() error {
 
 // rewrite replaces, through f, the addresses of one scenario file: the data
 // of A and AAAA records in a zone file; the addresses of server lines and
-// of NAME@ADDR targets in lab.conf. Other files are returned as they are.
+// of NAME@ADDR targets and of other-address ADDR in lab.conf. Other files are returned as they are.
 func rewrite(name string, data []byte, f func(netip.Addr) netip.Addr) []byte {
 	var zone bool
 	switch {
@@ -181,7 +181,7 @@ func zoneFields(s string) []field {
 }
 
 // manifestAddrs finds the addresses in one line of lab.conf: every address
-// of a server line, and the ADDR of a fault's NAME@ADDR.
+// of a server line, the ADDR of a fault's NAME@ADDR, and other-address's ADDR.
 func manifestAddrs(s string) []field {
 	body := s
 	if i := strings.IndexByte(body, '#'); i >= 0 {
@@ -215,6 +215,10 @@ func manifestAddrs(s string) []field {
 		f := fs[1]
 		if at := strings.IndexByte(body[f.start:f.end], '@'); at >= 0 {
 			out = append(out, field{f.start + at + 1, f.end})
+		}
+		// other-address ADDR: where the server's replies come from.
+		if len(fs) == 4 && body[fs[2].start:fs[2].end] == string(lab.FaultOtherAddress) {
+			out = append(out, fs[3])
 		}
 	}
 	return out

@@ -33,8 +33,8 @@ type traceCase struct {
 }
 
 // scenarios are the testdata/lab scenarios served with BIND, with the names
-// traced in each. A server with the fault "down" is not started; no other
-// fault can be played by BIND.
+// traced in each. A server with the fault "down" is not started; BIND
+// plays no other fault here (TestBINDProbes plays those of bindPlays).
 var scenarios = []struct {
 	file  string
 	cases []traceCase
@@ -131,7 +131,7 @@ func (m *mapped) server(name string) []string {
 }
 
 // tools are the programs the suite runs, found by requireBIND.
-var tools struct{ named, dig, ip string }
+var tools struct{ named, dig, ip, nft, nsd, knotd string }
 
 var (
 	probeOnce sync.Once
@@ -242,11 +242,12 @@ type bench struct {
 // hostSetup is one server address: the zones it serves and its named, nil
 // when the scenario has it down.
 type hostSetup struct {
-	addr  netip.Addr
-	names []string
-	zones map[string]string // origin to zone file
-	down  bool
-	named *named
+	addr   netip.Addr
+	names  []string
+	zones  map[string]string // origin to zone file
+	down   bool
+	faults []lab.Fault // the others, each one BIND plays (bindPlays)
+	named  *named
 }
 
 // serve maps a scenario into 127/8, makes its namespace, starts named for
@@ -311,10 +312,14 @@ func serve(t *testing.T, path string) *bench {
 				if f.Addr.IsValid() && f.Addr.Unmap() != a {
 					continue
 				}
-				if f.Kind != "down" {
-					t.Fatalf("%s: fault %s of %s: BIND can play only down", path, f, sv.Name)
+				switch {
+				case f.Kind == lab.FaultDown:
+					h.down = true
+				case bindPlays[f.Kind]:
+					h.faults = append(h.faults, f)
+				default:
+					t.Fatalf("%s: fault %s of %s: BIND cannot play it", path, f, sv.Name)
 				}
-				h.down = true
 			}
 		}
 	}
@@ -326,6 +331,11 @@ func serve(t *testing.T, path string) *bench {
 	addrs := []netip.Addr{resolverAddr}
 	for _, h := range b.servers {
 		addrs = append(addrs, h.addr)
+		for _, f := range h.faults {
+			if f.From.IsValid() {
+				addrs = append(addrs, f.From) // where its UDP replies come from
+			}
+		}
 	}
 	b.ns.addAddrs(t, addrs)
 
@@ -347,7 +357,7 @@ func serve(t *testing.T, path string) *bench {
 				t.Fatal(err)
 			}
 		}
-		h.named = startNamed(t, b.ns, dir, h.addr, authConf(dir, h.addr, h.zones))
+		h.named = startNamed(t, b.ns, dir, h.addr, authConf(dir, h, b.hints))
 		started = append(started, h.named)
 	}
 	dir := filepath.Join(b.dir, "resolver")
@@ -372,6 +382,13 @@ func serve(t *testing.T, path string) *bench {
 			}
 		}
 		c.close()
+	}
+	// The faults named cannot play, once every zone is known to load.
+	for _, h := range b.servers {
+		if rules := nftRules(h); rules != "" && h.named != nil {
+			tools.nft = requireTool(t, "nft", "nftables") // the faults named cannot play
+			b.ns.nft(t, rules)
+		}
 	}
 	return b
 }

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/nstrace/nstrace/lab"
 )
 
 // named is one BIND 9 named running in the test's namespace.
@@ -25,11 +27,25 @@ type named struct {
 	done chan struct{} // closed when it has exited
 }
 
-// authConf is the configuration of an authoritative-only server: one
-// address, no recursion, no DNSSEC, and BIND's defaults for everything that
-// shapes a reply (minimal-responses, additional data, EDNS buffer sizes)
-// and for the checks of a zone at load.
-func authConf(dir string, addr netip.Addr, zones map[string]string) string {
+// authConf is the configuration of an authoritative-only server for h:
+// one address, no recursion, no DNSSEC, no zone transfers, and BIND's
+// defaults for everything that shapes a reply (minimal-responses,
+// additional data, EDNS buffer sizes) and for the checks of a zone at load.
+// BIND 9.18 lets anyone transfer a zone by default (axfr-open is true of
+// it); the lab's servers refuse, as allow-transfer { none; } does. The
+// faults h plays in named.conf (bindPlays): recursive is recursion for
+// anyone from the scenario's root (hints), axfr-open allow-transfer { any; }.
+func authConf(dir string, h *hostSetup, hints string) string {
+	recursion, transfer, hintZone := "recursion no;", "allow-transfer { none; };", ""
+	for _, f := range h.faults {
+		switch f.Kind {
+		case lab.FaultRecursive:
+			recursion = "recursion yes;\n\tallow-recursion { any; };\n\tallow-query-cache { any; };"
+			hintZone = fmt.Sprintf("zone \".\" { type hint; file %q; };\n", hints)
+		case lab.FaultAXFROpen:
+			transfer = "allow-transfer { any; };"
+		}
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `options {
 	directory %q;
@@ -37,14 +53,15 @@ func authConf(dir string, addr netip.Addr, zones map[string]string) string {
 	session-keyfile none;
 	listen-on port 53 { %s; };
 	listen-on-v6 { none; };
-	recursion no;
+	%s
+	%s
 	dnssec-validation no;
 	notify no;
 };
 controls { };
-`, dir, addr)
-	for _, origin := range slices.Sorted(maps.Keys(zones)) {
-		fmt.Fprintf(&b, "zone %q { type primary; file %q; };\n", origin, zones[origin])
+%s`, dir, h.addr, recursion, transfer, hintZone)
+	for _, origin := range slices.Sorted(maps.Keys(h.zones)) {
+		fmt.Fprintf(&b, "zone %q { type primary; file %q; };\n", origin, h.zones[origin])
 	}
 	return b.String()
 }
@@ -79,18 +96,26 @@ func startNamed(t *testing.T, ns *netns, dir string, addr netip.Addr, conf strin
 	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	n := &named{addr: addr, log: filepath.Join(dir, "named.log"), done: make(chan struct{})}
+	// -g: foreground, log to stderr; -4: IPv4 only; -n 1: one worker.
+	return startDaemon(t, ns, addr, filepath.Join(dir, "named.log"), tools.named, "-g", "-4", "-n", "1", "-c", confPath)
+}
+
+// startDaemon starts a server program (named, nsd, knotd) in ns with
+// args, in the foreground, its output to logPath; the test stops it by its
+// PID when it ends.
+func startDaemon(t *testing.T, ns *netns, addr netip.Addr, logPath, prog string, args ...string) *named {
+	t.Helper()
+	n := &named{addr: addr, log: logPath, done: make(chan struct{})}
 	logf, err := os.Create(n.log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer logf.Close()
-	// -g: foreground, log to stderr; -4: IPv4 only; -n 1: one worker.
-	n.cmd = ns.command(context.Background(), tools.named, "-g", "-4", "-n", "1", "-c", confPath)
+	n.cmd = ns.command(context.Background(), prog, args...)
 	n.cmd.Stdout, n.cmd.Stderr = logf, logf
-	// Should the test process die before it stops named, the kernel kills
-	// named: the parent-death signal is sent when the thread that started
-	// it ends, so that thread is held until named exits.
+	// Should the test process die before it stops the server, the kernel
+	// kills it: the parent-death signal is sent when the thread that
+	// started it ends, so that thread is held until the server exits.
 	n.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	started := make(chan error, 1)
 	go func() {
@@ -104,7 +129,7 @@ func startNamed(t *testing.T, ns *netns, dir string, addr netip.Addr, conf strin
 		}
 	}()
 	if err := <-started; err != nil {
-		t.Fatalf("starting named for %s: %v", addr, err)
+		t.Fatalf("starting %s for %s: %v", filepath.Base(prog), addr, err)
 	}
 	t.Cleanup(n.stop)
 	return n

@@ -75,17 +75,22 @@ type nstraceDoc struct {
 	Authority []string `json:"authority"`
 	Error     string   `json:"error"`
 	Findings  []struct {
-		Code string `json:"code"`
-		Zone string `json:"zone"`
+		Code   string `json:"code"`
+		Zone   string `json:"zone"`
+		Server struct {
+			Name    string `json:"name"`
+			Address string `json:"address"`
+		} `json:"server"`
 	} `json:"findings"`
 	DNSSEC []struct {
 		Zone   string `json:"zone"`
 		Status string `json:"status"`
 	} `json:"dnssec"`
 	Hops []struct {
-		Zone     string `json:"zone"`
-		Purpose  string `json:"purpose"`
-		QMin     string `json:"qmin"`
+		Zone     string  `json:"zone"`
+		Purpose  string  `json:"purpose"`
+		QMin     string  `json:"qmin"`
+		Rcode    *string `json:"rcode"`
 		Question struct {
 			Name string `json:"name"`
 			Type string `json:"type"`
