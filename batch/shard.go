@@ -65,7 +65,14 @@ func (s Shard) Has(name string) bool {
 	return s.N == 0 || ShardOf(name, s.N) == s.K
 }
 
-func (s Shard) String() string { return strconv.Itoa(s.K) + "/" + strconv.Itoa(s.N) }
+// String gives s as ParseShard reads it: "K/N"; "0/1", the whole list,
+// for the zero Shard.
+func (s Shard) String() string {
+	if s.N == 0 {
+		return "0/1"
+	}
+	return strconv.Itoa(s.K) + "/" + strconv.Itoa(s.N)
+}
 
 // Filter gives the names of a list (as Read yields them) that are in s,
 // and the list's errors that are s's to report: a bad line (*LineError)

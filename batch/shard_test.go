@@ -122,6 +122,9 @@ func TestShardFilter(t *testing.T) {
 	text := "www.example.com\n# a comment\nexample.com MX\nbad name here\nnope.example.com\nwww.example.com AAA\n" +
 		"www.example.com MX\na.test\nb.test\nc.test\n"
 	all := lines(Read(strings.NewReader(text), "names", dns.TypeA))
+	if got := (Shard{}).String(); got != "0/1" {
+		t.Errorf("Shard{}.String() = %q, want 0/1, the whole list", got)
+	}
 	if got := lines(Shard{}.Filter(Read(strings.NewReader(text), "names", dns.TypeA))); !slices.Equal(got, all) {
 		t.Errorf("the zero Shard gives %q, want the whole list %q", got, all)
 	}
