@@ -153,6 +153,35 @@ func (k *keyQueries) maySign(zone string, via *trace.Hop) bool {
 	})
 }
 
+// islands asks, once the walk t is done, the DNSKEY set of each zone it
+// was not asked of (its parent publishes no DS for it) whose replies to
+// the walk carry the zone's RRSIGs all the same: a signed zone whose DS
+// never reached its parent (an island), whose keys insecure-delegation's
+// fix computes the DS of. A zone that signs nothing costs no query; an
+// island one round trip at the end.
+func (k *keyQueries) islands(ctx context.Context, t *trace.Trace) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, h := range t.Hops {
+		if h.Purpose != trace.PurposeWalk || h.Simulated || h.Err != nil || !h.Server.Addr.IsValid() {
+			continue
+		}
+		zone := dns.CanonicalName(h.Zone)
+		if _, asked := k.zones[zone]; asked || !signs(h, zone) {
+			continue
+		}
+		k.zones[zone] = k.send(ctx, zone, h.Server)
+	}
+}
+
+// signs reports whether h's reply holds an RRSIG made by zone.
+func signs(h *trace.Hop, zone string) bool {
+	return slices.ContainsFunc(slices.Concat(h.AnswerSigs, h.AuthorityDNSSEC), func(rr dns.RR) bool {
+		sig, ok := rr.(*dns.RRSIG)
+		return ok && dns.CanonicalName(sig.SignerName) == zone
+	})
+}
+
 // wait waits for the DNSKEY queries and returns them by zone (nil for a
 // zone whose query the budget refused), with how many were sent.
 func (k *keyQueries) wait() (map[string]*trace.Hop, int) {
@@ -409,6 +438,7 @@ func (w *run) finish(t *trace.Trace) {
 	if w.keys == nil {
 		return
 	}
+	w.keys.islands(w.ctx, t)
 	keys, n := w.keys.wait()
 	t.Queries += n
 	t.Duration = time.Since(w.start)
