@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/miekg/dns"
+	"github.com/nstrace/nstrace/dnssec"
 	"golang.org/x/net/publicsuffix"
 )
 
@@ -123,6 +124,27 @@ var fixers = map[string]func(*diagnosis, Finding) *Fix{
 	CodeInconsistentAnswer:   (*diagnosis).fixStaleCopy,
 	CodeSOASerialMismatch:    (*diagnosis).fixStaleCopy,
 	CodeAnswerTTLMismatch:    (*diagnosis).fixAnswerTTL,
+
+	// DNSSEC validation's (fix_dnssec.go).
+	dnssec.CodeDSNoMatchingDNSKEY:  (*diagnosis).fixDSNoMatch,
+	dnssec.CodeDNSKEYMissing:       (*diagnosis).fixDNSKEYMissing,
+	dnssec.CodeRRSIGMissing:        (*diagnosis).fixResign,
+	dnssec.CodeRRSIGExpired:        (*diagnosis).fixResign,
+	dnssec.CodeRRSIGNotYetValid:    (*diagnosis).fixResign,
+	dnssec.CodeRRSIGExpiresSoon:    (*diagnosis).fixResign,
+	dnssec.CodeSignatureInvalid:    (*diagnosis).fixResign,
+	dnssec.CodeNSECProofInvalid:    (*diagnosis).fixResign,
+	dnssec.CodeBogusAnswer:         (*diagnosis).fixBogusAnswer,
+	dnssec.CodeDNSSECInconsistent:  (*diagnosis).fixInconsistent,
+	dnssec.CodeInsecureDelegation:  (*diagnosis).fixInsecureDelegation,
+	dnssec.CodeUnsupportedAlg:      (*diagnosis).fixAlgorithmRoll,
+	dnssec.CodeDeprecatedAlg:       (*diagnosis).fixAlgorithmRoll,
+	dnssec.CodeDSDigestSHA1Only:    (*diagnosis).fixSHA1Digest,
+	dnssec.CodeDNSKEYRevokedDS:     (*diagnosis).fixRevokedDS,
+	dnssec.CodeNSEC3Parameters:     (*diagnosis).fixNSEC3Params,
+	dnssec.CodeNSEC3Insecure:       (*diagnosis).fixNSEC3Params,
+	dnssec.CodeAlgorithmNotSigning: (*diagnosis).fixAlgorithmNotSigning,
+	dnssec.CodeCDSMismatch:         (*diagnosis).fixCDS,
 }
 
 // noFix are the codes that have no fix, with why: what they report is not
@@ -147,9 +169,9 @@ func (d *diagnosis) fixes() {
 			continue
 		}
 		fix := fixer(d, f)
-		if fix != nil && !BelowPublicSuffix(f.Zone) {
+		if zone := d.fixZone(f); fix != nil && !BelowPublicSuffix(zone) {
 			// A TLD's or the root's: nothing its domains' owners can do.
-			fix = forOperator(fix, f.Zone)
+			fix = forOperator(fix, zone)
 		}
 		d.out[i].Fix = fix
 	}

@@ -77,19 +77,7 @@ func (d *diagnosis) fixStaleCopy(f Finding) *Fix {
 // fixAnswerTTL: the copies differ in TTLs; the servers that give the
 // TTL fewest servers give are the odd ones, to get the current copy.
 func (d *diagnosis) fixAnswerTTL(f Finding) *Fix {
-	byTTL := map[string][]*Hop{}
-	var order []string
-	for _, id := range f.Hops {
-		h := d.hop(id)
-		if h == nil {
-			continue
-		}
-		k := ttlsText(h)
-		if _, ok := byTTL[k]; !ok {
-			order = append(order, k)
-		}
-		byTTL[k] = append(byTTL[k], h)
-	}
+	byTTL, order := d.hopsBy(f.Hops, ttlsText)
 	if len(order) < 2 {
 		return nil
 	}
@@ -104,4 +92,23 @@ func (d *diagnosis) fixAnswerTTL(f Finding) *Fix {
 	return &Fix{Where: serverPlace(f.Zone, srv.Name), Server: srv,
 		Summary: fmt.Sprintf("make %s serve the copy of %s the other servers serve (it gives the TTL %s): if it still loads an old zone below %s, remove that; if it is a secondary, transfer the zone again (rndc retransfer %s)",
 			serversText(byTTL[odd]), f.Zone, odd, f.Zone, f.Zone)}
+}
+
+// hopsBy groups the hops of ids by key, with the keys in the order first
+// seen: which servers gave which copy.
+func (d *diagnosis) hopsBy(ids []int, key func(*Hop) string) (map[string][]*Hop, []string) {
+	by := map[string][]*Hop{}
+	var order []string
+	for _, id := range ids {
+		h := d.hop(id)
+		if h == nil {
+			continue
+		}
+		k := key(h)
+		if _, ok := by[k]; !ok {
+			order = append(order, k)
+		}
+		by[k] = append(by[k], h)
+	}
+	return by, order
 }

@@ -62,6 +62,9 @@ func (l *fixLab) trace(t *testing.T, name string, qtype uint16, opts resolver.Op
 	}
 	t.Cleanup(func() { lb.Close() })
 	opts.Dial, opts.RootHints = lb.Dial, lb.RootHints()
+	if opts.TrustAnchors == nil {
+		opts.TrustAnchors = s.Anchors() // none for an unsigned lab: no validation
+	}
 	if opts.Timeout == 0 {
 		opts.Timeout = time.Second
 	}
@@ -323,7 +326,11 @@ func plans(t *testing.T, l *fixLab, tr *trace.Trace, f trace.Finding) []plan {
 	var out []plan
 	for _, way := range ways(f.Fix) {
 		p := plan{fix: way}
-		if len(way.Records) > 0 || way.Server != nil {
+		switch {
+		case isDNSSEC(f.Code) && way.Server == nil && way.Where != trace.WhereRegistrar:
+			// The zone's signer: its records, and it signs the zone again.
+			p.apply = func(fl *fixLab) { fl.apply(t, f, way); fl.resign(f.Code, signerZone(tr, f)) }
+		case len(way.Records) > 0 || way.Server != nil:
 			p.apply = func(fl *fixLab) { fl.apply(t, f, way) }
 		}
 		out = append(out, p)
@@ -518,10 +525,13 @@ var qminOpts = resolver.Options{QMin: dns.TypeA}
 // makes the finding go away when the name is traced again, and leaves the
 // name resolving if it did.
 func TestFixRepairsLab(t *testing.T) {
-	for _, tc := range fixCases {
-		t.Run(tc.code+"/"+tc.scenario+"/"+tc.server, func(t *testing.T) {
+	for _, tc := range slices.Concat(fixCases, dnssecFixCases) {
+		t.Run(tc.code+"/"+tc.scenario+"/"+tc.server+tc.qname, func(t *testing.T) {
 			t.Parallel()
 			l := loadFixLab(t, tc.scenario)
+			if isDNSSEC(tc.code) {
+				l.pin(t)
+			}
 			tr := l.trace(t, tc.qname, tc.qtype, tc.opts)
 			f, ok := findCase(tr.Findings, tc)
 			if !ok {
@@ -607,25 +617,20 @@ var unproven = map[string]string{
 	trace.CodeSOASerialMismatch: "its scenario is two labs served as one (staleTrace in diagnose_all_lab_test.go), which no zone file edit repairs; its fix is inconsistent-answer's, which is proven",
 	trace.CodeAnswerTTLMismatch: "no server is to blame by itself: the fix names none, so there is nothing a test can apply",
 	trace.CodeSOAMissing:        "the lab loads no zone without its SOA, as no server does; Diagnose's table test shows the finding",
-}
 
-// dnssecUnwritten is why the codes of DNSSEC validation are in neither
-// fixCases nor NoFix: they came with issue 13 after fix advice (issue 16),
-// and their fixers are still to write. Each has its fix in words in
-// docs/findings.md and docs/dnssec.md.
-const dnssecUnwritten = "DNSSEC validation's code: its fix is in docs/dnssec.md, in words; no fixer gives it as a Fix yet"
+	dnssec.CodeNSECProofInvalid:    "the lab signs no zone with a broken NSEC or NSEC3 chain; package dnssec's denial tests show the finding; its fix is the other signature codes' (re-sign), which are proven",
+	dnssec.CodeAlgorithmNotSigning: "the lab signs with one KSK and one ZSK, so no DNSKEY set of it holds a key of an algorithm that signs nothing; package dnssec's tests show the finding",
+	dnssec.CodeDNSKEYRevokedDS:     "the lab makes no revoked key (RFC 5011); package dnssec's tests show the finding",
+	dnssec.CodeCDSMismatch:         "the lab publishes no CDS or CDNSKEY records; package dnssec's CDS tests show the finding",
+	dnssec.CodeDSDigestSHA1Only:    "its fix replaces the SHA-1 DS with the SHA-256 DS of the same key, as ds-no-matching-dnskey's does, which is proven; no lab scenario pins a SHA-1 DS",
+}
 
 // TestFixCodes: every code has a fix or says why not (trace.NoFix), and
 // every code with a fix is proven on a lab scenario, or listed in
 // unproven with why.
 func TestFixCodes(t *testing.T) {
-	for _, c := range dnssec.Codes() {
-		if unproven[c] == "" {
-			unproven[c] = dnssecUnwritten
-		}
-	}
 	proven := map[string]bool{}
-	for _, c := range fixCases {
+	for _, c := range slices.Concat(fixCases, dnssecFixCases) {
 		proven[c.code] = true
 	}
 	for _, code := range trace.Codes() {
@@ -663,7 +668,7 @@ func TestFixDoc(t *testing.T) {
 			t.Errorf("docs/findings.md: the section of %s does not say \"**Fix advice:** none\"", code)
 		}
 	}
-	for _, c := range fixCases {
+	for _, c := range slices.Concat(fixCases, dnssecFixCases) {
 		_, advice, _ := strings.Cut(section(c.code), "**Fix advice** (")
 		advice, _, _ = strings.Cut(advice, ")")
 		if want := "`" + string(c.where) + "`"; !strings.Contains(advice, want) {
