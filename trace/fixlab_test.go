@@ -618,7 +618,6 @@ var unproven = map[string]string{
 	trace.CodeAnswerTTLMismatch: "no server is to blame by itself: the fix names none, so there is nothing a test can apply",
 	trace.CodeSOAMissing:        "the lab loads no zone without its SOA, as no server does; Diagnose's table test shows the finding",
 
-	dnssec.CodeNSECProofInvalid:    "the lab signs no zone with a broken NSEC or NSEC3 chain; package dnssec's denial tests show the finding; its fix is the other signature codes' (re-sign), which are proven",
 	dnssec.CodeAlgorithmNotSigning: "the lab signs with one KSK and one ZSK, so no DNSKEY set of it holds a key of an algorithm that signs nothing; package dnssec's tests show the finding",
 	dnssec.CodeDNSKEYRevokedDS:     "the lab makes no revoked key (RFC 5011); package dnssec's tests show the finding",
 	dnssec.CodeCDSMismatch:         "the lab publishes no CDS or CDNSKEY records; package dnssec's CDS tests show the finding",
