@@ -1,6 +1,10 @@
 package trace
 
-import "github.com/miekg/dns"
+import (
+	"strings"
+
+	"github.com/miekg/dns"
+)
 
 // DNSSEC is what validation found of one zone the walk crossed (issue 13):
 // the zone's status, what its parent's DS records point at, the keys it
@@ -55,7 +59,9 @@ type Key struct {
 
 // NewDS gives the DS record d as a trace shows it.
 func NewDS(d *dns.DS) DS {
-	return DS{KeyTag: d.KeyTag, Algorithm: d.Algorithm, DigestType: d.DigestType, Digest: d.Digest, TTL: d.Hdr.Ttl}
+	// Upper case, as zone files and dig write it: miekg/dns keeps the
+	// case a zone file gave, and writes lower case from the wire.
+	return DS{KeyTag: d.KeyTag, Algorithm: d.Algorithm, DigestType: d.DigestType, Digest: strings.ToUpper(d.Digest), TTL: d.Hdr.Ttl}
 }
 
 // NewKey gives the DNSKEY record k as a trace shows it.
