@@ -250,7 +250,7 @@ func (f *facts) dnssecValue(zone, path string, v any) {
 				}
 			}
 			if zone != "" {
-				text := scalar(e)
+				text := recordText(path, e)
 				f.seen[Key{Kind: KindDNSSEC, Zone: zone}] = true
 				f.add(Key{Kind: KindDNSSEC, Zone: zone, Name: path + " " + text}, Value{Text: text})
 			}
@@ -261,6 +261,62 @@ func (f *facts) dnssecValue(zone, path string, v any) {
 			f.add(Key{Kind: KindDNSSEC, Zone: zone, Name: path}, Value{Text: scalar(v)})
 		}
 	}
+}
+
+// recordText gives an element of a dnssec array as text: a DS or DNSKEY
+// object of nstrace's (json.md#dnssec) as its record's data, as zone files
+// write it, with its TTL ("22924 13 2 94E3… (TTL 3600)", "257 3 13
+// cpNK…== (key 22924, TTL 3600)"), so that a diff shows a DS roll as
+// records; anything else, and an object without the record's whole data
+// (a document older than the digest and public_key fields), as scalar does.
+func recordText(path string, e any) string {
+	m, ok := e.(map[string]any)
+	if !ok {
+		return scalar(e)
+	}
+	var fields []string
+	switch path {
+	case "ds":
+		fields = []string{"key_tag", "algorithm", "digest_type", "digest"}
+	case "dnskey":
+		fields = []string{"flags", "protocol", "algorithm", "public_key"}
+	default:
+		return scalar(e)
+	}
+	known := map[string]bool{"ttl": true}
+	if path == "dnskey" {
+		known["key_tag"] = true
+	}
+	var data []string
+	for _, k := range fields {
+		known[k] = true
+		v, ok := m[k]
+		switch {
+		case !ok:
+			return scalar(e) // an older document's: not the whole record
+		case k == "digest":
+			data = append(data, strings.ToUpper(scalar(v))) // hex, either case
+		default:
+			data = append(data, scalar(v))
+		}
+	}
+	for k := range m {
+		if !known[k] {
+			return scalar(e) // a shape this code does not know
+		}
+	}
+	var notes []string
+	if tag, ok := m["key_tag"]; ok && path == "dnskey" {
+		notes = append(notes, "key "+scalar(tag))
+	}
+	if ttl, ok := m["ttl"]; ok {
+		notes = append(notes, "TTL "+scalar(ttl))
+	}
+	text := strings.Join(data, " ")
+	if len(notes) > 0 {
+		text += " (" + strings.Join(notes, ", ") + ")"
+	}
+	return text
 }
 
 func join(path, k string) string {

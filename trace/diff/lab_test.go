@@ -44,6 +44,12 @@ var renumbered = state{lab: "healthy", edits: []edit{
 	{"example.com.zone", "2025011500", "2025011501"},
 }}
 
+// rolledEarly is ds-roll.txtar with com. still publishing the DS of
+// example.com.'s old key-signing key (ds-roll-old.txtar's): the zone
+// rolled its KSK before the registry had the new DS.
+var rolledEarly = state{lab: "ds-roll", edits: []edit{{"com.zone", "ns2.example\t\t172800\tIN\tA\t94.130.20.2\n",
+	"ns2.example\t\t172800\tIN\tA\t94.130.20.2\nexample\t\t\t3600\tIN\tDS\t22924 13 2 94E3D5EEC2BE7F176D8F8F4C2BE905A4C983AF7F974A4407885DCDC892D7DBF7\n"}}}
+
 // TestLabPairs traces questions in a scenario before and after a change,
 // writes the traces as nstrace -o json (or -o jsonl) does, reads them back
 // and compares them: the changes, for people and as JSON, are golden files
@@ -70,6 +76,12 @@ func TestLabPairs(t *testing.T) {
 		// The glue of ns1.example.com. gone from com. (missing-glue), and
 		// the zone's NS TTL raised to the parent's.
 		{"glue-gone", state{lab: "healthy"}, state{lab: "diag-missing-glue"}, []string{"www.example.com A"}, nil},
+		// A roll of example.com.'s KSK, done: the new key in the
+		// DNSKEY set, its DS in place of the old at com.; still secure.
+		{"ds-roll", state{lab: "ds-roll-old"}, state{lab: "ds-roll"}, []string{"www.example.com A"}, nil},
+		// The same roll with the old DS left at com.: the zone goes
+		// bogus, and ds-no-matching-dnskey appears with its fix.
+		{"ds-roll-early", state{lab: "ds-roll-old"}, rolledEarly, []string{"www.example.com A"}, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			old := readTraces(t, traceJSON(t, c.before, c.questions, true))
@@ -199,7 +211,7 @@ func traceJSON(t *testing.T, s state, questions []string, oneAtATime bool, timin
 		files[e.file] = bytes.ReplaceAll(files[e.file], []byte(e.old), []byte(e.new))
 	}
 	l := labtest.StartFiles(t, s.lab, files)
-	opts := resolver.Options{Dial: l.Dial, RootHints: l.RootHints(), All: s.all}
+	opts := resolver.Options{Dial: l.Dial, RootHints: l.RootHints(), All: s.all, TrustAnchors: l.Scenario().Anchors()}
 	if oneAtATime {
 		opts.HedgeDelay = -1
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/fatih/color"
@@ -150,7 +151,10 @@ func diffLine(k diff.Key, v *diff.Value) string {
 	case diff.KindSOASerial:
 		return "SOA serial " + v.Text
 	case diff.KindDNSSEC:
-		return "dnssec " + k.Name
+		if k.Name == v.Text || strings.HasSuffix(k.Name, " "+v.Text) {
+			return "dnssec " + k.Name // an element of an array: named by its value
+		}
+		return "dnssec " + k.Name + " " + v.Text // a field: "dnssec status bogus"
 	case diff.KindRTT:
 		return fmt.Sprintf("rtt %s %s %s", k.Name, k.Address, diffRTT(v.RTT))
 	case diff.KindOutcome:
