@@ -39,7 +39,7 @@ func (v *Validator) Delegation(parent Zone, child string, rrs []dns.RR) Link {
 			how = "an opt-out NSEC3"
 		}
 		l.Findings = append(l.Findings, finding(CodeInsecureDelegation, parent.Name, child, dns.TypeDS, 0,
-			"%s proves with %s that %s has no DS: the zone is unsigned, and validators accept it unchecked", parent.Name, how, child))
+			"%s proves with %s that %s has no DS: validators treat the zone as unsigned and accept it unchecked", parent.Name, how, child))
 	default:
 		l.Status = a.Status
 	}
