@@ -233,6 +233,13 @@ func parse(name string, files map[string][]byte) (*Scenario, error) {
 	return s, nil
 }
 
+// File returns the content of the file name (a zone file, or
+// ManifestName) that s was parsed from, and whether there is one.
+func (s *Scenario) File(name string) ([]byte, bool) {
+	b, ok := s.files[name]
+	return b, ok
+}
+
 // WithFile returns a new scenario: s with the file name (a zone file,
 // "example.com.zone", or ManifestName) added, or in place of the file of
 // that name, parsed as Parse does; s does not change. The host network

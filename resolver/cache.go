@@ -260,3 +260,24 @@ func nextLabel(zone, name string) string {
 	}
 	return dns.Fqdn(strings.Join(labels[len(labels)-n:], "."))
 }
+
+// ForgetAnswers drops the replies kept that are not referrals (answers,
+// CNAMEs, negative answers), so that the traces to come ask each name's
+// own servers again, while the parents' referrals, the nameservers'
+// addresses, each zone's own NS set (PurposeChildNS) and the checks of
+// each zone's servers stay for their TTL. nstrace watch calls it before
+// each cycle: a watch of many names under one zone asks its parents once
+// per TTL, and each name's servers once per cycle.
+func (c *Cache) ForgetAnswers() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	kept := c.order[:0:0]
+	for _, k := range c.order {
+		if e, ok := c.replies[k]; ok && e.hop.Purpose == trace.PurposeChildNS {
+			kept = append(kept, k)
+		} else {
+			delete(c.replies, k)
+		}
+	}
+	c.order = kept
+}

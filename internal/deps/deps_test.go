@@ -24,6 +24,7 @@ var allowed = map[string][]string{
 	"resolver":             {"dnssec", "trace"},
 	"batch":                {"resolver", "trace"},
 	"preflight":            {"resolver", "trace", "trace/preflight"},
+	"watch":                {"batch", "resolver", "trace", "trace/diff", "trace/render"},
 	"lab":                  {"dnssec", "trace"},
 	"internal/labtest":     {"lab"},
 	"internal/deps":        nil,
@@ -38,12 +39,13 @@ var allowed = map[string][]string{
 // have: colour is the renderers' business, flags and terminals the
 // command's.
 var only = map[string]string{
-	"github.com/fatih/color":     "trace/render",
-	"github.com/spf13/cobra":     "cmd/nstrace",
-	"github.com/spf13/pflag":     "cmd/nstrace",
-	"github.com/mattn/go-isatty": "cmd/nstrace",
-	"golang.org/x/term":          "cmd/nstrace",
-	"golang.org/x/net/idna":      "internal/idn",
+	"github.com/fatih/color":                         "trace/render",
+	"github.com/spf13/cobra":                         "cmd/nstrace",
+	"github.com/spf13/pflag":                         "cmd/nstrace",
+	"github.com/mattn/go-isatty":                     "cmd/nstrace",
+	"golang.org/x/term":                              "cmd/nstrace",
+	"golang.org/x/net/idna":                          "internal/idn",
+	"github.com/prometheus/client_golang/prometheus": "watch",
 }
 
 // noSockets are the packages that must not import package net (net/netip,

@@ -1,0 +1,40 @@
+package resolver_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/miekg/dns"
+
+	"github.com/nstrace/nstrace/resolver"
+	"github.com/nstrace/nstrace/trace"
+)
+
+// TestForgetAnswers traces a name three times through one cache: the
+// second trace takes everything from the cache; after ForgetAnswers the
+// third asks the name's own servers again, and only them.
+func TestForgetAnswers(t *testing.T) {
+	cache := resolver.NewCache()
+	r := newResolver(t, startLab(t, "healthy"), resolver.Options{Cache: cache, PathOnly: true})
+	walk := func() (asked []string) {
+		t.Helper()
+		tr, err := r.Trace(context.Background(), "www.example.com.", dns.TypeA)
+		if err != nil {
+			t.Fatalf("Trace: %v", err)
+		}
+		tr.Walk(func(h *trace.Hop) {
+			if !h.Cached {
+				asked = append(asked, h.Zone+" "+h.Question.Name)
+			}
+		})
+		return asked
+	}
+	walk()
+	if asked := walk(); len(asked) != 0 {
+		t.Errorf("second trace asked %q, want nothing: the cache holds it all", asked)
+	}
+	cache.ForgetAnswers()
+	if asked := walk(); len(asked) != 1 || asked[0] != "example.com. www.example.com." {
+		t.Errorf("after ForgetAnswers, the trace asked %q; want www.example.com. of example.com. alone", asked)
+	}
+}
