@@ -1,6 +1,7 @@
 package resolver
 
 import (
+	"context"
 	"net/netip"
 	"strings"
 	"sync"
@@ -30,6 +31,9 @@ type Cache struct {
 	// others skip (see routes).
 	routes routes
 	checks map[string]cachedCheck // by zone: the server checks made
+	// checking holds the zones whose servers a trace is checking, closed
+	// when it is done (see checkedOrFirst).
+	checking map[string]chan struct{}
 }
 
 // cachedCheck is the hops of a check of a zone's servers.
@@ -46,12 +50,47 @@ const MaxCachedReplies = 4096
 // NewCache returns an empty cache.
 func NewCache() *Cache {
 	return &Cache{
-		now:     time.Now,
-		replies: map[cacheKey]cached{},
-		cuts:    map[cacheKey]cached{},
-		addrs:   map[string]cachedAddrs{},
-		flights: map[cacheKey]chan struct{}{},
-		checks:  map[string]cachedCheck{},
+		now:      time.Now,
+		replies:  map[cacheKey]cached{},
+		cuts:     map[cacheKey]cached{},
+		addrs:    map[string]cachedAddrs{},
+		flights:  map[cacheKey]chan struct{}{},
+		checks:   map[string]cachedCheck{},
+		checking: map[string]chan struct{}{},
+	}
+}
+
+// checkedOrFirst gives the hops of the check of zone's servers that an
+// earlier trace made, as checked does; or, when there are none, makes the
+// caller the one to check them: the caller must call done once the check
+// is stored (or given up). A trace that finds another checking the zone
+// waits for it, so that traces reaching a zone at once (a batch, a watch
+// whose TTL ran out) check its servers once, not once each. Waiting cannot
+// deadlock: a check waits for nothing but its own queries.
+func (c *Cache) checkedOrFirst(ctx context.Context, zone string) (hops []*trace.Hop, ok bool, done func()) {
+	for {
+		if hops, ok := c.checked(zone); ok {
+			return hops, true, nil
+		}
+		c.mu.Lock()
+		ch, busy := c.checking[zone]
+		if !busy {
+			ch = make(chan struct{})
+			c.checking[zone] = ch
+			c.mu.Unlock()
+			return nil, false, func() {
+				c.mu.Lock()
+				delete(c.checking, zone)
+				c.mu.Unlock()
+				close(ch)
+			}
+		}
+		c.mu.Unlock()
+		select {
+		case <-ch: // done: look again; it may have been given up
+		case <-ctx.Done():
+			return nil, false, func() {}
+		}
 	}
 }
 

@@ -93,10 +93,12 @@ func (zc *zoneCheck) run(ctx context.Context) {
 	zq := zc.zq
 	cache := zq.w.r.opts.Cache
 	if cache != nil {
-		if hops, ok := cache.checked(zq.zone); ok {
+		hops, ok, done := cache.checkedOrFirst(ctx, zq.zone)
+		if ok {
 			zc.hops = hops
 			return
 		}
+		defer done()
 	}
 	qs := zq.questions(trace.PurposeCheck, !zq.w.r.opts.NoChildNS)
 	if zq.nest > 0 {
