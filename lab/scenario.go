@@ -244,8 +244,9 @@ func (s *Scenario) File(name string) ([]byte, bool) {
 // "example.com.zone", or ManifestName) added, or in place of the file of
 // that name, parsed as Parse does; s does not change. The host network
 // WithHost gave s is kept, unless name is the manifest. Zones the
-// manifest signs are signed anew, with new keys: its root's too, so a walk
-// that validates from s's anchors finds the new scenario bogus.
+// manifest signs are signed again: with the same keys when it fixes them
+// (sign seed=, or key files), else with new ones, the root's too, so that
+// a walk that validates from s's anchors finds the new scenario bogus.
 func (s *Scenario) WithFile(name string, data []byte) (*Scenario, error) {
 	files := maps.Clone(s.files)
 	if files == nil {

@@ -3,7 +3,10 @@ package watch
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"iter"
+	"strings"
+	"time"
 
 	"github.com/nstrace/nstrace/batch"
 	"github.com/nstrace/nstrace/trace"
@@ -22,7 +25,7 @@ type name struct {
 }
 
 // cycle traces every name once and keeps what the traces found.
-func (w *Watcher) cycle(ctx context.Context) {
+func (w *Watcher) cycle(ctx context.Context, n int) {
 	// The parents' replies stay while their TTL lasts; each name's own
 	// question is asked again.
 	w.cache.ForgetAnswers()
@@ -41,7 +44,22 @@ func (w *Watcher) cycle(ctx context.Context) {
 	if ctx.Err() != nil {
 		return
 	}
-	w.metrics.endCycle(c, w.o.now().Sub(start))
+	took := w.o.now().Sub(start)
+	w.metrics.endCycle(c, took)
+	if w.o.Verbose {
+		w.logf("cycle %d: %s traced, %d failed, %s, %s in %v", n, plural(c.names, "name"), c.failed, plural(c.events, "event"), plural(c.queries, "query"), took.Round(time.Millisecond))
+	}
+}
+
+// plural writes n and what it counts, in the plural unless n is 1.
+func plural(n int, what string) string {
+	switch {
+	case n == 1:
+		return "1 " + what
+	case strings.HasSuffix(what, "y"):
+		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(what, "y"))
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 // list gives the names as batch.Run takes them, each with its index in
@@ -62,6 +80,11 @@ func (w *Watcher) take(i int, r batch.Result, c *cycle) {
 	n := w.names[i]
 	n.findings = settle(r.Trace, n.findings)
 	c.traced[i] = true
+	c.names++
+	c.queries += r.Trace.Queries
+	if r.Err != nil {
+		c.failed++
+	}
 	c.add(r.Trace)
 	w.metrics.trace(i, r.Trace, r.Err == nil)
 	var buf bytes.Buffer
@@ -75,8 +98,8 @@ func (w *Watcher) take(i int, r batch.Result, c *cycle) {
 		return
 	}
 	cur := ts[0]
-	if n.last != nil {
-		w.compare(n.last, cur, r.Trace)
+	if n.last != nil && w.compare(n.last, cur, r.Trace) {
+		c.events++
 	}
 	n.last = cur
 }

@@ -43,21 +43,22 @@ type Question struct {
 	Class string `json:"class"`
 }
 
-// compare writes an Event when cur, the trace t, differs from old.
-func (w *Watcher) compare(old, cur *diff.Trace, t *trace.Trace) {
+// compare writes an Event when cur, the trace t, differs from old, and
+// reports whether it did.
+func (w *Watcher) compare(old, cur *diff.Trace, t *trace.Trace) bool {
 	results, err := diff.Compare([]*diff.Trace{old}, []*diff.Trace{cur}, diff.Options{})
 	if err != nil || !diff.Differ(results) {
-		return
+		return false
 	}
 	var doc bytes.Buffer
 	if err := render.DiffJSON(&doc, results, render.DiffOptions{Old: "previous", New: "current"}); err != nil {
 		w.logf("%s: %v", t.Question.Name, err)
-		return
+		return false
 	}
 	var compact bytes.Buffer
 	if err := json.Compact(&compact, doc.Bytes()); err != nil {
 		w.logf("%s: %v", t.Question.Name, err)
-		return
+		return false
 	}
 	ev := Event{
 		Time:     t.Started.UTC(),
@@ -71,6 +72,7 @@ func (w *Watcher) compare(old, cur *diff.Trace, t *trace.Trace) {
 		}
 	}
 	w.emit(ev)
+	return true
 }
 
 // emit writes ev to Options.Events and runs Options.Exec with it.

@@ -42,6 +42,8 @@ type cycle struct {
 	traced []bool // by name index
 	// complete is unset when the cycle did not trace every name.
 	complete bool
+	// names traced, failed walks among them, events written, queries sent
+	names, failed, events, queries int
 	// seen holds the servers of every hop, those served from the cache
 	// too; live what the queries sent in this cycle found.
 	seen  map[serverKey]bool

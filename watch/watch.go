@@ -69,8 +69,11 @@ type Options struct {
 	// ExecTimeout bounds each run of Exec; 0 means DefaultExecTimeout.
 	ExecTimeout time.Duration
 	// Log receives one line for each trouble that does not stop the
-	// watch (a command of Exec that failed); nil drops them.
+	// watch (a command of Exec that failed), and Exec's output; nil drops
+	// them.
 	Log io.Writer
+	// Verbose writes to Log a line at the end of each cycle, too.
+	Verbose bool
 	// MetricsFile, when set, is written after each cycle with the
 	// metrics, in Prometheus's text format, through a temporary file
 	// renamed over it (as node_exporter's textfile collector wants).
@@ -153,7 +156,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 	defer timer.Stop()
 	for n := 1; ; n++ {
 		start := w.o.now()
-		w.cycle(ctx)
+		w.cycle(ctx, n)
 		if ctx.Err() != nil {
 			return nil
 		}

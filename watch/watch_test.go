@@ -3,7 +3,6 @@ package watch
 import (
 	"bytes"
 	"encoding/json"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -39,7 +38,7 @@ func (s *syncBuffer) String() string {
 }
 
 // names makes the watch's names of "NAME TYPE" strings.
-func names(t *testing.T, qs ...string) []batch.Name {
+func names(t testing.TB, qs ...string) []batch.Name {
 	t.Helper()
 	var out []batch.Name
 	for n, err := range batch.Read(strings.NewReader(strings.Join(qs, "\n")), "test", dns.TypeA) {
@@ -292,21 +291,14 @@ func TestMemoryFlat(t *testing.T) {
 		t.Skip("many cycles")
 	}
 	l := labtest.Start(t, "demo")
-	heap := func() uint64 {
-		runtime.GC()
-		runtime.GC()
-		var m runtime.MemStats
-		runtime.ReadMemStats(&m)
-		return m.HeapAlloc
-	}
 	const early, late = 20, 120
 	var at20, at200 uint64
 	after := func(cycle int) {
 		switch cycle {
 		case early:
-			at20 = heap()
+			at20 = liveHeap()
 		case late:
-			at200 = heap()
+			at200 = liveHeap()
 		}
 	}
 	run(t, l, late, after, slices.DeleteFunc(slices.Clone(demoNames), func(q string) bool {

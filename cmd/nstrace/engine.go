@@ -173,6 +173,9 @@ func resolverOptions(o options) (ropts resolver.Options, closeLab func(), err er
 			return ropts, closeLab, fmt.Errorf("starting the lab: %w", err)
 		}
 		closeLab = func() { l.Close() }
+		if o.onLab != nil {
+			o.onLab(l)
+		}
 		ropts.Dial = l.Dial // it maps written addresses to loopback and refuses all else
 		if ropts.RootHints == nil {
 			ropts.RootHints = l.RootHints()

@@ -58,6 +58,7 @@ func TestREADMEExitCodes(t *testing.T) {
 		{"### Exit codes", traceExits},
 		{"Its exit code says whether to go ahead:", preflightExits},
 		{"Its exit code follows diff(1):", diffExits},
+		{"nstrace watch exits with:", watchExits},
 	} {
 		got, err := readmeTable(string(data), c.after)
 		if err != nil {
@@ -116,7 +117,7 @@ func TestManExitStatus(t *testing.T) {
 	for _, m := range tags {
 		got = append(got, m[1])
 	}
-	for _, table := range [][]exitStatus{traceExits, preflightExits, diffExits} {
+	for _, table := range [][]exitStatus{traceExits, preflightExits, diffExits, watchExits} {
 		for _, s := range table {
 			want = append(want, strconv.Itoa(s.code))
 		}
@@ -127,7 +128,7 @@ func TestManExitStatus(t *testing.T) {
 }
 
 func TestExitHelp(t *testing.T) {
-	for _, table := range [][]exitStatus{traceExits, preflightExits, diffExits} {
+	for _, table := range [][]exitStatus{traceExits, preflightExits, diffExits, watchExits} {
 		for line := range strings.Lines(exitHelp(table)) {
 			if n := len(strings.TrimSuffix(line, "\n")); n > 80 {
 				t.Errorf("help line of %d bytes, want at most 80: %q", n, line)

@@ -5,12 +5,15 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -48,6 +51,7 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"status":    cmdStatus,
 			"interrupt": cmdInterrupt,
+			"waitfor":   cmdWaitFor,
 		},
 	})
 }
@@ -72,14 +76,24 @@ func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// cmdInterrupt runs "interrupt N REGEXP PROG ARGS...": PROG runs until a
-// line of its stdout matches REGEXP, then gets SIGINT, as from Ctrl-C, and
-// must exit with code N. The signal comes on that event, not after a
+// cmdInterrupt runs "interrupt [-TERM] [-stderr] N REGEXP PROG ARGS...":
+// PROG runs until a line of its stdout (of its stderr with -stderr)
+// matches REGEXP, then gets SIGINT, as from Ctrl-C (SIGTERM with -TERM),
+// and must exit with code N. The signal comes on that event, not after a
 // guessed sleep. The output is kept for the stdout and stderr checks that
 // follow.
 func cmdInterrupt(ts *testscript.TestScript, neg bool, args []string) {
+	sig, fromStderr := os.Signal(os.Interrupt), false
+	for len(args) > 0 && (args[0] == "-TERM" || args[0] == "-stderr") {
+		if args[0] == "-TERM" {
+			sig = syscall.SIGTERM
+		} else {
+			fromStderr = true
+		}
+		args = args[1:]
+	}
 	if neg || len(args) < 3 {
-		ts.Fatalf("usage: interrupt N REGEXP PROG [ARGS...]")
+		ts.Fatalf("usage: interrupt [-TERM] [-stderr] N REGEXP PROG [ARGS...]")
 	}
 	re, err := regexp.Compile(args[1])
 	ts.Check(err)
@@ -93,24 +107,37 @@ func cmdInterrupt(ts *testscript.TestScript, neg bool, args []string) {
 	cmd := exec.Command(prog, args[3:]...)
 	cmd.Dir = ts.Getenv("WORK")
 	cmd.Env = append(os.Environ(), "PATH="+ts.Getenv("PATH"), "NO_COLOR=")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
+	var other bytes.Buffer
+	var out io.ReadCloser
+	if fromStderr {
+		cmd.Stdout = &other
+		out, err = cmd.StderrPipe()
+	} else {
+		cmd.Stderr = &other
+		out, err = cmd.StdoutPipe()
+	}
 	ts.Check(err)
 	ts.Check(cmd.Start())
 	sent := false
+	var scanned bytes.Buffer
 	sc := bufio.NewScanner(out)
 	for sc.Scan() {
-		fmt.Fprintln(ts.Stdout(), sc.Text())
+		fmt.Fprintln(&scanned, sc.Text())
 		if !sent && re.MatchString(sc.Text()) {
-			ts.Check(cmd.Process.Signal(os.Interrupt))
+			ts.Check(cmd.Process.Signal(sig))
 			sent = true
 		}
 	}
 	err = cmd.Wait()
-	ts.Stderr().Write(stderr.Bytes())
+	if fromStderr {
+		ts.Stdout().Write(other.Bytes())
+		ts.Stderr().Write(scanned.Bytes())
+	} else {
+		ts.Stdout().Write(scanned.Bytes())
+		ts.Stderr().Write(other.Bytes())
+	}
 	if !sent {
-		ts.Fatalf("%s: no line of stdout matched %q", args[2], args[1])
+		ts.Fatalf("%s: no line of its output matched %q", args[2], args[1])
 	}
 	got := 0
 	var ee *exec.ExitError
@@ -118,8 +145,25 @@ func cmdInterrupt(ts *testscript.TestScript, neg bool, args []string) {
 		got = ee.ExitCode()
 	}
 	if strconv.Itoa(got) != args[0] {
-		ts.Fatalf("%s exited with %d after SIGINT, want %s", args[2], got, args[0])
+		ts.Fatalf("%s exited with %d after %v, want %s", args[2], got, sig, args[0])
 	}
+}
+
+// cmdWaitFor runs "waitfor FILE REGEXP": it waits until FILE exists and
+// matches REGEXP (multi-line mode), for a command run in the background to
+// get there; it gives up after a minute, which only a broken program takes.
+func cmdWaitFor(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: waitfor FILE REGEXP")
+	}
+	re, err := regexp.Compile("(?m)" + args[1])
+	ts.Check(err)
+	for end := time.Now().Add(time.Minute); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if b, err := os.ReadFile(ts.MkAbs(args[0])); err == nil && re.Match(b) {
+			return
+		}
+	}
+	ts.Fatalf("%s: no match for %q after a minute", args[0], args[1])
 }
 
 func fileExists(p string) bool {

@@ -73,6 +73,8 @@ func writeMan(w io.Writer, root *cobra.Command) error {
 	roffExits(&b, preflightExits)
 	fmt.Fprintf(&b, ".PP\n.B %s diff\nexits with:\n", name)
 	roffExits(&b, diffExits)
+	fmt.Fprintf(&b, ".PP\n.B %s watch\nexits with:\n", name)
+	roffExits(&b, watchExits)
 	if root.Example != "" {
 		b.WriteString(".SH EXAMPLES\n.nf\n.RS\n")
 		for _, line := range strings.Split(root.Example, "\n") {

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/nstrace/nstrace/lab"
 	"github.com/nstrace/nstrace/resolver"
 	"github.com/nstrace/nstrace/trace"
 )
@@ -49,6 +50,9 @@ type options struct {
 	// compare is --compare: with --qmin, walk the full name too, beside
 	// the minimising walk (resolver.Compare).
 	compare bool
+	// onLab, when set, is given the lab --lab starts (nstrace watch
+	// reloads it when its files change).
+	onLab func(*lab.Lab)
 }
 
 // Main runs nstrace with args and returns the exit code. It is main without
@@ -146,7 +150,7 @@ N (K from 0): N runs, on as many machines, trace each name once between them;
 	compareFlags(f, &o)
 	digLikeFlags(cmd, &o)
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	cmd.AddCommand(newPreflightCmd(stdout))
+	cmd.AddCommand(newPreflightCmd(stdout), newWatchCmd(stdout))
 	addCommands(cmd)
 	return cmd
 }

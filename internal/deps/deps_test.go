@@ -32,7 +32,7 @@ var allowed = map[string][]string{
 	"internal/findingsdoc": nil,
 	"e2e":                  nil,
 	"deploy":               nil,
-	"cmd/nstrace":          {"batch", "dnssec", "lab", "preflight", "resolver", "trace", "trace/diff", "trace/render"},
+	"cmd/nstrace":          {"batch", "dnssec", "lab", "preflight", "resolver", "trace", "trace/diff", "trace/render", "watch"},
 }
 
 // only lists imports from outside the module that one package alone may
