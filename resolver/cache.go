@@ -3,6 +3,7 @@ package resolver
 import (
 	"context"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -29,8 +30,9 @@ type Cache struct {
 	flights map[cacheKey]chan struct{}
 	// routes are this host's: a family one trace found unusable, the
 	// others skip (see routes).
-	routes routes
-	checks map[string]cachedCheck // by zone: the server checks made
+	routes  routes
+	checks  map[string]cachedCheck // by zone: the server checks made
+	keyHops map[string]cached      // by zone: its DNSKEY query's hop
 	// checking holds the zones whose servers a trace is checking, closed
 	// when it is done (see checkedOrFirst).
 	checking map[string]chan struct{}
@@ -56,8 +58,42 @@ func NewCache() *Cache {
 		addrs:    map[string]cachedAddrs{},
 		flights:  map[cacheKey]chan struct{}{},
 		checks:   map[string]cachedCheck{},
+		keyHops:  map[string]cached{},
 		checking: map[string]chan struct{}{},
 	}
+}
+
+// keys returns a copy of the hop of an earlier trace's DNSKEY query of
+// zone, marked Cached, while the TTL of its records lasts: the zones of a
+// batch or a watch are asked their keys once per TTL, not once a name.
+func (c *Cache) keys(zone string) (*trace.Hop, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.keyHops[zone]
+	if !ok || !c.now().Before(e.expires) {
+		return nil, false
+	}
+	return cachedHop(e.hop, e.hop.Question), true
+}
+
+// storeKeys keeps the hop of a DNSKEY query that got the zone's keys with
+// authority, for the least TTL of the records and signatures of its
+// answer.
+func (c *Cache) storeKeys(h *trace.Hop) {
+	if h.Err != nil || h.Rcode != dns.RcodeSuccess || !h.AA || len(h.Answer) == 0 {
+		return
+	}
+	ttl := h.Answer[0].Header().Ttl
+	for _, rr := range append(slices.Clip(h.Answer), h.AnswerSigs...) {
+		ttl = min(ttl, rr.Header().Ttl)
+	}
+	if ttl == 0 {
+		return
+	}
+	cp := *h
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.keyHops[dns.CanonicalName(h.Zone)] = cached{hop: &cp, expires: c.now().Add(time.Duration(ttl) * time.Second)}
 }
 
 // checkedOrFirst gives the hops of the check of zone's servers that an

@@ -120,6 +120,13 @@ func (k *keyQueries) start(ctx context.Context, zone string, server trace.Server
 		return
 	case asked:
 		old.cancel()
+	case k.w.cache != nil:
+		if h, ok := k.w.cache.keys(zone); ok {
+			done := make(chan struct{})
+			close(done)
+			k.zones[zone] = &keyQuery{hop: h, cancel: func() {}, done: done}
+			return
+		}
 	}
 	k.zones[zone] = k.send(ctx, zone, server)
 }
@@ -137,6 +144,9 @@ func (k *keyQueries) send(ctx context.Context, zone string, server trace.Server)
 	k.wg.Go(func() {
 		defer close(kq.done)
 		k.w.sendQuiet(qctx, h)
+		if k.w.cache != nil {
+			k.w.cache.storeKeys(h)
+		}
 	})
 	return kq
 }
