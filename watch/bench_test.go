@@ -8,15 +8,20 @@ import (
 	"time"
 
 	"github.com/nstrace/nstrace/internal/labtest"
+	"github.com/nstrace/nstrace/lab"
 )
 
 // benchWatcher watches the 10,000 names of a lab of 100 zones of 100
-// names each (labtest.Batch) whose delegations and records last ttl.
-func benchWatcher(b *testing.B, ttl string) *Watcher {
+// names each (labtest.Batch) whose delegations and records last ttl; with
+// signed, the root and test. are signed, and the 100 zones insecure.
+func benchWatcher(b *testing.B, ttl string, signed bool) *Watcher {
 	b.Helper()
 	files, list := labtest.Batch(100, 100, 0)
 	for name, data := range files {
 		files[name] = []byte(strings.ReplaceAll(string(data), "3600", ttl))
+	}
+	if signed {
+		files[lab.ManifestName] = []byte("sign . seed=bench\nsign test. seed=bench\n")
 	}
 	l := labtest.StartFiles(b, "bench", files)
 	w, err := New(Options{Resolver: labOptions(l), Names: names(b, list...), Jobs: 16})
@@ -43,11 +48,11 @@ func (w *Watcher) queries() float64 {
 // made again.
 func BenchmarkCycle(b *testing.B) {
 	for _, bc := range []struct {
-		name, ttl string
-		expire    bool
-	}{{"ttl-1h", "3600", false}, {"ttl-10s", "10", true}} {
+		name, ttl      string
+		expire, signed bool
+	}{{"ttl-1h", "3600", false, false}, {"ttl-1h-signed", "3600", false, true}, {"ttl-10s", "10", true, false}} {
 		b.Run(bc.name, func(b *testing.B) {
-			w := benchWatcher(b, bc.ttl)
+			w := benchWatcher(b, bc.ttl, bc.signed)
 			ctx := context.Background()
 			w.cycle(ctx, 0)
 			zones := 0
@@ -78,7 +83,7 @@ func BenchmarkCycle(b *testing.B) {
 // it with -benchtime=1x: each iteration is 100 cycles.
 func BenchmarkHeap(b *testing.B) {
 	for range b.N {
-		w := benchWatcher(b, "3600")
+		w := benchWatcher(b, "3600", false)
 		ctx := context.Background()
 		var at10, at100 uint64
 		for i := 1; i <= 100; i++ {

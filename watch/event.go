@@ -19,7 +19,7 @@ import (
 // An Event says that a name's trace differs from the one before: a
 // finding appeared or cleared, an NS set, glue, SOA serial, answer,
 // outcome or DNSSEC state changed. Written as one JSON object a line
-// (JSON Lines); docs/watch.md describes it.
+// (JSON Lines); docs/metrics.md describes it.
 type Event struct {
 	// Time is when the new trace started, RFC 3339 in UTC.
 	Time     time.Time `json:"time"`
