@@ -140,9 +140,12 @@ func (zq *zoneQuery) askFull(ctx context.Context, nx *trace.Hop) {
 }
 
 // again is a query of the zone zq asks, for q: the first carries zq's
-// checks and starts the check beside it, the others ask the question
-// alone.
+// checks and starts the check beside it, which asks every server q too
+// when it is minimised; the others ask the question alone.
 func (zq *zoneQuery) again(q trace.Question, mark trace.QMin) *zoneQuery {
+	if zq.beside != nil && mark == trace.QMinMinimised {
+		zq.minimised = &q // for the check that beside starts (checkZone)
+	}
 	z := &zoneQuery{w: zq.w, t: zq.t, zone: zq.zone, q: q, qmin: mark, servers: zq.servers, via: zq.via,
 		nest: zq.nest, chain: zq.chain, check: zq.check, checks: zq.checks, beside: zq.beside, repeat: zq.asked}
 	zq.checks, zq.beside, zq.asked = nil, nil, true

@@ -277,7 +277,7 @@ func TestCompare(t *testing.T) {
 			if tr.Compared == nil || tr.Compared.Outcome != tt.full || tr.Compared.Mode.QMin != 0 {
 				t.Fatalf("Compare(%q).Compared = %+v, want a full-name walk ending in %s", tt.name, tr.Compared, tt.full)
 			}
-			n := len(hopsWith(tr, func(h *trace.Hop) bool { return h.QMin == trace.QMinMinimised }))
+			n := len(hopsWith(tr, func(h *trace.Hop) bool { return h.QMin == trace.QMinMinimised && h.Purpose == trace.PurposeWalk }))
 			if n != tt.minimisedAsks {
 				t.Errorf("Compare(%q): %d minimised questions, want %d:\n%s", tt.name, n, tt.minimisedAsks, qminSteps(tr))
 			}

@@ -79,7 +79,7 @@ func (w *run) checkZone(wz *zoneQuery) *zoneCheck {
 	cs.zones[key], cs.zones[wz.zone+" "] = true, true
 	zc := &zoneCheck{walkCh: make(chan []*lookup, 1)}
 	zc.zq = &zoneQuery{w: w, zone: wz.zone, q: wz.q, servers: wz.servers, via: wz.via,
-		nest: wz.nest, chain: wz.chain, check: true}
+		nest: wz.nest, chain: wz.chain, check: true, minimised: wz.minimised}
 	cs.list = append(cs.list, zc)
 	cs.wg.Go(func() { zc.run(w.ctx) })
 	return zc
@@ -103,6 +103,8 @@ func (zc *zoneCheck) run(ctx context.Context) {
 	qs := zq.questions(trace.PurposeCheck, !zq.w.r.opts.NoChildNS)
 	if zq.nest > 0 {
 		qs = qs[1:] // the SOA and NS set only: see checkZone
+	} else if m := zq.minimised; m != nil {
+		qs = append(qs, question{*m, trace.PurposeCheck}) // the walk's first minimised question (qmin.go)
 	}
 	p := &parallel{zq: zq, questions: qs, walked: zc.walkCh}
 	zq.run(ctx, p)

@@ -41,6 +41,10 @@ type zoneQuery struct {
 	qmin   trace.QMin
 	repeat bool
 	asked  bool // a query of the zone was made of this one (again)
+	// minimised is the first minimised question the walk asks the zone,
+	// which its server check asks every server too (see again); nil when
+	// the walk does not minimise there.
+	minimised *trace.Question
 	// beside, when set, starts the check of the zone's servers: once the
 	// walk's first query is sent (see startBeside), so that the walk's own
 	// query is never the later.
@@ -217,8 +221,12 @@ func (zq *zoneQuery) newHop(s trace.Server, q trace.Question, purpose trace.Purp
 		}
 	}
 	hop, err := zq.w.newHop(zq.ctx, zq.zone, q, s, purpose)
-	if err == nil && q == zq.q {
+	switch {
+	case err != nil:
+	case q == zq.q:
 		hop.QMin = zq.qmin
+	case zq.minimised != nil && q == *zq.minimised:
+		hop.QMin = trace.QMinMinimised
 	}
 	return hop, err
 }

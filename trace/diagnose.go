@@ -82,6 +82,7 @@ type diagnosis struct {
 	lookups map[string][]*lookupInfo
 	nsAddrs []nsAddr        // every address learned for a nameserver, in hop order
 	full    map[string]bool // servers that answered a question not minimised (answered)
+	entNX   map[*Hop]bool   // minimised NXDOMAIN replies that ent-nxdomain reports
 }
 
 // zoneInfo is what the trace learned about one delegated zone.

@@ -32,8 +32,8 @@ func (d *diagnosis) consistency() {
 	var all []*asked
 	at := map[string]*asked{}
 	for _, h := range d.hops {
-		if !usableReply(h) {
-			continue
+		if !usableReply(h) || d.entNX[h] {
+			continue // an empty non-terminal answered NXDOMAIN is ent-nxdomain (diagnose_qmin.go)
 		}
 		q := Question{Name: canon(h.Question.Name), Qtype: h.Question.Qtype, Qclass: h.Question.class()}
 		key := canon(h.Zone) + " " + q.String()

@@ -11,6 +11,8 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+
+	"github.com/miekg/dns"
 )
 
 // The codes of QNAME minimisation.
@@ -63,11 +65,11 @@ func (d *diagnosis) qmin(t *Trace) {
 		d.add("", f)
 	}
 	for _, w := range d.traces {
-		for i, h := range w.Hops {
+		for _, h := range w.Hops {
 			switch {
 			case h.QMin != QMinMinimised:
 			case h.Outcome == NXDomain:
-				d.entNXDomain(h, w.Hops[i+1:])
+				d.entNXDomain(h, w.Hops)
 			case d.minimisedFailure(h):
 				d.qminFailure(h)
 			}
@@ -76,15 +78,20 @@ func (d *diagnosis) qmin(t *Trace) {
 }
 
 // entNXDomain reports a server that answered NXDOMAIN for the minimised
-// name of h when the full name, asked of it beside the walk (after), exists.
-func (d *diagnosis) entNXDomain(h *Hop, after []*Hop) {
-	for _, f := range after {
-		if f.Purpose != PurposeQminCheck || canon(f.Zone) != canon(h.Zone) || f.Server.Addr != h.Server.Addr {
+// name of h when a name below it exists, as another hop of the walk
+// (hops) shows: the full name, asked of the same server beside the walk
+// (PurposeQminCheck), got another reply; or the walk itself, told
+// otherwise by another server of the zone (the server checks, --all), went
+// on below the name and got a usable reply there.
+func (d *diagnosis) entNXDomain(h *Hop, hops []*Hop) {
+	for _, f := range hops {
+		if f == h || !below(h, f) {
 			continue
 		}
-		if f.Err != nil || f.Outcome == NXDomain || !(f.Outcome == Referral || f.Outcome.Authoritative()) {
-			return
+		if d.entNX == nil {
+			d.entNX = map[*Hop]bool{}
 		}
+		d.entNX[h] = true
 		srv := Server{Name: h.Server.Name, Addr: h.Server.Addr}
 		found := "answers"
 		if f.Outcome == Referral && f.Referral != nil {
@@ -95,6 +102,21 @@ func (d *diagnosis) entNXDomain(h *Hop, after []*Hop) {
 				serverText(srv), h.Question.Name, f.Question.Name, found, h.Question.Name)})
 		return
 	}
+}
+
+// below reports whether f, another hop of the walk of the minimised
+// NXDOMAIN h, shows a name below h's that exists: the full name asked of h's server beside
+// the walk, or a step of the walk that asked a name below, each with a
+// usable reply other than NXDOMAIN.
+func below(h, f *Hop) bool {
+	switch {
+	case f.Err != nil || f.Outcome == NXDomain || !(f.Outcome == Referral || f.Outcome.Authoritative()):
+		return false
+	case f.Purpose == PurposeQminCheck:
+		return canon(f.Zone) == canon(h.Zone) && f.Server.Addr == h.Server.Addr
+	}
+	name, under := canon(f.Question.Name), canon(h.Question.Name)
+	return f.Purpose == PurposeWalk && name != under && dns.IsSubDomain(under, name)
 }
 
 // qminFailure reports a server that failed the minimised query h.
