@@ -75,9 +75,7 @@ func (zq *zoneQuery) all(ctx context.Context) (*trace.Hop, Classification, error
 		return nil, Classification{}, zq.err()
 	}
 	hop, c := win.hops[len(win.hops)-1], win.c
-	if zq.w.cache != nil {
-		zq.w.cache.store(hop, c) // for the lookups of nameservers to come
-	}
+	zq.w.cache.store(hop, c) // for the lookups of nameservers to come
 	return hop, c, nil
 }
 
@@ -145,14 +143,20 @@ func (p *parallel) start() {
 
 // lookUp starts looking up every name without glue, each address type,
 // but those the walk looked up already (walked), whose results it takes.
-// With a cache, only the first lookup of each domain (ns1.provider.net.'s A
-// for provider.net.) starts at once; the others are held back (later)
-// until the lookups under way have ended, and find the referrals it
-// followed in the cache: they ask only the servers of the name's own zone,
-// not the root and the TLD again (issue 18).
+// Lookups share the trace's cache: the first lookup of each domain
+// (ns1.provider.net.'s A for provider.net.) walks from the root, and the
+// others of that domain are held back (later) until the lookups under way
+// have ended, and start at the referral to the name's own zone that it
+// left in the cache: they ask only that zone's servers, not the root and
+// the TLD again (issue 18). A domain the walk has looked a name up in
+// already needs no forerunner: its lookups all start at once.
 func (p *parallel) lookUp(walked []*lookup) {
 	zq := p.zq
 	led := map[string]bool{}
+	for _, l := range walked {
+		led[parentName(l.name)] = true
+	}
+	first := map[string]bool{}
 	for i, ns := range zq.servers {
 		if ns.addrs != nil {
 			continue
@@ -166,10 +170,10 @@ func (p *parallel) lookUp(walked []*lookup) {
 			p.lookups[i] = append(p.lookups[i], l)
 			switch d := parentName(l.name); {
 			case l.inZone:
-			case zq.w.cache != nil && led[d]:
+			case first[d]:
 				p.later = append(p.later, l)
 			default:
-				led[d] = true
+				first[d] = !led[d]
 				zq.resolve(l)
 				p.waiting++
 			}
@@ -257,7 +261,11 @@ func (p *parallel) fill() bool {
 			p.zq.w.queries.Add(-1) // the budget is for queries sent
 			continue
 		}
-		p.zq.start(sl.hops[0], sl)
+		if l := p.zq.lead; l != nil && l.of.Server.Addr == sl.server.Addr && l.of.Question == sl.q {
+			p.zq.follow(sl.hops[0], sl, l)
+		} else {
+			p.zq.start(sl.hops[0], sl)
+		}
 		sent = true
 	}
 	return sent

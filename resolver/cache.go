@@ -202,6 +202,27 @@ func (c *Cache) lookup(zone string, q trace.Question) (*trace.Hop, Classificatio
 	return nil, Classification{}, false
 }
 
+// cutsFor returns the referrals kept that lead to a zone holding name, the
+// deepest zone first.
+func (c *Cache) cutsFor(name string) []cached {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.now()
+	var out []cached
+	for child := name; child != "."; child = parentName(child) {
+		for parent := parentName(child); ; parent = parentName(parent) {
+			if e, ok := c.cuts[cacheKey{zone: parent, q: trace.Question{Name: child}}]; ok && now.Before(e.expires) {
+				out = append(out, e)
+				break
+			}
+			if parent == "." {
+				break
+			}
+		}
+	}
+	return out
+}
+
 // store keeps a usable reply for as long as its records' TTLs allow.
 func (c *Cache) store(hop *trace.Hop, cl Classification) {
 	ttl, ok := replyTTL(hop, cl)

@@ -30,12 +30,10 @@ type childCheck struct {
 func (cs *childChecks) start(ctx context.Context, after *trace.Hop, nest int) *trace.Hop {
 	q := trace.Question{Name: after.Zone, Qtype: dns.TypeNS, Qclass: dns.ClassINET}
 	cache := cs.w.cache
-	if cache != nil {
-		if hop, _, ok := cache.lookup(after.Zone, q); ok {
-			hop.Purpose, hop.Start = trace.PurposeChildNS, time.Since(cs.w.start)
-			cs.list = append(cs.list, childCheck{after: after, hop: hop, cancel: func() {}})
-			return hop
-		}
+	if hop, _, ok := cache.lookup(after.Zone, q); ok {
+		hop.Purpose, hop.Start = trace.PurposeChildNS, time.Since(cs.w.start)
+		cs.list = append(cs.list, childCheck{after: after, hop: hop, cancel: func() {}})
+		return hop
 	}
 	hop, err := cs.w.newHop(ctx, after.Zone, q, after.Server, trace.PurposeChildNS)
 	if err != nil {
@@ -46,7 +44,7 @@ func (cs *childChecks) start(ctx context.Context, after *trace.Hop, nest int) *t
 	cs.wg.Go(func() {
 		// Traces that reach a zone together ask for its NS set once: the
 		// others wait, and take the reply from the cache.
-		for cache != nil {
+		for cs.w.shared {
 			done, first := cache.wait(after.Zone, q)
 			if first {
 				defer done()
@@ -60,7 +58,7 @@ func (cs *childChecks) start(ctx context.Context, after *trace.Hop, nest int) *t
 				break
 			}
 		}
-		if c := cs.w.send(cctx, hop, nest, false); cache != nil && hop.Err == nil {
+		if c := cs.w.send(cctx, hop, nest, false); hop.Err == nil {
 			cache.store(hop, c)
 		}
 	})

@@ -105,7 +105,13 @@ func TestDNSSECOff(t *testing.T) {
 			if tr.DNSSEC != nil {
 				t.Errorf("DNSSEC = %v, want none", zoneStatus(tr))
 			}
-			if n := len(tr.Hops); tr.Queries != n {
+			n := 0
+			for _, h := range tr.Hops {
+				if !h.Cached { // the check's share of the walk's reply
+					n++
+				}
+			}
+			if tr.Queries != n {
 				t.Errorf("%d queries for %d hops: DNSKEY queries were sent", tr.Queries, n)
 			}
 			for _, h := range walkHops(tr) {

@@ -106,6 +106,9 @@ func (h *hedged) ask(s trace.Server) bool {
 	}
 	h.tries[s.Addr]++
 	h.flying = append(h.flying, s)
+	if zq.beside != nil {
+		zq.lead = &shared{of: hop, done: make(chan struct{})}
+	}
 	zq.start(hop, nil)
 	zq.startBeside()
 	if zq.checks != nil && h.checked == nil && zq.w.routes.downErr(s.Addr) == nil {

@@ -62,7 +62,9 @@ func (w *run) checksZone(zone string, via *trace.Hop, nest int) bool {
 // (nest 0) asks them its question, so that what a check asks does not
 // depend on which of the lookups running at once got to the zone first; it
 // checks the zone even when a lookup has already, without the question.
-func (w *run) checkZone(wz *zoneQuery) *zoneCheck {
+// lead is the walk's first query to the zone, whose reply the check takes
+// for that server (see shared).
+func (w *run) checkZone(wz *zoneQuery, lead *shared) *zoneCheck {
 	cs := &w.checks
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
@@ -79,7 +81,7 @@ func (w *run) checkZone(wz *zoneQuery) *zoneCheck {
 	cs.zones[key], cs.zones[wz.zone+" "] = true, true
 	zc := &zoneCheck{walkCh: make(chan []*lookup, 1)}
 	zc.zq = &zoneQuery{w: w, zone: wz.zone, q: wz.q, servers: wz.servers, via: wz.via,
-		nest: wz.nest, chain: wz.chain, check: true, minimised: wz.minimised}
+		nest: wz.nest, chain: wz.chain, check: true, minimised: wz.minimised, lead: lead}
 	cs.list = append(cs.list, zc)
 	cs.wg.Go(func() { zc.run(w.ctx) })
 	return zc
@@ -113,6 +115,45 @@ func (zc *zoneCheck) run(ctx context.Context) {
 	if cache != nil && ctx.Err() == nil && zq.via.Referral != nil && len(zq.via.Referral.NS) > 0 {
 		cache.storeCheck(zq.zone, zc.hops, time.Duration(zq.via.Referral.NS[0].TTL)*time.Second)
 	}
+}
+
+// A shared reply is the reply to a query of the walk that a check's query,
+// the same question to the same address, takes instead of being sent: the
+// check of a zone's servers asks each the walk's question, and one of them
+// was just asked it by the walk. The server would say the same twice; the
+// check's hop is the walk's, marked Cached, under the check's purpose.
+type shared struct {
+	of   *trace.Hop // the walk's query
+	done chan struct{}
+	// Once done: a copy of the hop as its reply left it (the walk goes
+	// on with the hop itself), and what the reply meant.
+	hop trace.Hop
+	c   Classification
+}
+
+// keep records the walk's query's outcome, and lets the check take it.
+func (s *shared) keep(hop *trace.Hop, c Classification) {
+	s.hop, s.c = *hop, c
+	s.hop.Lookups = nil
+	close(s.done)
+}
+
+// reply fills into, the check's hop, with the walk's reply, if the walk's
+// query got one, and reports whether it did.
+func (s *shared) reply(into *trace.Hop) (Classification, bool) {
+	select {
+	case <-s.done:
+	default:
+		return Classification{}, false
+	}
+	if s.hop.Rcode < 0 || s.hop.Server.Addr != into.Server.Addr || s.hop.Port != into.Port || s.hop.Question != into.Question {
+		return Classification{}, false
+	}
+	cp := s.hop
+	cp.Purpose, cp.Server, cp.Start = into.Purpose, into.Server, into.Start
+	cp.Cached, cp.RTT = true, 0
+	*into = cp
+	return s.c, true
 }
 
 // askNames asks a server of the zone that answered for its NS set the

@@ -38,11 +38,14 @@ func (r *Resolver) Trace(ctx context.Context, name string, qtype uint16) (*trace
 	}
 	ctx, cancel := context.WithTimeoutCause(ctx, r.opts.Deadline, fmt.Errorf("%w: the trace took longer than %s", ErrDeadline, r.opts.Deadline))
 	defer cancel()
-	w := &run{r: r, start: time.Now(), addrs: map[string][]netip.Addr{}, roots: fromHints(r.opts.RootHints), routes: &routes{}, cache: r.opts.Cache, ctx: ctx}
+	w := &run{r: r, start: time.Now(), addrs: map[string][]netip.Addr{}, roots: fromHints(r.opts.RootHints), routes: &routes{},
+		cache: r.opts.Cache, shared: r.opts.Cache != nil, ctx: ctx}
 	w.probes = newProbing(w)
-	if w.cache == nil && r.opts.All {
-		// The lookups of glueless nameservers share what each learned, so
-		// that they do not all walk from the root (issue 18).
+	if w.cache == nil {
+		// The walk and its lookups share what each learned, as a
+		// resolver's cache does: a lookup starts at the deepest zone
+		// whose servers a referral already named (see begin), not at the
+		// root again (issue 18).
 		w.cache = NewCache()
 	}
 	if r.opts.Cache != nil {
@@ -97,9 +100,10 @@ type run struct {
 
 	mu    sync.Mutex
 	addrs map[string][]netip.Addr // "NAME TYPE" of NS names resolved so far
-	// cache is Options.Cache, or with Options.All and no Options.Cache one
-	// of this trace's own, for its lookups; nil for none.
-	cache *Cache
+	// cache is Options.Cache, or else one of this trace's own; shared is
+	// set for the former, which other traces use at the same time.
+	cache  *Cache
+	shared bool
 	// keys are the outermost walk's DNSKEY queries; nil when it does not
 	// validate.
 	keys *keyQueries
@@ -145,7 +149,10 @@ func (w *run) walk(ctx context.Context, q trace.Question, lv level) *trace.Trace
 	}
 
 	aliases := []string{q.Name}
-	zone, servers, via := ".", w.roots, (*trace.Hop)(nil)
+	zone, servers, via := w.begin(q.Name, lv)
+	if via != nil {
+		t.FromCache = zone
+	}
 	qmin := w.newMinimiser()
 	for referrals := 0; ; referrals++ {
 		if referrals > w.r.opts.MaxDepth {
@@ -158,7 +165,7 @@ func (w *run) walk(ctx context.Context, q trace.Question, lv level) *trace.Trace
 		var zc *zoneCheck
 		if w.checksZone(zone, via, nest) {
 			// Once the walk's own first query is on its way.
-			zq.beside = func() { zc = w.checkZone(zq) }
+			zq.beside = func(lead *shared) { zc = w.checkZone(zq, lead) }
 		} else if via != nil && nest == 0 && !w.r.opts.NoChildNS {
 			zq.checks = checks
 		}
@@ -203,6 +210,39 @@ func (w *run) walk(ctx context.Context, q trace.Question, lv level) *trace.Trace
 		t.Outcome, t.Answer, t.Authority = c.Outcome, append(t.Answer, c.Answer...), c.Authority
 		return t
 	}
+}
+
+// begin gives where a walk at lv for name starts: the root, with no
+// referral (via) that led there; or for a lookup of a nameserver's
+// address, the deepest zone holding name that a referral cached earlier in
+// the trace names with the addresses of all its servers, as a resolver
+// starts from the deepest cut it knows. The servers above it, and their
+// failures, are in the walk that met them. A cut whose names were never
+// resolved is passed over: a lookup of them needs a hop of the walk to be
+// recorded under. So is a cut at or below a zone of Options.Delegate: the
+// cache holds the parent's real referral, which simulate replaces.
+func (w *run) begin(name string, lv level) (zone string, servers []nameserver, via *trace.Hop) {
+	if lv.nest == 0 {
+		return ".", w.roots, nil
+	}
+	for _, cut := range w.cache.cutsFor(name) {
+		servers := w.fromReferral(cut.c.Referral)
+		if slices.ContainsFunc(servers, func(ns nameserver) bool { return ns.addrs == nil }) || len(w.usableOf(servers)) == 0 ||
+			slices.ContainsFunc(w.r.opts.Delegate, func(d *trace.Delegation) bool { return dns.IsSubDomain(d.Zone, cut.c.Referral.Zone) }) {
+			continue
+		}
+		return cut.c.Referral.Zone, servers, cachedHop(cut.hop, cut.hop.Question)
+	}
+	return ".", w.roots, nil
+}
+
+// usableOf lists the addresses of servers that the walk may ask.
+func (w *run) usableOf(servers []nameserver) []trace.Server {
+	var out []trace.Server
+	for _, ns := range servers {
+		out = append(out, w.usable(ns.addrs)...)
+	}
+	return out
 }
 
 // recount counts again the queries of t and of its lookups, once the

@@ -47,8 +47,14 @@ type zoneQuery struct {
 	minimised *trace.Question
 	// beside, when set, starts the check of the zone's servers: once the
 	// walk's first query is sent (see startBeside), so that the walk's own
-	// query is never the later.
-	beside func()
+	// query is never the later; it is given the lead of the zoneQuery that
+	// sent it.
+	beside func(lead *shared)
+	// lead is the reply of the walk's first query to the zone, which the
+	// check of the zone's servers takes rather than ask that server the
+	// same question again (see shared); set on the walk's zoneQuery and on
+	// the check's.
+	lead *shared
 
 	ctx      context.Context // the walk's: when it ends, so does the walk
 	flights  context.Context // the queries' and lookups': ends when the plan is done
@@ -104,25 +110,23 @@ type lookup struct {
 
 // ask asks the zone's servers zq.q: with Options.All, at the walk's own
 // level, every server at once (see all); otherwise one after another,
-// hedged (see first), through the cache when there is one.
+// hedged (see first), through the cache.
 func (zq *zoneQuery) ask(ctx context.Context) (*trace.Hop, Classification, error) {
-	switch {
-	case zq.w.r.opts.All && zq.nest == 0:
+	if zq.w.r.opts.All && zq.nest == 0 {
 		return zq.all(ctx)
-	case zq.w.cache == nil:
-		return zq.first(ctx)
 	}
 	return zq.throughCache(ctx)
 }
 
 // throughCache is first through the cache: a reply cached for the zone is
-// used as it is, and a walk about to ask the zone what another trace is
-// asking it waits for that trace's reply. Only the outermost walk waits, so
-// that no trace can wait for one that waits for it.
+// used as it is, and a walk about to ask the zone what another trace
+// sharing the cache (Options.Cache) is asking it waits for that trace's
+// reply. Only the outermost walk waits, so that no trace can wait for one
+// that waits for it.
 func (zq *zoneQuery) throughCache(ctx context.Context) (*trace.Hop, Classification, error) {
 	cache := zq.w.cache
 	hop, c, ok := zq.fromCache(ctx)
-	for !ok && zq.nest == 0 {
+	for !ok && zq.nest == 0 && zq.w.shared {
 		done, first := cache.wait(zq.zone, zq.q)
 		if first {
 			defer done()
@@ -196,7 +200,7 @@ func (zq *zoneQuery) run(ctx context.Context, p plan) {
 func (zq *zoneQuery) startBeside() {
 	if f := zq.beside; f != nil {
 		zq.beside = nil
-		f()
+		f(zq.lead)
 	}
 }
 
@@ -241,6 +245,31 @@ func (zq *zoneQuery) start(hop *trace.Hop, sl *slot) {
 	zq.inflight++
 	go func() {
 		c := zq.w.send(zq.flights, hop, zq.nest, zq.check)
+		if l := zq.lead; l != nil && l.of == hop {
+			l.keep(hop, c)
+		}
+		zq.events <- event{hop: hop, c: c, slot: sl}
+	}()
+}
+
+// follow takes for hop, a query of slot sl, the reply of the query that
+// lead stands for, the same question to the same address, once it has
+// come; and sends hop's query only when that one got no reply (it timed
+// out, or was abandoned as another server answered first).
+func (zq *zoneQuery) follow(hop *trace.Hop, sl *slot, lead *shared) {
+	zq.inflight++
+	go func() {
+		select {
+		case <-lead.done:
+		case <-zq.flights.Done():
+		}
+		c, ok := lead.reply(hop)
+		if ok {
+			zq.w.queries.Add(-1) // the budget is for queries sent
+		} else {
+			// The lead's address: its family was probed as it left.
+			c = zq.w.send(zq.flights, hop, zq.nest, zq.check)
+		}
 		zq.events <- event{hop: hop, c: c, slot: sl}
 	}()
 }

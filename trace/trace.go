@@ -218,7 +218,8 @@ type Hop struct {
 	// No query was sent; Server names no real server.
 	Simulated bool
 	// Cached is set when no query was sent: the reply is one an earlier
-	// trace of the same run got, still within its TTL. RTT is zero.
+	// query of the same trace, or of an earlier trace of the same run,
+	// got to the same question, still within its TTL. RTT is zero.
 	Cached bool
 	// NoEDNS is set when the server rejected EDNS0 (FORMERR, NOTIMP or
 	// BADVERS) and the query was repeated without it (RFC 6891 §7).
@@ -286,6 +287,12 @@ type Trace struct {
 	// nameserver names whose lookups needed each other, from the first to
 	// the one needed again: [ns.b. ns.a. ns.b.].
 	Loops [][]string
+	// FromCache, on a lookup of a nameserver's address, is the zone whose
+	// servers it started at, named by a referral an earlier walk of the
+	// same trace (or run) followed, as a resolver starts from the deepest
+	// zone it knows; "" when it started at the root. Its hops are the
+	// queries it sent from there.
+	FromCache string
 	// Mode is how the walk was made.
 	Mode     Mode
 	Queries  int           // queries sent, including those of nested lookups; cached hops are not queries

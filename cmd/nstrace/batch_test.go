@@ -135,13 +135,14 @@ func TestBatchCached(t *testing.T) {
 	}
 	for i, w := range []want{
 		// root, test., its NS check, z00, and the checks of z00's two
-		// servers: the question, the SOA and the NS set each, and their
-		// eight protocol probes each
-		{queries: 10 + 2*8},
+		// servers: the question (the walk's reply, for the server the
+		// walk asked), the SOA and the NS set each, and their eight
+		// protocol probes each
+		{queries: 9 + 2*8, cached: []string{"z00.test. check"}},
 		// the checks of z00 come from the cache, but the first name's question
 		{queries: 1, cached: []string{". walk", "test. walk", "test. child-ns", "z00.test. soa", "z00.test. child-ns", "z00.test. soa", "z00.test. child-ns"}},
 		{queries: 1, cached: []string{". walk", "test. walk", "test. child-ns", "z00.test. soa", "z00.test. child-ns", "z00.test. soa", "z00.test. child-ns"}},
-		{queries: 8 + 2*8, cached: []string{". walk", "test. child-ns"}}, // a new zone: test. is asked for it, and z01 checked and probed
+		{queries: 7 + 2*8, cached: []string{". walk", "test. child-ns", "z01.test. check"}}, // a new zone: test. is asked for it, and z01 checked and probed
 	} {
 		d := docs[i]
 		var cached []string

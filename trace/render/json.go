@@ -76,7 +76,10 @@ type jsonTrace struct {
 	Reason    string       `json:"reason,omitempty"`
 	// Partial is set when nstrace's own end (Ctrl-C, the deadline, the
 	// query budget) stopped the walk: trace.Trace.Partial.
-	Partial    string `json:"partial,omitempty"`
+	Partial string `json:"partial,omitempty"`
+	// FromCache is trace.Trace.FromCache: a lookup that started at a zone
+	// learned earlier in the trace.
+	FromCache  string `json:"from_cache,omitempty"`
 	Queries    int    `json:"queries"`
 	DurationUS *int64 `json:"duration_us,omitempty"`
 	// Findings is set on the top-level trace only, where it is never nil.
@@ -186,6 +189,7 @@ func newJSONTrace(t *trace.Trace, o Options) jsonTrace {
 		Error:      errString(t.Err),
 		Reason:     string(t.Reason),
 		Partial:    string(t.Partial()),
+		FromCache:  t.FromCache,
 		Queries:    t.Queries,
 		DurationUS: micros(t.Duration, o),
 		Hops:       make([]jsonHop, 0, len(t.Hops)),

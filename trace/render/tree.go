@@ -420,9 +420,14 @@ func failure(t *trace.Trace) string {
 	return string(trace.Failed) + ": " + t.Err.Error()
 }
 
-// counts gives " · 5 queries · 48ms", without the time when timings are off.
+// counts gives " · 5 queries · 48ms", without the time when timings are off;
+// for a lookup that started at a zone learned earlier in the trace, " · 1
+// query (from cache: provider.net.) · 0.4ms".
 func (r *treeRenderer) counts(t *trace.Trace) string {
 	s := " · " + plural(t.Queries, "query", "queries")
+	if t.FromCache != "" {
+		s += " (from cache: " + t.FromCache + ")"
+	}
 	if !r.o.NoTimings {
 		s += " · " + formatDuration(t.Duration)
 	}
