@@ -620,8 +620,7 @@ var unproven = map[string]string{
 
 	dnssec.CodeAlgorithmNotSigning: "the lab signs with one KSK and one ZSK, so no DNSKEY set of it holds a key of an algorithm that signs nothing; package dnssec's tests show the finding",
 	dnssec.CodeDNSKEYRevokedDS:     "the lab makes no revoked key (RFC 5011); package dnssec's tests show the finding",
-	dnssec.CodeCDSMismatch:         "the lab publishes no CDS or CDNSKEY records; package dnssec's CDS tests show the finding",
-	dnssec.CodeDSDigestSHA1Only:    "its fix replaces the SHA-1 DS with the SHA-256 DS of the same key, as ds-no-matching-dnskey's does, which is proven; no lab scenario pins a SHA-1 DS",
+	dnssec.CodeCDSMismatch:         "no walk draws it yet: the resolver asks no zone for its CDS or CDNSKEY records (Validator.CDS is package dnssec's alone); its tests show the finding",
 }
 
 // TestFixCodes: every code has a fix or says why not (trace.NoFix), and
