@@ -134,6 +134,7 @@ keeps its keys only if its sign lines give a seed= or it holds key files).
 	f.StringVarP(&o.batch.file, "file", "f", "", "watch every name listed in `FILE` (- for stdin): one NAME [TYPE] a line, # starts a comment")
 	f.StringVarP(&o.dig.qtype, "type", "t", "", "ask for records of `TYPE` for the names that give none (A by default)")
 	f.IntVarP(&o.batch.jobs, "jobs", "j", batch.DefaultJobs, "trace `N` names at once")
+	f.StringVar(&o.batch.shard, "shard", "", "with -f, watch only shard `K/N` of the list, K from 0 to N-1, as nstrace -f --shard splits it; auto/N takes K from "+batch.IndexEnv)
 	f.DurationVar(&wf.every, "every", watch.DefaultEvery, "start a cycle this often (jittered by up to 10%)")
 	f.IntVar(&wf.cycles, "cycles", 0, "stop after `N` cycles (0: run until SIGINT or SIGTERM)")
 	f.StringVar(&wf.listen, "listen", "", "serve Prometheus metrics at http://`ADDR`/metrics and /healthz (e.g. 127.0.0.1:9153, :9153)")
@@ -221,8 +222,8 @@ func watchOptions(o options, wf watchFlags, args []string, stdin io.Reader) (wat
 	return wo, err
 }
 
-// watchNames reads the names to watch: those of the list -f names, or the
-// arguments. A bad line of the list is an error: a watch runs for days,
+// watchNames reads the names to watch: those of the list -f names (of its
+// shard, with --shard), or the arguments. A bad line of the list is an error: a watch runs for days,
 // and should not do so without a name that was meant.
 func watchNames(o options, args []string, stdin io.Reader) ([]batch.Name, error) {
 	qtype := uint16(dns.TypeA)
@@ -234,10 +235,17 @@ func watchNames(o options, args []string, stdin io.Reader) ([]batch.Name, error)
 		qtype = t
 	}
 	if o.batch.file == "" {
+		if o.batch.shard != "" {
+			return nil, errShardNoList
+		}
 		return argNames(args, qtype)
 	}
 	if len(args) > 0 {
 		return nil, fmt.Errorf("with -f, the names come from %s; give no NAME as well (%q)", o.batch.file, args[0])
+	}
+	shard, err := listShard(o.batch)
+	if err != nil {
+		return nil, err
 	}
 	input := stdin
 	if o.batch.file != "-" {
@@ -248,15 +256,29 @@ func watchNames(o options, args []string, stdin io.Reader) ([]batch.Name, error)
 		defer f.Close()
 		input = f
 	}
+	return listNames(input, batchSource(o.batch.file), qtype, shard)
+}
+
+// listNames reads a list to watch and gives its names in shard. Every
+// shard refuses a bad line, wherever it falls: each watcher of a list
+// reads the whole of it.
+func listNames(input io.Reader, source string, qtype uint16, shard batch.Shard) ([]batch.Name, error) {
 	var names []batch.Name
-	for n, err := range batch.Read(input, batchSource(o.batch.file), qtype) {
+	total := 0
+	for n, err := range batch.Read(input, source, qtype) {
 		if err != nil {
 			return nil, err
 		}
-		names = append(names, n)
+		total++
+		if shard.Has(n.Question.Name) {
+			names = append(names, n)
+		}
 	}
-	if len(names) == 0 {
-		return nil, fmt.Errorf("%s lists no name", batchSource(o.batch.file))
+	switch {
+	case total == 0:
+		return nil, fmt.Errorf("%s lists no name", source)
+	case len(names) == 0:
+		return nil, fmt.Errorf("shard %v of %s holds no name (the list has %s): watch it in fewer shards", shard, source, batchPlural(total, "name", "names"))
 	}
 	return names, nil
 }
