@@ -156,45 +156,57 @@ func (s *shared) reply(into *trace.Hop) (Classification, bool) {
 	return s.c, true
 }
 
-// askNames asks a server of the zone that answered for its NS set the
-// addresses (A and AAAA) of each nameserver name in the zone that came
-// with glue, when no server of the zone sent them in the additional
-// section of that answer (BIND with minimal-responses yes), so that the
-// glue can be compared with the zone's own records (glue-mismatch). The
-// glue of a proposed delegation (Options.Delegate) is the user's.
+// askNames asks each server of the zone that answered for its NS set
+// with authority but without the addresses (A and AAAA) of the nameserver
+// names in the zone that came with glue in its additional section (BIND
+// with minimal-responses yes) for them, so that the glue can be compared
+// with the zone's own records (glue-mismatch), and the servers with each
+// other (inconsistent-answer), as when every server sends them. The glue
+// of a proposed delegation (Options.Delegate) is the user's.
 func (zc *zoneCheck) askNames(ctx context.Context) []*trace.Hop {
 	zq := zc.zq
 	if zq.via == nil || zq.via.Simulated {
 		return nil
 	}
-	sent := map[string]bool{}
-	var at *trace.Server
+	var names []string
+	for _, ns := range zq.servers {
+		glued := slices.ContainsFunc(ns.addrs, func(s trace.Server) bool { return s.Source == trace.SourceGlue })
+		if glued && dns.IsSubDomain(zq.zone, ns.name) {
+			names = append(names, dns.CanonicalName(ns.name))
+		}
+	}
+	var at []nameserver // the servers to ask, each address its own
+	need := map[string]bool{}
 	for _, h := range zc.hops {
 		if h.Purpose != trace.PurposeChildNS || !h.AA || h.Err != nil {
 			continue
 		}
-		if at == nil {
-			at = &h.Server
-		}
+		sent := map[string]bool{}
 		for _, rr := range h.Additional {
 			sent[dns.CanonicalName(rr.Header().Name)] = true
 		}
+		asked := false
+		for _, n := range names {
+			if !sent[n] {
+				need[n], asked = true, true
+			}
+		}
+		if asked && !slices.ContainsFunc(at, func(ns nameserver) bool { return ns.addrs[0].Addr == h.Server.Addr }) {
+			at = append(at, nameserver{name: h.Server.Name, addrs: []trace.Server{h.Server}})
+		}
 	}
 	var qs []question
-	for _, ns := range zq.servers {
-		glued := slices.ContainsFunc(ns.addrs, func(s trace.Server) bool { return s.Source == trace.SourceGlue })
-		if at == nil || !glued || sent[dns.CanonicalName(ns.name)] || !dns.IsSubDomain(zq.zone, ns.name) {
-			continue
-		}
+	for _, n := range names {
 		for _, qt := range zq.w.families() {
-			qs = append(qs, question{trace.Question{Name: ns.name, Qtype: qt, Qclass: dns.ClassINET}, trace.PurposeCheck})
+			if need[n] {
+				qs = append(qs, question{trace.Question{Name: n, Qtype: qt, Qclass: dns.ClassINET}, trace.PurposeCheck})
+			}
 		}
 	}
 	if len(qs) == 0 {
 		return nil
 	}
-	ask := &zoneQuery{w: zq.w, zone: zq.zone, q: zq.q, servers: []nameserver{{name: at.Name, addrs: []trace.Server{*at}}},
-		via: zq.via, nest: zq.nest, chain: zq.chain, check: true}
+	ask := &zoneQuery{w: zq.w, zone: zq.zone, q: zq.q, servers: at, via: zq.via, nest: zq.nest, chain: zq.chain, check: true}
 	p := &parallel{zq: ask, questions: qs}
 	ask.run(ctx, p)
 	return p.hops()

@@ -82,8 +82,13 @@ func TestDiagnoseAllLab(t *testing.T) {
 // each zone, so the test picks the version by address in its dial.
 func staleTrace(t *testing.T, scenario string, stale ...string) *trace.Trace {
 	t.Helper()
+	return staleTraceWith(t, scenario, allOpts, stale...)
+}
+
+// staleTraceWith is staleTrace with opts in place of --all's.
+func staleTraceWith(t *testing.T, scenario string, opts resolver.Options, stale ...string) *trace.Trace {
+	t.Helper()
 	cur, old := labtest.Start(t, scenario), labtest.Start(t, scenario+"-old")
-	opts := allOpts
 	opts.RootHints = cur.RootHints()
 	opts.Dial = func(ctx context.Context, network string, a netip.AddrPort) (net.Conn, error) {
 		if slices.Contains(stale, a.Addr().String()) {

@@ -331,8 +331,25 @@ func TestGlueMismatchMinimalResponses(t *testing.T) {
 			asked = append(asked, h.Question.Name+" "+dns.TypeToString[h.Question.Qtype])
 		}
 	}
+	// Of each of the child's two servers.
 	want := []string{"ns1.example.com. A", "ns1.example.com. AAAA", "ns2.example.com. A", "ns2.example.com. AAAA"}
-	if !slices.Equal(asked, want) {
+	if want = append(want, want...); !slices.Equal(asked, want) {
 		t.Errorf("checks asked %q of the child, want %q", asked, want)
 	}
+}
+
+// TestMinimalResponsesEveryServer: behind minimal-responses, each server
+// of the child is asked its nameservers' addresses, not only the first
+// that answered. ns1.example.com's copy of example.com, edited by hand
+// without a new serial, still gives ns2.example.com the old address that
+// the glue has too: asked of ns1 alone, the glue matched, and nothing was
+// found; asked of every server, ns1 draws inconsistent-answer, as it does
+// where the servers send the addresses with their NS set.
+func TestMinimalResponsesEveryServer(t *testing.T) {
+	t.Parallel()
+	tr := staleTraceWith(t, "check-minimal-split", resolver.Options{Timeout: time.Second}, "45.33.10.1")
+	checkAll(t, tr, "192.0.2.10", []finding{
+		{trace.CodeSingleNameserver, "com.", "a.gtld-servers.net.", ""},
+		{trace.CodeInconsistentAnswer, "example.com.", "ns1.example.com.", "45.33.10.1"},
+	})
 }
