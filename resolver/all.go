@@ -56,6 +56,12 @@ type slot struct {
 	// skipped is set when the slot's query was not sent, as this host has
 	// no route to its address's family; it has no hops then.
 	skipped bool
+	// follows is the slot of the same question to the same address,
+	// asked for another purpose (the walk's question is the zone's SOA or
+	// NS set): this one takes its reply (see settle); followers are the
+	// slots that take this one's.
+	follows   *slot
+	followers []*slot
 }
 
 // all asks every address of every nameserver of the zone, in parallel: the
@@ -231,9 +237,17 @@ func (p *parallel) makeRest() {
 // that the query budget is spent in order.
 func (p *parallel) makeSlots(addrs []trace.Server) {
 	for _, s := range addrs {
+		first := len(p.slots)
 		for _, q := range p.questions {
 			if p.unmade != nil {
 				return
+			}
+			if i := slices.IndexFunc(p.slots[first:], func(sl *slot) bool { return sl.q == q.q }); i >= 0 {
+				lead := p.slots[first+i]
+				sl := &slot{question: q, server: s, follows: lead}
+				lead.followers = append(lead.followers, sl)
+				p.slots = append(p.slots, sl)
+				continue
 			}
 			hop, err := p.zq.newHop(s, q.q, q.purpose)
 			if err != nil {
@@ -256,6 +270,10 @@ func (p *parallel) fill() bool {
 	sent := false
 	for ; p.next < len(p.slots) && p.zq.inflight < p.zq.w.r.opts.Parallel; p.next++ {
 		sl := p.slots[p.next]
+		if sl.follows != nil {
+			sl.skipped = sl.follows.skipped // else its leader's reply settles it
+			continue
+		}
 		if p.zq.skip(sl.server) {
 			sl.skipped = true
 			p.zq.w.queries.Add(-1) // the budget is for queries sent
@@ -301,6 +319,9 @@ func (p *parallel) handle(ev event) bool {
 				p.zq.start(hop, sl)
 			}
 		}
+		if ev.hop == sl.hops[len(sl.hops)-1] {
+			p.settle(sl)
+		}
 	}
 	if p.unmade != nil {
 		return p.zq.inflight == 0
@@ -316,6 +337,25 @@ func (p *parallel) handle(ev event) bool {
 	}
 	p.fill()
 	return false
+}
+
+// settle gives the slots that follow sl, now that its last try is done,
+// its reply, marked Cached under their own purposes: the server would say
+// the same twice. When sl got no reply, they ask for themselves.
+func (p *parallel) settle(sl *slot) {
+	last := sl.hops[len(sl.hops)-1]
+	for _, f := range sl.followers {
+		if last.Rcode < 0 {
+			if hop, err := p.zq.newHop(f.server, f.q, f.purpose); err == nil {
+				f.hops = []*trace.Hop{hop}
+				p.zq.start(hop, f)
+			}
+			continue
+		}
+		cp := *last
+		cp.Purpose, cp.Cached, cp.RTT, cp.Lookups = f.purpose, true, 0, nil
+		f.hops, f.c = []*trace.Hop{&cp}, sl.c
+	}
 }
 
 // late is never called: the parallel plan does not hedge.
