@@ -80,9 +80,9 @@ type diagnosis struct {
 	order   []string             // zones in order of first delegation
 	zones   map[string]*zoneInfo // by zone
 	lookups map[string][]*lookupInfo
-	nsAddrs []nsAddr        // every address learned for a nameserver, in hop order
-	full    map[string]bool // servers that answered a question not minimised (answered)
-	entNX   map[*Hop]bool   // minimised NXDOMAIN replies that ent-nxdomain reports
+	nsAddrs []nsAddr               // every address learned for a nameserver, in hop order
+	full    map[string]fullReplies // how servers met the questions not minimised (fullReplies)
+	entNX   map[*Hop]bool          // minimised NXDOMAIN replies that ent-nxdomain reports
 }
 
 // zoneInfo is what the trace learned about one delegated zone.

@@ -33,29 +33,59 @@ var qminFailures = map[Reason]struct{ code, what, whatN, cost string }{
 	ReasonTimeout:  {CodeQminTimeout, "does not answer", "do not answer", "every minimising resolver waits out a timeout on each such query before it asks the full name, if it does: resolutions through it are slow, or fail when the client gives up first"},
 }
 
-// answered gives the zone and address of every server that gave a usable
-// reply to a question that was not minimised.
-func (d *diagnosis) answered() map[string]bool {
+// fullReplies is how a server met the questions of a zone asked of it that
+// were not minimised and that nstrace let end: whether it gave a usable
+// reply to one as an authority, left one (a probe too) unanswered, or was
+// asked one at all.
+type fullReplies struct{ asked, answered, lost bool }
+
+// fullReplies gives the fullReplies of every server by zone and address
+// (serverZoneKey).
+func (d *diagnosis) fullReplies() map[string]fullReplies {
 	if d.full != nil {
 		return d.full
 	}
-	d.full = map[string]bool{}
+	d.full = map[string]fullReplies{}
 	for _, h := range d.hops {
-		if h.QMin != QMinMinimised && h.Err == nil && h.Rcode >= 0 && isAuthorityHop(h) {
-			d.full[serverZoneKey(h.Zone, h.Server.Addr)] = true
+		if h.QMin == QMinMinimised || h.Outcome == Abandoned || h.Reason.Ours() || !h.Server.Addr.IsValid() {
+			continue
 		}
+		k := serverZoneKey(h.Zone, h.Server.Addr)
+		f := d.full[k]
+		f.asked = f.asked || isAuthorityHop(h)
+		f.answered = f.answered || h.Err == nil && h.Rcode >= 0 && isAuthorityHop(h)
+		f.lost = f.lost || h.Reason == ReasonTimeout
+		d.full[k] = f
 	}
 	return d.full
 }
 
 func serverZoneKey(zone string, a netip.Addr) string { return canon(zone) + " " + a.String() }
 
+// minimisedFailed reports whether h is a minimised query that failed in
+// one of the ways of qminFailures.
+func minimisedFailed(h *Hop) bool {
+	_, ok := qminFailures[h.Reason]
+	return ok && h.QMin == QMinMinimised && h.Outcome == Error
+}
+
 // minimisedFailure reports whether h is a minimised query that failed in
 // one of the ways of qminFailures at a server that answered another
 // question of the zone: the server's fault is with minimised queries only.
+// A timeout counts only at a server that lost no other query: one that
+// does is lossy (lossy-server), whatever it is asked.
 func (d *diagnosis) minimisedFailure(h *Hop) bool {
-	_, ok := qminFailures[h.Reason]
-	return ok && h.QMin == QMinMinimised && h.Outcome == Error && d.answered()[serverZoneKey(h.Zone, h.Server.Addr)]
+	f := d.fullReplies()[serverZoneKey(h.Zone, h.Server.Addr)]
+	return minimisedFailed(h) && f.answered && !(h.Reason == ReasonTimeout && f.lost)
+}
+
+// minimisedUnjudged reports whether h is a minimised query that failed at
+// a server asked nothing else of the zone to the end (--path-only, or the
+// checks cut short by the query budget): whether it fails every question
+// (lame-server, unreachable-server) or minimised ones only (qmin-*) is not
+// known, so it is named for neither.
+func (d *diagnosis) minimisedUnjudged(h *Hop) bool {
+	return minimisedFailed(h) && !d.fullReplies()[serverZoneKey(h.Zone, h.Server.Addr)].asked
 }
 
 // qmin finds ent-nxdomain and the qmin-* failures, and, when t was

@@ -36,8 +36,8 @@ func (d *diagnosis) servers() {
 	for _, h := range d.hops {
 		// A query this host could not send, or that nstrace itself cut
 		// off, says nothing of the server (Reason.Ours).
-		if !isAuthorityHop(h) || h.Simulated || h.Outcome == Abandoned || h.Reason.Ours() || d.minimisedFailure(h) {
-			continue // a minimised query's failure is diagnose_qmin.go's
+		if !isAuthorityHop(h) || h.Simulated || h.Outcome == Abandoned || h.Reason.Ours() || d.minimisedFailure(h) || d.minimisedUnjudged(h) {
+			continue // a minimised query's failure is diagnose_qmin.go's, or no verdict
 		}
 		key := canon(h.Zone) + " " + h.Server.Addr.String()
 		g, ok := at[key]
