@@ -126,7 +126,7 @@ func oneLine(err error) error {
 // Indeterminate when none is.
 func AnchorLink(anchors []dns.RR, zone string) Link {
 	zone = dns.CanonicalName(zone)
-	l := Link{Zone: zone, Status: Indeterminate}
+	l := Link{Zone: zone, Status: Indeterminate, Anchor: true}
 	for _, rr := range anchors {
 		if !equalNames(rr.Header().Name, zone) {
 			continue

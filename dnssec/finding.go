@@ -78,6 +78,7 @@ const (
 	CodeNSEC3Parameters     = "nsec3-parameters"
 	CodeNSEC3Insecure       = "nsec3-iterations-insecure"
 	CodeDNSSECInconsistent  = "dnssec-inconsistent"
+	CodeTrustAnchorMismatch = "trust-anchor-mismatch"
 )
 
 // codes is every code with its severity, errors first, in the order
@@ -105,6 +106,7 @@ var codes = [...]struct {
 	{CodeDeprecatedAlg, SeverityInfo},
 	{CodeInsecureDelegation, SeverityInfo},
 	{CodeDSDigestSHA1Only, SeverityInfo},
+	{CodeTrustAnchorMismatch, SeverityInfo},
 }
 
 // Codes lists every code the package gives, errors first. The slice is

@@ -19,6 +19,9 @@ type Link struct {
 	Status   Status
 	DS       []*dns.DS
 	Findings []Finding
+	// Anchor is true when DS are trust anchors (AnchorLink): what they
+	// fail to match is the anchor's fault, not the zone's.
+	Anchor bool
 }
 
 // Zone is a zone's DNSSEC state once its DNSKEY RRset was checked
@@ -81,7 +84,7 @@ func (v *Validator) Keys(link Link, rrs []dns.RR) Zone {
 	if link.Status != Secure {
 		return z
 	}
-	k := keyCheck{v: v, zone: zone, set: set, keys: z.Keys}
+	k := keyCheck{v: v, zone: zone, set: set, keys: z.Keys, anchor: link.Anchor}
 	z.Status = k.run(link.DS)
 	z.Findings = append(z.Findings, k.out...)
 	return z
@@ -89,11 +92,12 @@ func (v *Validator) Keys(link Link, rrs []dns.RR) Zone {
 
 // keyCheck is the checking of one zone's DNSKEY RRset.
 type keyCheck struct {
-	v    *Validator
-	zone string
-	set  *RRset
-	keys []*dns.DNSKEY
-	out  []Finding
+	v      *Validator
+	zone   string
+	set    *RRset
+	keys   []*dns.DNSKEY
+	anchor bool
+	out    []Finding
 }
 
 func (k *keyCheck) add(f Finding) { k.out = append(k.out, f) }
@@ -132,6 +136,12 @@ func (k *keyCheck) run(all []*dns.DS) Status {
 			continue
 		}
 		failures = append(failures, r.Findings...)
+	}
+	if !secure && k.anchor && unsigning(failures) {
+		k.add(finding(CodeTrustAnchorMismatch, k.zone, k.zone, dns.TypeDNSKEY, ds[0].KeyTag,
+			"the trust anchor of %s (DS %s) matches no key that signs its DNSKEY set (keys %s): nothing at or below %s is validated, and no server is blamed for it; anchor the zone's key signing key instead (--trust-anchor)",
+			k.zone, dsTags(ds), keyTags(k.keys), k.zone))
+		return Indeterminate
 	}
 	if !secure {
 		k.noChain(ds, matched, failures)
@@ -175,6 +185,18 @@ func (k *keyCheck) usable(all []*dns.DS) []*dns.DS {
 		}
 	}
 	return ds
+}
+
+// unsigning reports whether the failures of the keys a DS matched, if
+// any matched, are all that the key signs no RRSIG of the DNSKEY set: a
+// key that signs it badly (expired, invalid) is the zone's fault.
+func unsigning(failures []Finding) bool {
+	for _, f := range failures {
+		if f.Code != CodeRRSIGMissing {
+			return false
+		}
+	}
+	return true
 }
 
 // noChain says why no DS leads to a key that signs the DNSKEY RRset.

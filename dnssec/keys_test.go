@@ -82,6 +82,7 @@ func TestKeys(t *testing.T) {
 		rrs    []dns.RR
 		status dnssec.Status
 		want   []string // exactly these codes, in order
+		anchor bool     // ds are trust anchors (Link.Anchor)
 	}{
 		{name: "ksk and zsk", ds: []*dns.DS{ksk.ToDS(dns.SHA256)}, rrs: keySet(t, []key{ksk, zsk}, ksk), status: dnssec.Secure},
 		{name: "two digests of one key", ds: []*dns.DS{ksk.ToDS(dns.SHA256), ksk.ToDS(dns.SHA384)}, rrs: keySet(t, []key{ksk, zsk}, ksk), status: dnssec.Secure},
@@ -101,10 +102,19 @@ func TestKeys(t *testing.T) {
 			want: []string{dnssec.CodeDNSKEYRevokedDS, dnssec.CodeDSNoMatchingDNSKEY}},
 		{name: "ds of a revoked key beside a good one", ds: []*dns.DS{revDS, ksk.ToDS(dns.SHA256)}, rrs: keySet(t, []key{rev, ksk, zsk}, rev, ksk),
 			status: dnssec.Secure, want: []string{dnssec.CodeDNSKEYRevokedDS}},
+		// A trust anchor that leads to no key signing the set is ours to
+		// fix (indeterminate), not the zone's (bogus); the zone's own faults
+		// stay its own.
+		{name: "anchor matches no key", anchor: true, ds: []*dns.DS{ksk.ToDS(dns.SHA256)}, rrs: keySet(t, []key{zsk}, zsk),
+			status: dnssec.Indeterminate, want: []string{dnssec.CodeTrustAnchorMismatch}},
+		{name: "anchor is a key that signs no DNSKEY set", anchor: true, ds: []*dns.DS{zsk.ToDS(dns.SHA256)}, rrs: keySet(t, []key{ksk, zsk}, ksk),
+			status: dnssec.Indeterminate, want: []string{dnssec.CodeTrustAnchorMismatch}},
+		{name: "anchor of a zone with no keys", anchor: true, ds: []*dns.DS{ksk.ToDS(dns.SHA256)}, status: dnssec.Bogus, want: []string{dnssec.CodeDNSKEYMissing}},
+		{name: "anchor and ksk", anchor: true, ds: []*dns.DS{ksk.ToDS(dns.SHA256)}, rrs: keySet(t, []key{ksk, zsk}, ksk), status: dnssec.Secure},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			z := validator().Keys(dnssec.Link{Zone: "example.com.", Status: dnssec.Secure, DS: tc.ds}, tc.rrs)
+			z := validator().Keys(dnssec.Link{Zone: "example.com.", Status: dnssec.Secure, DS: tc.ds, Anchor: tc.anchor}, tc.rrs)
 			if z.Status != tc.status || !slices.Equal(codes(z.Findings), tc.want) {
 				t.Errorf("Keys = %s %v, want %s %v", z.Status, z.Findings, tc.status, tc.want)
 			}

@@ -153,6 +153,8 @@ var noFix = map[string]string{
 	CodeAnyQuery:    "the question, not the domain: ask for each type needed",
 	CodeNoIPv4Route: "this host's network, not the domain's: trace from a host with IPv4",
 	CodeNoIPv6Route: "this host's network, not the domain's: trace from a host with IPv6",
+	// nstrace's trust anchor, not the domain's keys.
+	dnssec.CodeTrustAnchorMismatch: "nstrace's trust anchor, not the domain's keys: give --trust-anchor the zone's key-signing key",
 	// The symptom: the minimising walk's own findings say what to repair.
 	CodeQminDifferentAnswer: "a symptom: the QNAME-minimising walk's own findings (ent-nxdomain, qmin-refused, qmin-timeout, qmin-servfail) say what to repair",
 }
