@@ -27,7 +27,7 @@ type Cache struct {
 	order   []cacheKey          // replies' keys, oldest first, for eviction
 	cuts    map[cacheKey]cached // a zone's referral to a child, keyed by the child
 	addrs   map[string]cachedAddrs
-	flights map[cacheKey]chan struct{}
+	flights map[flightKey]chan struct{}
 	// routes are this host's: a family one trace found unusable, the
 	// others skip (see routes).
 	routes  routes
@@ -56,7 +56,7 @@ func NewCache() *Cache {
 		replies:  map[cacheKey]cached{},
 		cuts:     map[cacheKey]cached{},
 		addrs:    map[string]cachedAddrs{},
-		flights:  map[cacheKey]chan struct{}{},
+		flights:  map[flightKey]chan struct{}{},
 		checks:   map[string]cachedCheck{},
 		keyHops:  map[string]cached{},
 		checking: map[string]chan struct{}{},
@@ -249,14 +249,25 @@ func (c *Cache) store(hop *trace.Hop, cl Classification) {
 	}
 }
 
+// flightKey is what traces about to ask a zone wait for each other by: the
+// label below the zone they are heading for, and whether they minimise.
+type flightKey struct {
+	zone, next string
+	minimised  bool
+}
+
 // wait makes the caller the one to ask zone about q.Name, or waits until the
 // trace already doing so has finished and reports false. The caller that
-// gets true must call done.
-func (c *Cache) wait(zone string, q trace.Question) (done func(), first bool) {
+// gets true must call done. A minimised question (RFC 9156) waits only for
+// another: the replies of the two kinds seldom answer each other, and a
+// minimising walk held up by servers that drop its questions must not hold
+// up the full-name walk of --compare, which would take its fallback's reply
+// as its own.
+func (c *Cache) wait(zone string, q trace.Question, minimised bool) (done func(), first bool) {
 	// Traces about to be referred to the same child wait for each other,
 	// whatever they ask: the first one's reply is likely the others' too, and
 	// a waiter whose question it does not answer asks for itself.
-	k := cacheKey{zone: zone, q: trace.Question{Name: nextLabel(zone, q.Name)}}
+	k := flightKey{zone: zone, next: nextLabel(zone, q.Name), minimised: minimised}
 	c.mu.Lock()
 	ch, busy := c.flights[k]
 	if !busy {

@@ -45,7 +45,7 @@ func (cs *childChecks) start(ctx context.Context, after *trace.Hop, nest int) *t
 		// Traces that reach a zone together ask for its NS set once: the
 		// others wait, and take the reply from the cache.
 		for cs.w.shared {
-			done, first := cache.wait(after.Zone, q)
+			done, first := cache.wait(after.Zone, q, false)
 			if first {
 				defer done()
 			}

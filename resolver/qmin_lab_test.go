@@ -290,3 +290,22 @@ func TestCompare(t *testing.T) {
 		})
 	}
 }
+
+// TestCompareApart: the full-name walk of Compare does not wait for the
+// minimising walk where their next label is the same: servers that drop
+// minimised questions hold the minimising walk for its timeouts, cut here
+// by the context, while the full name is answered at once, as dig +trace
+// would have it.
+func TestCompareApart(t *testing.T) {
+	l := startLab(t, "qmin-faults")
+	r := newResolver(t, l, resolver.Options{HedgeDelay: -1, NoDNSSEC: true, Timeout: 10 * time.Second, Tries: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	tr, err := r.Compare(ctx, "www.a.b.c.qmindrop.com.", dns.TypeA)
+	if tr == nil || tr.Partial() == trace.ReasonNone {
+		t.Fatalf("Compare: the minimising walk was not cut short (%v)", err)
+	}
+	if f := tr.Compared; f == nil || f.Outcome != trace.Answer {
+		t.Errorf("Compare: the full-name walk = %+v, want an answer", f)
+	}
+}

@@ -127,7 +127,7 @@ func (zq *zoneQuery) throughCache(ctx context.Context) (*trace.Hop, Classificati
 	cache := zq.w.cache
 	hop, c, ok := zq.fromCache(ctx)
 	for !ok && zq.nest == 0 && zq.w.shared {
-		done, first := cache.wait(zq.zone, zq.q)
+		done, first := cache.wait(zq.zone, zq.q, zq.qmin == trace.QMinMinimised)
 		if first {
 			defer done()
 		}
