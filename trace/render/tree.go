@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"strconv"
@@ -505,6 +506,10 @@ func (r *treeRenderer) compared(t, f *trace.Trace) string {
 	// Its count of queries sent depends on which walk asked the shared
 	// cache first; its path does not.
 	line := "full name, as dig +trace asks it: " + r.p.outcome(f.Outcome).Sprint(end) + r.p.dim.Sprint(" · "+plural(pathSteps(f), "query", "queries")+" on the path")
+	if p := cmp.Or(t.Partial(), f.Partial()); p != trace.ReasonNone {
+		// QMinDifferent judges only walks that ended on their own.
+		return line + r.p.dim.Sprint(" · not compared: "+cutShortText(p)+" before both walks ended")
+	}
 	if len(trace.QMinDifferent(f, t)) > 0 {
 		return line + " · " + r.p.bad.Sprint("a different end ("+trace.CodeQminDifferentAnswer+")")
 	}
