@@ -89,7 +89,8 @@ type Options struct {
 	Timeout time.Duration
 	// UDPSize is the EDNS0 buffer size advertised; 0 means DefaultUDPSize.
 	UDPSize uint16
-	// MaxQueries bounds the queries of one Trace, nested lookups included.
+	// MaxQueries bounds the queries of one Trace, nested lookups included;
+	// the protocol probes have a budget of their own, half of it.
 	MaxQueries int
 	// MaxDepth bounds the referrals followed in one walk.
 	MaxDepth int

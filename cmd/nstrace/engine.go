@@ -26,7 +26,7 @@ func engineFlags(f *pflag.FlagSet, o *options) {
 	f.IntVar(&e.Tries, "tries", resolver.DefaultTries, "ask an address that times out up to `N` times in all")
 	f.Var((*hedgeValue)(&e.HedgeDelay), "hedge", "when a reply is this late, ask the next server too: a duration, auto (adapts to the RTTs seen, 250ms at most) or off (one server at a time)")
 	f.DurationVar(&e.Deadline, "deadline", resolver.DefaultDeadline, "give up the whole trace after this long")
-	f.IntVar(&e.MaxQueries, "max-queries", resolver.DefaultMaxQueries, "send at most `N` queries per trace")
+	f.IntVar(&e.MaxQueries, "max-queries", resolver.DefaultMaxQueries, "send at most `N` queries per trace for the walk and the server checks; the protocol probes have half as many of their own")
 	f.IntVar(&e.MaxDepth, "max-referrals", resolver.DefaultMaxDepth, "follow at most `N` referrals per walk")
 	f.IntVar(&e.MaxNesting, "max-nesting", resolver.DefaultMaxNesting, "nest lookups of glueless nameservers at most `N` deep")
 	f.IntVar(&e.MaxNS, "max-ns", resolver.DefaultMaxNS, "consider at most `N` nameserver names per referral")
