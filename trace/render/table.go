@@ -198,11 +198,13 @@ func newLevelView(l *level) *levelView {
 func (r *treeRenderer) levelHead(v *levelView) *span {
 	head := new(span).add(nil, v.zone+"  ")
 	head.add(r.p.dim, plural(len(v.names), "server", "servers")+", "+plural(len(v.rows), "address", "addresses"))
-	failed, unsent := 0, 0
+	failed, unsent, cut := 0, 0, 0
 	for _, h := range v.walks {
 		switch {
 		case h != nil && h.Reason == trace.ReasonNoRoute:
 			unsent++ // this host's failure, not the server's
+		case h != nil && h.Reason.CutShort():
+			cut++ // nstrace's own end, not the server's
 		case h == nil || h.Err != nil || h.Rcode < 0:
 			failed++
 		}
@@ -212,6 +214,9 @@ func (r *treeRenderer) levelHead(v *levelView) *span {
 	}
 	if unsent > 0 {
 		head.add(r.p.dim, " · "+strconv.Itoa(unsent)+" not sent")
+	}
+	if cut > 0 {
+		head.add(r.p.dim, " · "+strconv.Itoa(cut)+" not asked to the end")
 	}
 	if n := len(v.walkFirst); n > 1 {
 		head.add(r.p.dim, " · ").add(r.p.warn, strconv.Itoa(n)+" different replies")
@@ -451,6 +456,10 @@ func (r *treeRenderer) said(h *trace.Hop) string {
 // outcome, or the RCODE of an error reply.
 func failWord(h *trace.Hop) string {
 	switch {
+	case h.Reason == trace.ReasonNoRoute:
+		return "not sent"
+	case h.Reason.CutShort():
+		return "cut short" // nstrace's own end: the server is not blamed
 	case h.Rcode < 0:
 		return "no reply"
 	case h.Outcome == trace.Error && h.Rcode > 0:
