@@ -112,7 +112,7 @@ func (z *zone) withSigs(sec []dns.RR, wild *proof) []dns.RR {
 		if !dns.IsSubDomain(z.origin, h.Name) || z.cut(h.Name, h.Rrtype) != "" {
 			continue // not the zone's data: glue, or another zone's
 		}
-		if sigs := s.sigs[sigKey{h.Name, h.Rrtype}]; len(sigs) > 0 || len(z.rrset(h.Name, h.Rrtype)) > 0 {
+		if sigs := s.sigs[sigKey{h.Name, h.Rrtype}]; len(sigs) > 0 || z.has(h.Name, h.Rrtype) {
 			out = append(out, sigs...)
 			continue
 		}
