@@ -161,9 +161,18 @@ func TestTraceLab(t *testing.T) {
 			}},
 		{scenario: "deadserver", name: "www.example.com", qtype: dns.TypeA, outcome: trace.Answer,
 			check: func(t *testing.T, tr *trace.Trace) {
+				// ns1 is abandoned for ns2, never waited out. On a loaded
+				// machine the hedge may also fire at a slow live server,
+				// ask it again and abandon one copy: every failed hop is
+				// abandoned, whichever they are.
 				failed := failedWalkHops(tr)
-				if len(failed) != 1 || failed[0].Server.Name != "ns1.example.com." || failed[0].Outcome != trace.Abandoned {
-					t.Fatalf("failed hops = %v, want ns1.example.com. abandoned for ns2 by hedging", failed)
+				if !slices.ContainsFunc(failed, func(h *trace.Hop) bool { return h.Server.Name == "ns1.example.com." }) {
+					t.Fatalf("failed hops = %v, want ns1.example.com. among them", failed)
+				}
+				for _, h := range failed {
+					if h.Outcome != trace.Abandoned {
+						t.Errorf("%s %s: %s (%v), want abandoned for another server by hedging", h.Zone, h.Server.Name, h.Outcome, h.Err)
+					}
 				}
 				if tr.Final().Server.Name != "ns2.example.com." {
 					t.Errorf("answered by %s, want ns2.example.com.", tr.Final().Server.Name)
@@ -318,8 +327,15 @@ func TestTraceLab(t *testing.T) {
 			}},
 		{scenario: "loss", name: "www.example.com", qtype: dns.TypeA, opts: resolver.Options{Timeout: 2 * time.Second, NoChildNS: true}, outcome: trace.Answer,
 			check: func(t *testing.T, tr *trace.Trace) {
-				if tr.Duration > time.Second {
-					t.Errorf("took %v: a lost datagram should cost a hedge delay, not a timeout", tr.Duration)
+				// A lost datagram costs a hedge delay, not a timeout: the
+				// query is sent again and the lost one abandoned, none
+				// waited out (not a wall time: a loaded machine is slow).
+				lost := hopsWith(tr, func(h *trace.Hop) bool { return h.Outcome == trace.Abandoned && h.Server.Name == "ns1.example.com." })
+				if len(lost) == 0 {
+					t.Errorf("no query to ns1.example.com. abandoned, of %d in the walk", len(walkHops(tr)))
+				}
+				if timedOut := hopsWith(tr, func(h *trace.Hop) bool { return errors.Is(h.Err, resolver.ErrTimeout) }); len(timedOut) > 0 {
+					t.Errorf("%s %s timed out: a lost datagram should cost a hedge delay, not a timeout", timedOut[0].Zone, timedOut[0].Server.Name)
 				}
 			}},
 		{scenario: "inzone-noglue", name: "www.example.com", qtype: dns.TypeA, outcome: trace.Failed, err: resolver.ErrNoGlue,
