@@ -338,7 +338,7 @@ func TestTraceLab(t *testing.T) {
 					t.Errorf("%s %s timed out: a lost datagram should cost a hedge delay, not a timeout", timedOut[0].Zone, timedOut[0].Server.Name)
 				}
 			}},
-		{scenario: "inzone-noglue", name: "www.example.com", qtype: dns.TypeA, outcome: trace.Failed, err: resolver.ErrNoGlue,
+		{scenario: "inzone-noglue", name: "www.example.com", qtype: dns.TypeA, opts: resolver.Options{HedgeDelay: -1}, outcome: trace.Failed, err: resolver.ErrNoGlue,
 			check: func(t *testing.T, tr *trace.Trace) {
 				want := "all 2 servers for example.com. failed: ns1.example.com., ns2.example.com. no glue for a name inside the zone"
 				if tr.Err.Error() != want {
