@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -227,6 +228,13 @@ func traceJSON(t *testing.T, s state, questions []string, oneAtATime bool, timin
 			t.Fatalf("Trace(%s): %v", q, err)
 		}
 		tr.Findings = trace.Diagnose(tr)
+		if len(timings) == 0 {
+			// slow-server is a measured time too: no lab here delays a
+			// server by half a second, but a loaded machine can (the
+			// migration-list golden once read "ns2.newdns.net. took over
+			// half a second"), so it goes with the round-trip times.
+			tr.Findings = slices.DeleteFunc(tr.Findings, func(f trace.Finding) bool { return f.Code == trace.CodeSlowServer })
+		}
 		if err := render.JSONLine(&out, tr, render.Options{NoTimings: len(timings) == 0}); err != nil {
 			t.Fatal(err)
 		}
