@@ -2,6 +2,8 @@ package dnssec
 
 import (
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/miekg/dns"
 )
@@ -9,8 +11,10 @@ import (
 // CDS checks a secure zone's CDS and CDNSKEY records, which ask the
 // parent to change its DS (RFC 7344, RFC 8078): each set must be signed
 // by a key that a current DS points at (RFC 7344 §4.1), the two must
-// agree when both are published, and a delete request ("0 0 0 00" and
-// "0 3 0 AA==", RFC 8078 §4) must stand alone. rrs holds the answers to
+// agree when both are published, each must point at a key of the zone's
+// DNSKEY set (the DS set it asks for would break the chain otherwise,
+// RFC 7344 §4.1), and a delete request ("0 0 0 00" and "0 3 0 AA==", RFC
+// 8078 §4) must stand alone. rrs holds the answers to
 // the CDS and CDNSKEY queries, RRSIGs included. Each problem is a
 // cds-mismatch finding; a zone that is not Secure is not checked.
 func (v *Validator) CDS(z Zone, rrs []dns.RR) []Finding {
@@ -40,6 +44,9 @@ func (v *Validator) CDS(z Zone, rrs []dns.RR) []Finding {
 		if !wellFormedDeletes(s) {
 			bad(s.Type, "the %s set of %s holds a malformed delete request; it is \"0 0 0 00\" for CDS and \"0 3 0 AA==\" for CDNSKEY (RFC 8078 §4)", typeName(s.Type), z.Name)
 		}
+		if tags := strays(s, z.Keys); len(tags) > 0 {
+			bad(s.Type, "the %s set of %s asks for a DS of key %s, which is not in its DNSKEY set (RFC 7344 §4.1)", typeName(s.Type), z.Name, tags)
+		}
 		if deletes(s) > 0 && len(s.RRs) > 1 {
 			bad(s.Type, "the %s set of %s mixes a delete request with other records (RFC 8078 §4)", typeName(s.Type), z.Name)
 		}
@@ -48,6 +55,28 @@ func (v *Validator) CDS(z Zone, rrs []dns.RR) []Finding {
 		bad(dns.TypeCDS, "the CDS and CDNSKEY sets of %s ask for different DS records (RFC 7344 §4)", z.Name)
 	}
 	return out
+}
+
+// strays gives the key tags of the records of a CDS or CDNSKEY set that
+// point at no key of keys, delete requests aside, as "1234, 5678".
+func strays(s *RRset, keys []*dns.DNSKEY) string {
+	var tags []string
+	for _, rr := range s.RRs {
+		switch r := rr.(type) {
+		case *dns.CDS:
+			d := r.DS
+			if r.Algorithm != 0 && !slices.ContainsFunc(keys, func(k *dns.DNSKEY) bool { return digestEqual(&d, k) }) {
+				tags = append(tags, strconv.Itoa(int(r.KeyTag)))
+			}
+		case *dns.CDNSKEY:
+			if r.Algorithm != 0 && !slices.ContainsFunc(keys, func(k *dns.DNSKEY) bool {
+				return k.Flags == r.Flags && k.Algorithm == r.Algorithm && k.PublicKey == r.PublicKey
+			}) {
+				tags = append(tags, strconv.Itoa(int(r.KeyTag())))
+			}
+		}
+	}
+	return strings.Join(tags, ", ")
 }
 
 // deletes counts the delete requests of a CDS or CDNSKEY set, noting as

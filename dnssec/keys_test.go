@@ -138,6 +138,7 @@ func TestKeysLinkNotSecure(t *testing.T) {
 func TestCDS(t *testing.T) {
 	ksk := newKey(t, "example.com.", dns.ZONE|dns.SEP, dns.ECDSAP256SHA256)
 	zsk := newKey(t, "example.com.", dns.ZONE, dns.ECDSAP256SHA256)
+	other := newKey(t, "example.com.", dns.ZONE|dns.SEP, dns.ECDSAP256SHA256)
 	z := validator().Keys(dnssec.Link{Zone: "example.com.", Status: dnssec.Secure, DS: []*dns.DS{ksk.ToDS(dns.SHA256)}}, keySet(t, []key{ksk, zsk}, ksk))
 	if z.Status != dnssec.Secure {
 		t.Fatal(z.Findings)
@@ -158,6 +159,8 @@ func TestCDS(t *testing.T) {
 		{name: "none"},
 		{name: "cds and cdnskey agree", rrs: append(signed(ksk, cds(ksk)), signed(ksk, cdnskey(ksk))...)},
 		{name: "cds of a new key", rrs: signed(ksk, cds(zsk))},
+		{name: "cds of a key not published", rrs: signed(ksk, cds(other)), bad: 1},
+		{name: "cdnskey of a key not published", rrs: signed(ksk, cdnskey(other)), bad: 1},
 		{name: "signed by a key no ds points at", rrs: signed(zsk, cds(ksk)), bad: 1},
 		{name: "unsigned", rrs: []dns.RR{cds(ksk)}, bad: 1},
 		{name: "disagree", rrs: append(signed(ksk, cds(ksk)), signed(ksk, cdnskey(zsk))...), bad: 1},

@@ -398,8 +398,8 @@ func (s *signer) nsec3() []dns.RR {
 	return out
 }
 
-// signatures signs every RRset that is signed, the DNSKEY set with the
-// KSK and the rest with the ZSK, with the faults asked for.
+// signatures signs every RRset that is signed, the DNSKEY, CDS and
+// CDNSKEY sets with the KSK (as BIND does) and the rest with the ZSK, with the faults asked for.
 func (s *signer) signatures() ([]dns.RR, error) {
 	type key struct {
 		name string
@@ -436,7 +436,7 @@ func (s *signer) signatures() ([]dns.RR, error) {
 			continue
 		}
 		key, priv := s.zsk, s.zskPriv
-		if dnskey {
+		if dnskey || k.t == dns.TypeCDS || k.t == dns.TypeCDNSKEY { // RFC 7344 §4.1: by a key a DS points at
 			key, priv = s.ksk, s.kskPriv
 		}
 		sig := &dns.RRSIG{

@@ -32,7 +32,7 @@ type Cache struct {
 	// others skip (see routes).
 	routes  routes
 	checks  map[string]cachedCheck // by zone: the server checks made
-	keyHops map[string]cached      // by zone: its DNSKEY query's hop
+	keyHops map[string]cached      // by zone and type: its DNSKEY, CDS and CDNSKEY queries' hops
 	// checking holds the zones whose servers a trace is checking, closed
 	// when it is done (see checkedOrFirst).
 	checking map[string]chan struct{}
@@ -64,27 +64,47 @@ func NewCache() *Cache {
 }
 
 // keys returns a copy of the hop of an earlier trace's DNSKEY query of
-// zone, marked Cached, while the TTL of its records lasts: the zones of a
-// batch or a watch are asked their keys once per TTL, not once a name.
-func (c *Cache) keys(zone string) (*trace.Hop, bool) {
+// zone (or its CDS or CDNSKEY query: qtype), marked Cached, while the TTL
+// of its records lasts: the zones of a batch or a watch are asked their
+// keys once per TTL, not once a name.
+func (c *Cache) keys(zone string, qtype uint16) (*trace.Hop, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.keyHops[zone]
+	e, ok := c.keyHops[keyHop(zone, qtype)]
 	if !ok || !c.now().Before(e.expires) {
 		return nil, false
 	}
 	return cachedHop(e.hop, e.hop.Question), true
 }
 
-// storeKeys keeps the hop of a DNSKEY query that got the zone's keys with
-// authority, for the least TTL of the records and signatures of its
-// answer.
+func keyHop(zone string, qtype uint16) string {
+	return dns.CanonicalName(zone) + " " + dns.TypeToString[qtype]
+}
+
+// storeKeys keeps the hop of a DNSKEY, CDS or CDNSKEY query that got an
+// authoritative answer, for the least TTL of the records and signatures
+// of its answer; a NODATA (no CDS, as most zones) for its SOA's negative
+// TTL (RFC 2308 §5).
 func (c *Cache) storeKeys(h *trace.Hop) {
-	if h.Err != nil || h.Rcode != dns.RcodeSuccess || !h.AA || len(h.Answer) == 0 {
+	if h.Err != nil || h.Rcode != dns.RcodeSuccess || !h.AA || (len(h.Answer) == 0 && h.Question.Qtype == dns.TypeDNSKEY) {
 		return
 	}
-	ttl := h.Answer[0].Header().Ttl
-	for _, rr := range append(slices.Clip(h.Answer), h.AnswerSigs...) {
+	rrs := slices.Concat(h.Answer, h.AnswerSigs)
+	if len(h.Answer) == 0 {
+		rrs = nil
+		for _, rr := range h.Authority {
+			if soa, ok := rr.(*dns.SOA); ok {
+				s := *soa
+				s.Hdr.Ttl = min(s.Hdr.Ttl, s.Minttl)
+				rrs = append(rrs, &s)
+			}
+		}
+	}
+	if len(rrs) == 0 {
+		return
+	}
+	ttl := rrs[0].Header().Ttl
+	for _, rr := range rrs {
 		ttl = min(ttl, rr.Header().Ttl)
 	}
 	if ttl == 0 {
@@ -93,7 +113,7 @@ func (c *Cache) storeKeys(h *trace.Hop) {
 	cp := *h
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.keyHops[dns.CanonicalName(h.Zone)] = cached{hop: &cp, expires: c.now().Add(time.Duration(ttl) * time.Second)}
+	c.keyHops[keyHop(h.Zone, h.Question.Qtype)] = cached{hop: &cp, expires: c.now().Add(time.Duration(ttl) * time.Second)}
 }
 
 // checkedOrFirst gives the hops of the check of zone's servers that an

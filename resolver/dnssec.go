@@ -50,7 +50,10 @@ type keyQueries struct {
 	wg      sync.WaitGroup
 	mu      sync.Mutex
 	zones   map[string]*keyQuery // by zone; nil for a zone asked nothing
-	sent    int
+	// cds are the CDS and CDNSKEY queries of each signed zone below the
+	// TLD whose servers are checked (see cdsQueries).
+	cds  map[string][]*keyQuery
+	sent int
 }
 
 // keyQuery is one DNSKEY query in flight or done.
@@ -76,7 +79,7 @@ func (w *run) newKeyQueries() *keyQueries {
 	if len(w.r.opts.TrustAnchors) == 0 {
 		return nil
 	}
-	return &keyQueries{w: w, anchors: w.r.opts.TrustAnchors, zones: map[string]*keyQuery{}}
+	return &keyQueries{w: w, anchors: w.r.opts.TrustAnchors, zones: map[string]*keyQuery{}, cds: map[string][]*keyQuery{}}
 }
 
 // early sends the DNSKEY query of zone, when it may be signed, to the
@@ -101,6 +104,34 @@ func (k *keyQueries) after(ctx context.Context, hop, via *trace.Hop) {
 		return
 	}
 	k.start(ctx, hop.Zone, hop.Server, via, true)
+	k.cdsQueries(ctx, hop, via)
+}
+
+// cdsQueries asks hop's server, the one that gave the walk its reply, for
+// the CDS and CDNSKEY RRsets of hop.Zone (RFC 7344, RFC 8078), one query
+// each, beside the walk, when the zone may be signed (a DNSKEY query went
+// to it) and its servers are checked: a zone below the TLD, not with
+// Options.PathOnly. The replies are cached as DNSKEY's are.
+// via is the referral to the zone.
+func (k *keyQueries) cdsQueries(ctx context.Context, hop, via *trace.Hop) {
+	zone := dns.CanonicalName(hop.Zone)
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if _, asked := k.cds[zone]; asked || k.zones[zone] == nil || via == nil || k.w.r.opts.PathOnly || dns.CountLabel(zone) < 2 {
+		return
+	}
+	k.cds[zone] = nil
+	for _, t := range []uint16{dns.TypeCDS, dns.TypeCDNSKEY} {
+		if k.w.cache != nil {
+			if h, ok := k.w.cache.keys(zone, t); ok {
+				k.cds[zone] = append(k.cds[zone], done(h))
+				continue
+			}
+		}
+		if q := k.send(ctx, zone, t, hop.Server); q != nil {
+			k.cds[zone] = append(k.cds[zone], q)
+		}
+	}
 }
 
 // start asks server for zone's DNSKEY RRset when the zone may be signed:
@@ -121,19 +152,25 @@ func (k *keyQueries) start(ctx context.Context, zone string, server trace.Server
 	case asked:
 		old.cancel()
 	case k.w.cache != nil:
-		if h, ok := k.w.cache.keys(zone); ok {
-			done := make(chan struct{})
-			close(done)
-			k.zones[zone] = &keyQuery{hop: h, cancel: func() {}, done: done}
+		if h, ok := k.w.cache.keys(zone, dns.TypeDNSKEY); ok {
+			k.zones[zone] = done(h)
 			return
 		}
 	}
-	k.zones[zone] = k.send(ctx, zone, server)
+	k.zones[zone] = k.send(ctx, zone, dns.TypeDNSKEY, server)
 }
 
-// send sends one DNSKEY query, or returns nil when the budget is spent.
-func (k *keyQueries) send(ctx context.Context, zone string, server trace.Server) *keyQuery {
-	q := trace.Question{Name: zone, Qtype: dns.TypeDNSKEY, Qclass: dns.ClassINET}
+// done gives the cached hop h as a query done.
+func done(h *trace.Hop) *keyQuery {
+	d := make(chan struct{})
+	close(d)
+	return &keyQuery{hop: h, cancel: func() {}, done: d}
+}
+
+// send sends one DNSKEY (or CDS, CDNSKEY: qtype) query, or returns nil
+// when the budget is spent.
+func (k *keyQueries) send(ctx context.Context, zone string, qtype uint16, server trace.Server) *keyQuery {
+	q := trace.Question{Name: zone, Qtype: qtype, Qclass: dns.ClassINET}
 	h, err := k.w.newHop(ctx, zone, q, server, trace.PurposeDNSKEY)
 	if err != nil {
 		return nil // no budget left: the zone is indeterminate, the walk goes on
@@ -180,7 +217,7 @@ func (k *keyQueries) islands(ctx context.Context, t *trace.Trace) {
 		if _, asked := k.zones[zone]; asked || !signs(h, zone) {
 			continue
 		}
-		k.zones[zone] = k.send(ctx, zone, h.Server)
+		k.zones[zone] = k.send(ctx, zone, dns.TypeDNSKEY, h.Server)
 	}
 }
 
@@ -193,18 +230,25 @@ func signs(h *trace.Hop, zone string) bool {
 }
 
 // wait waits for the DNSKEY queries and returns them by zone (nil for a
-// zone whose query the budget refused), with how many were sent.
-func (k *keyQueries) wait() (map[string]*trace.Hop, int) {
+// zone whose query the budget refused), the CDS and CDNSKEY queries by
+// zone, and how many were sent.
+func (k *keyQueries) wait() (keys map[string]*trace.Hop, cds map[string][]*trace.Hop, sent int) {
 	k.wg.Wait()
-	out := map[string]*trace.Hop{}
+	keys, cds = map[string]*trace.Hop{}, map[string][]*trace.Hop{}
 	for zone, q := range k.zones {
-		out[zone] = nil
+		keys[zone] = nil
 		if q != nil {
 			q.cancel()
-			out[zone] = q.hop
+			keys[zone] = q.hop
 		}
 	}
-	return out, k.sent
+	for zone, qs := range k.cds {
+		for _, q := range qs {
+			q.cancel()
+			cds[zone] = append(cds[zone], q.hop)
+		}
+	}
+	return keys, cds, k.sent
 }
 
 // sendQuiet sends hop's query and fills the hop in, as send does, but
@@ -449,10 +493,44 @@ func (w *run) finish(t *trace.Trace) {
 		return
 	}
 	w.keys.islands(w.ctx, t)
-	keys, n := w.keys.wait()
+	keys, cds, n := w.keys.wait()
 	t.Queries += n
 	t.Duration = time.Since(w.start)
 	w.validate(t, keys)
+	validateCDS(t, cds)
+}
+
+// validateCDS checks the CDS and CDNSKEY records of each secure zone of
+// t (dnssec.Validator.CDS) as cds, the replies to the queries by zone,
+// give them, and keeps them in the zone's state.
+func validateCDS(t *trace.Trace, cds map[string][]*trace.Hop) {
+	v := &dnssec.Validator{}
+	for _, out := range t.DNSSEC {
+		var rrs []dns.RR
+		for _, h := range cds[out.Zone] {
+			out.CDSQueries = append(out.CDSQueries, h)
+			if h.Err == nil && h.Rcode == dns.RcodeSuccess && h.AA {
+				rrs = append(rrs, h.AnswerSigs...)
+				for _, rr := range h.Answer {
+					rrs = append(rrs, rr)
+					out.CDS = append(out.CDS, trace.NewCDS(rr))
+				}
+			}
+		}
+		if out.Status != string(dnssec.Secure) {
+			continue
+		}
+		z := dnssec.Zone{Name: out.Zone, Status: dnssec.Secure}
+		for _, d := range out.DS {
+			z.DS = append(z.DS, d.RR(out.Zone))
+		}
+		for _, k := range out.Keys {
+			z.Keys = append(z.Keys, k.RR(out.Zone))
+		}
+		for _, f := range v.CDS(z, rrs) {
+			out.Findings = append(out.Findings, finding(f, 0))
+		}
+	}
 }
 
 // parentDS gives the DS records for zone, with their RRSIGs, of the reply

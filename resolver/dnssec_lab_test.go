@@ -255,3 +255,47 @@ func TestDNSSECCheckJoins(t *testing.T) {
 		t.Errorf("%s findings %q, want %q", z.Zone, codes, want)
 	}
 }
+
+// TestCDSLab: a signed zone below the TLD is asked its CDS and CDNSKEY
+// sets, one query each, beside the walk (testdata/lab/dnssec-fix.txtar):
+// a CDS of a key the zone does not publish, or a malformed delete
+// request, is cds-mismatch; CDS and CDNSKEY records of its key are
+// nothing. With PathOnly, and for com., nothing is asked.
+func TestCDSLab(t *testing.T) {
+	l := startLab(t, "dnssec-fix")
+	opts := resolver.Options{TrustAnchors: l.Scenario().Anchors(), HedgeDelay: -1}
+	r := newResolver(t, l, opts)
+	for _, tc := range []statusCase{
+		{"www.cdsstray.com", dns.TypeA, []string{". secure", "com. secure", "cdsstray.com. secure cds-mismatch"}},
+		{"www.cdsdel.com", dns.TypeA, []string{". secure", "com. secure", "cdsdel.com. secure cds-mismatch"}},
+		{"www.cdsok.com", dns.TypeA, []string{". secure", "com. secure", "cdsok.com. secure"}},
+	} {
+		wantStatus(t, r, tc)
+	}
+	tr, err := r.Trace(context.Background(), "www.cdsok.com", dns.TypeA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, z := range tr.DNSSEC {
+		want := 0
+		if z.Zone == "cdsok.com." {
+			want = 2
+			if len(z.CDS) != 2 || !strings.HasPrefix(z.CDS[0], "CDS 19152 13 2 51249011") || !strings.HasPrefix(z.CDS[1], "CDNSKEY 257 3 13 BwZ7") {
+				t.Errorf("cdsok.com.'s CDS = %q, want its CDS and CDNSKEY", z.CDS)
+			}
+		}
+		if len(z.CDSQueries) != want {
+			t.Errorf("%s: %d CDS and CDNSKEY queries, want %d", z.Zone, len(z.CDSQueries), want)
+		}
+	}
+	opts.PathOnly = true
+	tr, err = newResolver(t, l, opts).Trace(context.Background(), "www.cdsok.com", dns.TypeA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, z := range tr.DNSSEC {
+		if len(z.CDSQueries) > 0 || len(z.CDS) > 0 {
+			t.Errorf("with PathOnly, %s was asked its CDS: %q", z.Zone, z.CDS)
+		}
+	}
+}

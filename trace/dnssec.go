@@ -22,6 +22,13 @@ type DNSSEC struct {
 	// Query is the DNSKEY query sent beside the walk; nil when none was
 	// sent (the zone is insecure, or the query budget was spent).
 	Query *Hop
+	// CDS are the zone's CDS and CDNSKEY records (RFC 7344, RFC 8078),
+	// each as its type and data, as zone files write it ("CDS 20135 13 2
+	// 6B4F…", "CDNSKEY 257 3 13 4eD4…"); CDSQueries the queries that asked
+	// for them, beside the walk: a signed zone below the TLD whose servers
+	// are checked (not with --path-only) is asked both, of one server.
+	CDS        []string
+	CDSQueries []*Hop
 	// Findings are what validation of the zone's keys, its delegations
 	// and the walk's answer from it found, with the codes of
 	// docs/findings.md; Diagnose adds them to the trace's.
@@ -67,6 +74,17 @@ func NewDS(d *dns.DS) DS {
 // NewKey gives the DNSKEY record k as a trace shows it.
 func NewKey(k *dns.DNSKEY) Key {
 	return Key{KeyTag: k.KeyTag(), Algorithm: k.Algorithm, Flags: k.Flags, Protocol: k.Protocol, PublicKey: k.PublicKey, TTL: k.Hdr.Ttl}
+}
+
+// NewCDS gives a CDS or CDNSKEY record as DNSSEC.CDS holds it: its type
+// and data, a digest in upper case.
+func NewCDS(rr dns.RR) string {
+	if c, ok := rr.(*dns.CDS); ok {
+		d := *c
+		d.Digest = strings.ToUpper(d.Digest)
+		rr = &d
+	}
+	return dns.TypeToString[rr.Header().Rrtype] + " " + strings.TrimSpace(strings.TrimPrefix(rr.String(), rr.Header().String()))
 }
 
 // RR gives d as the DS record of zone.

@@ -114,7 +114,8 @@ var signFaults = []string{
 // (re-signing drops the sign faults; an unsigned zone gets signed, and its
 // DS published); rolls it to ECDSAP256SHA256 with new keys, their DS
 // published (the algorithm codes); or signs it
-// with NSEC3 of no iterations and no salt (the NSEC3 codes).
+// with NSEC3 of no iterations and no salt (the NSEC3 codes); or takes the
+// CDS and CDNSKEY records out of its file (cds-mismatch).
 func (l *fixLab) resign(code, zone string) {
 	switch code {
 	case dnssec.CodeDeprecatedAlg, dnssec.CodeUnsupportedAlg:
@@ -126,6 +127,17 @@ func (l *fixLab) resign(code, zone string) {
 				return isAlg || o == "csk" || o == string(lab.SignNoDS)
 			})...)
 		})
+	case dnssec.CodeCDSMismatch:
+		// The fix's other way: take the CDS and CDNSKEY records out.
+		for _, f := range l.zoneFiles(zone) {
+			var kept []string
+			for _, line := range strings.Split(string(l.files[f]), "\n") {
+				if fs := strings.Fields(line); !slices.Contains(fs, "CDS") && !slices.Contains(fs, "CDNSKEY") {
+					kept = append(kept, line)
+				}
+			}
+			l.files[f] = []byte(strings.Join(kept, "\n"))
+		}
 	case dnssec.CodeNSEC3Parameters, dnssec.CodeNSEC3Insecure:
 		l.signLine(zone, func(opts []string) []string {
 			return slices.DeleteFunc(opts, func(o string) bool {
@@ -180,4 +192,6 @@ var dnssecFixCases = []fixCase{
 	{dnssec.CodeUnsupportedAlg, "dnssec-fix", "www.ed448.com", dns.TypeA, resolver.Options{}, "", trace.WhereZone, "ed448.com. 172800 IN DS 4242 16 2"},
 	{dnssec.CodeDSDigestSHA1Only, "dnssec-fix", "www.sha1ds.com", dns.TypeA, resolver.Options{}, "", trace.WhereRegistrar, "sha1ds.com. 3600 IN DS 20135 13 2"},
 	{dnssec.CodeNSEC3Insecure, "dnssec-fix", "nope.many.com", dns.TypeA, resolver.Options{}, "", trace.WhereZone, "RFC 9276"},
+	{dnssec.CodeCDSMismatch, "dnssec-fix", "www.cdsstray.com", dns.TypeA, resolver.Options{}, "", trace.WhereZone, "RFC 7344"},
+	{dnssec.CodeCDSMismatch, "dnssec-fix", "www.cdsdel.com", dns.TypeA, resolver.Options{}, "", trace.WhereZone, "RFC 8078"},
 }

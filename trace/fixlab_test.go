@@ -620,7 +620,6 @@ var unproven = map[string]string{
 
 	dnssec.CodeAlgorithmNotSigning: "the lab signs with one KSK and one ZSK, so no DNSKEY set of it holds a key of an algorithm that signs nothing; package dnssec's tests show the finding",
 	dnssec.CodeDNSKEYRevokedDS:     "the lab makes no revoked key (RFC 5011); package dnssec's tests show the finding",
-	dnssec.CodeCDSMismatch:         "no walk draws it yet: the resolver asks no zone for its CDS or CDNSKEY records (Validator.CDS is package dnssec's alone); its tests show the finding",
 }
 
 // TestFixCodes: every code has a fix or says why not (trace.NoFix), and

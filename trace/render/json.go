@@ -99,6 +99,7 @@ type jsonDNSSEC struct {
 	Status string       `json:"status"`
 	DS     []jsonDS     `json:"ds"`
 	DNSKEY []jsonDNSKEY `json:"dnskey"`
+	CDS    []string     `json:"cds,omitempty"`
 }
 
 type jsonDS struct {
@@ -207,7 +208,7 @@ func newJSONTrace(t *trace.Trace, o Options) jsonTrace {
 		}
 	}
 	for _, z := range t.DNSSEC {
-		jz := jsonDNSSEC{Zone: z.Zone, Status: z.Status, DS: make([]jsonDS, len(z.DS)), DNSKEY: make([]jsonDNSKEY, len(z.Keys))}
+		jz := jsonDNSSEC{Zone: z.Zone, Status: z.Status, DS: make([]jsonDS, len(z.DS)), DNSKEY: make([]jsonDNSKEY, len(z.Keys)), CDS: z.CDS}
 		for i, d := range z.DS {
 			jz.DS[i] = jsonDS{KeyTag: d.KeyTag, Algorithm: d.Algorithm, DigestType: d.DigestType, Digest: d.Digest, TTL: d.TTL}
 		}
