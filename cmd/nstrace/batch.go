@@ -67,7 +67,7 @@ type batchTotals struct {
 	readErr                        bool // the list could not be read to its end
 	worst                          int
 	first                          error // the first name's error, for one name given as arguments
-	// interrupted is set when Ctrl-C stopped the batch before the list
+	// interrupted is set when Ctrl-C or SIGTERM stopped the batch before the list
 	// was done; resume is then the line of the first name not written, 0
 	// when the rest of the list was not read.
 	interrupted bool
@@ -96,7 +96,7 @@ type batchWriter struct {
 // with -o jsonl and no -f the one name args give, traced and written as
 // the flags say. Its error decides the exit code, as run's does; for a
 // list, it is an exitError with the worst of the names' exit codes, or
-// exitInterrupted.
+// exitInterrupted (exitTerminated for SIGTERM).
 func runBatch(ctx context.Context, o options, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if o.compare {
 		return usageError{errCompare}
@@ -149,7 +149,7 @@ func runBatch(ctx context.Context, o options, args []string, stdin io.Reader, st
 	if err := w.out.Flush(); err != nil {
 		return err
 	}
-	return w.verdict(one)
+	return w.verdict(ctx, one)
 }
 
 // newBatchWriter makes the writer of the output o asks for.
@@ -357,13 +357,14 @@ func (tot *batchTotals) worse(code int) {
 }
 
 // verdict gives the batch's end: nil, or its exit code with one line.
-func (w *batchWriter) verdict(one bool) error {
+func (w *batchWriter) verdict(ctx context.Context, one bool) error {
 	tot := w.tot
 	if tot.offline != nil {
 		return tot.offline
 	}
 	if tot.interrupted {
-		msg := fmt.Sprintf("interrupted: %s written, in input order", batchPlural(tot.written, "trace", "traces"))
+		code, word := interruption(ctx)
+		msg := fmt.Sprintf("%s: %s written, in input order", word, batchPlural(tot.written, "trace", "traces"))
 		switch {
 		case one:
 		case tot.resume > 0:
@@ -371,7 +372,7 @@ func (w *batchWriter) verdict(one bool) error {
 		default:
 			msg += fmt.Sprintf("; the rest were not read from %s", w.source)
 		}
-		return exitError{code: exitInterrupted, msg: msg}
+		return exitError{code: code, msg: msg}
 	}
 	if one {
 		return tot.first

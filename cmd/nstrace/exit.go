@@ -26,6 +26,11 @@ const (
 	// exitInterrupted is the exit code of a trace or a batch stopped by
 	// Ctrl-C: 128 + SIGINT, as shells report a process killed by it.
 	exitInterrupted = 130
+	// exitTerminated is the exit code of a trace or a batch stopped by
+	// SIGTERM (a Kubernetes eviction, kill(1)): 128 + SIGTERM, as shells
+	// report a process killed by it, so that a Job's podFailurePolicy or a
+	// script can tell it from Ctrl-C and from a verdict.
+	exitTerminated = 143
 )
 
 // exitStatus is one exit code of a command and what it means.
@@ -42,6 +47,7 @@ var traceExits = []exitStatus{
 	{exitFindings, "an authoritative outcome was reached, but with findings at or above --fail-on (errors, by default): something is wrong with a delegation crossed or a server of it, as it answered (never a query nstrace cut short itself); the trace is printed, and one line on stderr names the codes"},
 	{exitDiffers, "with --diff OLD: an authoritative outcome was reached, with no findings at or above --fail-on, and something changed since OLD; the changes are printed (a failed walk or findings keep their codes)"},
 	{exitInterrupted, "interrupted by Ctrl-C: a trace is written as far as it went, marked partial; a list (-f) writes the traces done, in input order; one line on stderr says so, and for a list where the rest of it starts"},
+	{exitTerminated, "terminated by SIGTERM (as Kubernetes stops a pod it evicts): the same as Ctrl-C, what is done is written, and one line on stderr says so"},
 }
 
 // preflightExits are the exit codes of nstrace preflight.

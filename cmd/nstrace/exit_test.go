@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/nstrace/nstrace/trace"
@@ -28,6 +29,7 @@ func TestExitCode(t *testing.T) {
 		{"findings", findingsError{threshold: trace.SeverityError}, exitFindings},
 		{"breaks", breaksError{}, exitBreaks},
 		{"batch", exitError{code: exitInterrupted, msg: "interrupted"}, exitInterrupted},
+		{"sigterm", exitError{code: exitTerminated, msg: "terminated"}, exitTerminated},
 	} {
 		if got := exitCode(c.err); got != c.want {
 			t.Errorf("exitCode(%s) = %d, want %d", c.name, got, c.want)
@@ -133,6 +135,27 @@ func TestExitHelp(t *testing.T) {
 			if n := len(strings.TrimSuffix(line, "\n")); n > 80 {
 				t.Errorf("help line of %d bytes, want at most 80: %q", n, line)
 			}
+		}
+	}
+}
+
+// TestInterruption gives SIGTERM its own code and word, and anything else
+// that cancels a trace (Ctrl-C, a caller) Ctrl-C's.
+func TestInterruption(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		cause error
+		code  int
+		word  string
+	}{
+		{"SIGTERM", signalCause{syscall.SIGTERM}, exitTerminated, "terminated"},
+		{"SIGINT", signalCause{os.Interrupt}, exitInterrupted, "interrupted"},
+		{"cancel", nil, exitInterrupted, "interrupted"},
+	} {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		cancel(c.cause)
+		if code, word := interruption(ctx); code != c.code || word != c.word {
+			t.Errorf("%s: interruption = %d %q, want %d %q", c.name, code, word, c.code, c.word)
 		}
 	}
 }

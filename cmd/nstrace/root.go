@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -58,7 +56,7 @@ type options struct {
 // Main runs nstrace with args and returns the exit code. It is main without
 // os.Exit, so tests can run it in-process.
 func Main(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := notifyStop(context.Background())
 	defer stop()
 	cmd := newRootCmd(stdout)
 	cmd.SetArgs(args)
@@ -105,9 +103,9 @@ a time with one cache for the run, and writes the traces in the list's order:
 a summary table (every tree with -v), or with -o jsonl one JSON document a
 line. On a terminal, a progress bar on stderr says how far it is. The exit
 code is the worst of all the names' (0, then 3, 1, 2); Ctrl-C writes what is
-done, in order, and exits 130. --shard K/N traces only the names of shard K of
-N (K from 0): N runs, on as many machines, trace each name once between them;
---shard auto/N takes K from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job's).
+done, in order, and exits 130 (SIGTERM: 143). --shard K/N traces only the
+names of shard K of N (K from 0): N runs, on as many machines, trace each
+name once between them; --shard auto/N takes K from JOB_COMPLETION_INDEX.
 
 ` + exitHelp(traceExits),
 		Example: `  nstrace www.example.com
@@ -233,7 +231,8 @@ func run(ctx context.Context, o options, args []string, stdout, stderr io.Writer
 	}
 	switch {
 	case t.Partial() == trace.ReasonCancelled:
-		return exitError{code: exitInterrupted, msg: "interrupted: the trace is written as far as it went, marked partial"}
+		code, word := interruption(ctx)
+		return exitError{code: code, msg: word + ": the trace is written as far as it went, marked partial"}
 	case walkErr != nil:
 		return walkErr
 	}

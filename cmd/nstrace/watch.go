@@ -8,9 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/miekg/dns"
@@ -155,10 +153,9 @@ var watchExits = []exitStatus{
 	{exitUsage, "usage or input error: a bad flag, name, list line, lab, --exec command or events file; one line on stderr, nothing on stdout"},
 }
 
-// runWatch runs nstrace watch until SIGINT (ctx), SIGTERM or --cycles.
+// runWatch runs nstrace watch until SIGINT or SIGTERM (ctx, from Main's
+// notifyStop) or --cycles.
 func runWatch(ctx context.Context, o options, wf watchFlags, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
-	defer stop()
 	wo, err := watchOptions(o, wf, args, stdin)
 	if err != nil {
 		return usageError{err}
