@@ -155,9 +155,12 @@ func (p *parallel) start() {
 // have ended, and start at the referral to the name's own zone that it
 // left in the cache: they ask only that zone's servers, not the root and
 // the TLD again (issue 18). A domain the walk has looked a name up in
-// already needs no forerunner: its lookups all start at once.
+// already needs no forerunner: its lookups all start at once. A lookup the
+// walk abandoned, as a server it asked answered first, is made again: its
+// error (the walk's cancelled context) would end the check as fatal.
 func (p *parallel) lookUp(walked []*lookup) {
 	zq := p.zq
+	walked = slices.DeleteFunc(walked, func(l *lookup) bool { return l.abandoned })
 	led := map[string]bool{}
 	for _, l := range walked {
 		led[parentName(l.name)] = true

@@ -106,6 +106,10 @@ type lookup struct {
 	trace   *trace.Trace // the nested walk, if there was one
 	addrs   []trace.Server
 	err     error
+	// abandoned is set when it failed as the zoneQuery that started it
+	// was done (a hedged walk got its reply while it ran): its error is
+	// no outcome of the name's servers.
+	abandoned bool
 }
 
 // ask asks the zone's servers zq.q: with Options.All, at the walk's own
@@ -289,6 +293,7 @@ func (zq *zoneQuery) resolve(l *lookup) {
 	zq.lookups = append(zq.lookups, l)
 	go func() {
 		l.trace, l.addrs, l.err = zq.w.resolveNS(zq.flights, l.name, l.qtype, zq.at())
+		l.abandoned = l.err != nil && zq.flights.Err() != nil
 		zq.events <- event{lookup: l}
 	}()
 }
