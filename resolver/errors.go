@@ -120,7 +120,8 @@ func (e *ZoneError) Unwrap() []error {
 var errNetwork = errors.New("network error")
 
 // badReply is the error of a TCP exchange whose reply did not parse or did
-// not match the query.
+// not match the query, and of a UDP one that timed out having got from the
+// server only bytes that are not a DNS message.
 type badReply struct{ error }
 
 // otherAddress is the error of a query whose reply came from another
@@ -170,6 +171,8 @@ func reasonOf(err error) trace.Reason {
 		return trace.ReasonLoop
 	case errors.Is(err, ErrAbandoned):
 		return trace.ReasonAbandoned
+	case errors.As(err, new(badReply)): // before ErrTimeout: a UDP wait that got only garbage
+		return trace.ReasonBadReply
 	case errors.Is(err, ErrTimeout):
 		return trace.ReasonTimeout
 	case noRoute(err):
@@ -178,8 +181,6 @@ func reasonOf(err error) trace.Reason {
 		return trace.ReasonNetwork
 	case errors.Is(err, ErrTruncatedTCP):
 		return trace.ReasonTruncated
-	case errors.As(err, new(badReply)):
-		return trace.ReasonBadReply
 	case errors.As(err, new(otherAddress)):
 		return trace.ReasonOtherAddress
 	case errors.As(err, &rc):

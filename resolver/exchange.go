@@ -133,22 +133,26 @@ func (r *Resolver) exchangeOn(ctx context.Context, network string, m *dns.Msg, s
 		return rep, r.netError(ctx, err)
 	}
 	var ignored error
+	malformed := false // the server itself sent bytes that are not DNS
 	for {
 		raw, from, err := t.read()
 		if errors.Is(err, dns.ErrShortRead) && network != "tcp" {
-			ignored = errors.New("a datagram too short to be DNS")
+			ignored, malformed = errors.New("a datagram too short to be DNS"), malformed || t.pc == nil
 			continue
 		}
 		if err != nil {
 			err = r.netError(ctx, err)
 			if ignored != nil && errors.Is(err, ErrTimeout) {
 				err = fmt.Errorf("%w (ignored %v)", err, ignored)
+				if malformed {
+					err = badReply{err} // it replied, with garbage: not silence
+				}
 			}
 			return rep, err
 		}
 		got := new(dns.Msg)
 		if err := got.Unpack(raw); err != nil {
-			ignored = errors.New("a malformed reply")
+			ignored, malformed = errors.New("a malformed reply"), malformed || from == t.server
 		} else if err := matches(m, got); err != nil {
 			ignored = err
 		} else if from != t.server {

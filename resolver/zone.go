@@ -426,6 +426,9 @@ func (w *run) send(ctx context.Context, hop *trace.Hop, nest int, check bool) Cl
 		w.routes.markDown(hop.Server.Addr, err, true)
 	}
 	fillHop(hop, rep, err)
+	if hop.Reason == trace.ReasonTimeout {
+		hop.Timeout = w.r.opts.Timeout
+	}
 	var c Classification
 	if err == nil {
 		c = Classify(hop.Zone, hop.Question, rep.msg)

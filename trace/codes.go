@@ -170,8 +170,11 @@ func SeverityOf(code string) Severity {
 // Graded reports whether findings of code may come at a lower severity
 // than SeverityOf gives, when what was found is milder: edns-broken is a
 // warning but when EDNS queries go unanswered, family-not-redundant info
-// for IPv6. Their sections in docs/findings.md say when.
-func Graded(code string) bool { return code == CodeEDNSBroken || code == CodeFamilyNotRedundant }
+// for IPv6, unreachable-server a warning when nstrace's --timeout was
+// shorter than resolvers wait. Their sections in docs/findings.md say when.
+func Graded(code string) bool {
+	return code == CodeEDNSBroken || code == CodeFamilyNotRedundant || code == CodeUnreachableServer
+}
 
 // Quiet reports whether findings of code are true of most domains, and
 // news only ahead of a change: ns-ttl-mismatch (TLDs give two days, zones

@@ -201,22 +201,7 @@ func (d *diagnosis) silence(g *serverHops, cut map[string]bool) {
 	case len(answered) == 0 && d.repliesElsewhere(g.zone, g.srv.Addr):
 		// It answers, from another address: reply-from-other-address.
 	case len(answered) == 0:
-		why := "no reply"
-		if last := silent[len(silent)-1]; last.Err != nil {
-			why = last.Err.Error()
-		}
-		over := " over " + waited(silent)
-		if over == " over 0s" {
-			over = " (asked earlier in this run)" // every one from the cache
-		}
-		zone := g.zone
-		d.addCause(who, "no-reply", Finding{Code: CodeUnreachableServer, Zone: g.zone, Server: srv, Hops: hopIDs(silent),
-			Message: fmt.Sprintf("%s, a nameserver of %s, gave no reply to %d of %d queries%s (%s): every resolver that tries it waits out a timeout before it asks another server, and the zone is down for it when the others fail too",
-				who, g.zone, len(silent), n, over, why)},
-			func(n int, names string) string {
-				return fmt.Sprintf("%d addresses of the nameservers of %s did not reply: %s; every resolver that tries one waits out a timeout before it asks another server, and the zone is down for it when the others fail too",
-					n, zone, names)
-			})
+		d.unreachable(g, silent, n)
 	case len(timedOut) > 1:
 		if droppedTypes(answered, timedOut) {
 			d.add(who, Finding{Code: CodeUnansweredType, Zone: g.zone, Server: srv, Hops: hopIDs(timedOut),
@@ -228,6 +213,72 @@ func (d *diagnosis) silence(g *serverHops, cut map[string]bool) {
 			Message: fmt.Sprintf("%s, a nameserver of %s, answered %d of %d queries and left %d unanswered: packets to or from it are lost, or a rate limit drops them; it is up, but resolvers that lose a query to it wait out a timeout",
 				who, g.zone, len(answered), n, len(timedOut))})
 	}
+}
+
+// resolverWait is the shortest a common resolver waits for a server's
+// reply before it asks another: Unbound's 376ms for a server it has no
+// round-trip time for (BIND 9 waits 800ms and more). A server silent for
+// a shorter --timeout may only be slow.
+const resolverWait = 376 * time.Millisecond
+
+// unreachable reports a server that gave no usable reply to any of the n
+// queries sent to it: unreachable-server, of one of three causes. One that
+// replied with bytes that are not DNS (ReasonBadReply) is "malformed": it
+// runs, but no resolver can use what it says. One whose every query timed
+// out within a --timeout shorter than resolvers wait (resolverWait) is
+// "timeout", a warning: it may only be slow, and nstrace gave up before
+// resolvers would. Any other is "no-reply".
+func (d *diagnosis) unreachable(g *serverHops, silent []*Hop, n int) {
+	who, srv, zone := serverText(g.srv), &g.srv, g.zone
+	why := "no reply"
+	if last := silent[len(silent)-1]; last.Err != nil {
+		why = last.Err.Error()
+	}
+	over := " over " + waited(silent)
+	if over == " over 0s" {
+		over = " (asked earlier in this run)" // every one from the cache
+	}
+	f := Finding{Code: CodeUnreachableServer, Zone: zone, Server: srv, Hops: hopIDs(silent)}
+	if bad := slices.IndexFunc(silent, func(h *Hop) bool { return h.Reason == ReasonBadReply }); bad >= 0 {
+		f.Cause = "malformed"
+		f.Message = fmt.Sprintf("%s, a nameserver of %s, replied but gave no usable reply to %d of %d queries%s (%s): it sends bytes that are not a DNS message, which every resolver drops, waiting out a timeout before it asks another server; the zone is down for it when the others fail too",
+			who, zone, len(silent), n, over, silent[bad].Err)
+		d.addCause(who, f.Cause, f, func(n int, names string) string {
+			return fmt.Sprintf("%d addresses of the nameservers of %s reply with bytes that are not a DNS message: %s; every resolver drops them and waits out a timeout before it asks another server", n, zone, names)
+		})
+		return
+	}
+	if wait, ok := shortWait(silent); ok {
+		f.Cause = "timeout"
+		f.Message = fmt.Sprintf("%s, a nameserver of %s, gave no reply to %d of %d queries within %s, the --timeout nstrace was given on this host: resolvers wait longer (Unbound %s for a server it does not know, BIND 9 800ms and more), so it may only be slow; run nstrace again with a larger --timeout (2s, its default) to tell",
+			who, zone, len(silent), n, wait, resolverWait)
+		f.Severity = SeverityWarning
+		d.addCause(who, f.Cause, f, func(n int, names string) string {
+			return fmt.Sprintf("%d addresses of the nameservers of %s gave no reply within %s, nstrace's --timeout on this host, shorter than resolvers wait: %s; run nstrace again with a larger --timeout to tell slow from down", n, zone, wait, names)
+		})
+		return
+	}
+	d.addCause(who, "no-reply", Finding{Code: CodeUnreachableServer, Zone: zone, Server: srv, Hops: f.Hops,
+		Message: fmt.Sprintf("%s, a nameserver of %s, gave no reply to %d of %d queries%s (%s): every resolver that tries it waits out a timeout before it asks another server, and the zone is down for it when the others fail too",
+			who, zone, len(silent), n, over, why)},
+		func(n int, names string) string {
+			return fmt.Sprintf("%d addresses of the nameservers of %s did not reply: %s; every resolver that tries one waits out a timeout before it asks another server, and the zone is down for it when the others fail too",
+				n, zone, names)
+		})
+}
+
+// shortWait gives nstrace's --timeout when every silent hop timed out
+// within it and it is shorter than resolvers wait (resolverWait): the
+// silence may be nstrace's impatience, not the server's fault.
+func shortWait(silent []*Hop) (time.Duration, bool) {
+	var wait time.Duration
+	for _, h := range silent {
+		if h.Reason != ReasonTimeout || h.Timeout <= 0 {
+			return 0, false
+		}
+		wait = max(wait, h.Timeout)
+	}
+	return wait, wait < resolverWait
 }
 
 // droppedTypes reports whether the queries that timed out are of types

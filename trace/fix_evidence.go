@@ -167,6 +167,12 @@ func (d *diagnosis) state(zone string, s served) string {
 		}
 		return fmt.Sprintf("replies, but not as an authority for %s (hop %d)", zone, s.hop)
 	}
+	switch {
+	case h != nil && h.Reason == ReasonBadReply:
+		return fmt.Sprintf("replies with bytes that are not DNS (hop %d)", s.hop)
+	case h != nil && h.Reason == ReasonTimeout && h.Timeout > 0 && h.Timeout < resolverWait:
+		return fmt.Sprintf("gave no reply within nstrace's --timeout of %s (hop %d)", h.Timeout, s.hop)
+	}
 	return fmt.Sprintf("does not reply (hop %d)", s.hop)
 }
 

@@ -133,8 +133,14 @@ func (d *diagnosis) fixUnreachable(f Finding) *Fix {
 		return nil
 	}
 	who := serverText(*f.Server)
-	fix := &Fix{Where: serverPlace(f.Zone, serverName(f)), Server: f.Server,
-		Summary: who + " does not reply: check that it runs and serves " + f.Zone + ", and that UDP and TCP port 53 reach it through every firewall"}
+	summary := who + " does not reply: check that it runs and serves " + f.Zone + ", and that UDP and TCP port 53 reach it through every firewall"
+	switch f.Cause {
+	case "malformed":
+		summary = who + " replies with bytes that are not a DNS message: check what answers on its port 53 (the DNS server's software and version, or a proxy, load balancer or firewall in front of it that rewrites DNS)"
+	case "timeout":
+		return nil // nstrace's --timeout was shorter than resolvers wait: nothing known to repair
+	}
+	fix := &Fix{Where: serverPlace(f.Zone, serverName(f)), Server: f.Server, Summary: summary}
 	return d.orDrop(d.zones[f.Zone], f, fix)
 }
 

@@ -447,6 +447,8 @@ var fixCases = []fixCase{
 		"example.com. 172800 IN NS ns3.example.com."},
 	{trace.CodeUnreachableServer, "diag-dead", "www.example.com", dns.TypeA, noHedge, "ns1.example.com.", trace.WhereServer,
 		"does not reply"},
+	{trace.CodeUnreachableServer, "garbage", "www.example.com", dns.TypeA, resolver.Options{HedgeDelay: -1, Timeout: 400 * time.Millisecond}, "ns1.example.com.", trace.WhereServer,
+		"replies with bytes that are not a DNS message"},
 	{trace.CodeAllServersFailed, "refused", "www.example.com", dns.TypeA, resolver.Options{}, "", trace.WhereServer,
 		"load example.com."},
 	{trace.CodeCircularDelegation, "glueless-cycle", "www.a.example", dns.TypeA, resolver.Options{}, "", trace.WhereRegistrar,

@@ -6,6 +6,7 @@ package trace
 // all, which the renderers for people show instead.
 
 import (
+	"cmp"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,7 +33,7 @@ func (d *diagnosis) addCause(key, cause string, f Finding, say func(n int, names
 	if _, ok := d.causes[k]; !ok {
 		d.causes[k] = say
 	}
-	d.add(key, f)
+	d.addAt(cmp.Or(f.Severity, SeverityOf(f.Code)), key, f)
 }
 
 // group gives each finding that shares its cause with others the line

@@ -26,9 +26,10 @@ const (
 	// route, no address of the family, family not supported): a failure
 	// of this host, not of the server.
 	ReasonNoRoute Reason = "no-route"
-	// ReasonBadReply: over TCP, the reply did not parse or did not match
-	// the query (RFC 5452 §9.1); over UDP such replies are dropped and the
-	// wait goes on.
+	// ReasonBadReply: the server replied with bytes that are not a DNS
+	// message, or over TCP with a reply that did not match the query (RFC
+	// 5452 §9.1). Over UDP such replies are dropped and the wait goes on;
+	// a UDP query that got only malformed ones by its timeout has it too.
 	ReasonBadReply Reason = "bad-reply"
 	// ReasonOtherAddress: the reply came from another address than the one
 	// asked (Hop.From), which no resolver accepts (RFC 5452 §3). Only a

@@ -223,13 +223,17 @@ type Hop struct {
 	Cached bool
 	// NoEDNS is set when the server rejected EDNS0 (FORMERR, NOTIMP or
 	// BADVERS) and the query was repeated without it (RFC 6891 §7).
-	NoEDNS  bool
-	Start   time.Duration // when the query was sent, since the trace began
-	RTT     time.Duration // send to reply, both transports together
-	Size    int           // bytes in the reply; zero when there was none
-	Rcode   int           // the reply's RCODE; -1 when there was no reply
-	AA      bool          // the reply's Authoritative Answer bit
-	TC      bool          // the final reply's TC bit
+	NoEDNS bool
+	Start  time.Duration // when the query was sent, since the trace began
+	RTT    time.Duration // send to reply, both transports together
+	// Timeout, on a hop that timed out (ReasonTimeout), is how long
+	// nstrace waited for each reply: its own setting (--timeout), not the
+	// server's. A cached copy keeps it.
+	Timeout time.Duration
+	Size    int  // bytes in the reply; zero when there was none
+	Rcode   int  // the reply's RCODE; -1 when there was no reply
+	AA      bool // the reply's Authoritative Answer bit
+	TC      bool // the final reply's TC bit
 	Outcome Outcome
 	// Referral is set when Outcome is Referral.
 	Referral *Delegation
