@@ -67,7 +67,7 @@ func TestReload(t *testing.T) {
 	// Only the root is left: every other address goes silent.
 	rootOnly := scenario(t, "-- root.zone --\n$TTL 86400\n"+
 		".\tIN\tSOA\ta.root-servers.net. nstld.verisign-grs.com. 2 1800 900 604800 86400\n"+
-		".\tIN\tNS\ta.root-servers.net.\na.root-servers.net.\tIN\tA\t198.41.0.4\n")
+		".\tIN\tNS\ta.root-servers.net.\na.root-servers.net.\tIN\tA\t"+aRoot.String()+"\n")
 	if err := l.Reload(rootOnly); err != nil {
 		t.Fatalf("Reload: %v", err)
 	}
@@ -80,7 +80,7 @@ func TestReload(t *testing.T) {
 	if !errors.As(err, &ne) || !ne.Timeout() {
 		t.Errorf("query to an address no longer served: %v, want a timeout", err)
 	}
-	r, err := exchange(t, l, "198.41.0.4", "udp", query(".", dns.TypeSOA, 1232))
+	r, err := exchange(t, l, aRoot.String(), "udp", query(".", dns.TypeSOA, 1232))
 	if err != nil || len(r.Answer) != 1 || r.Answer[0].(*dns.SOA).Serial != 2 {
 		t.Errorf("the root's SOA after Reload: %v, %v; want serial 2", r, err)
 	}
