@@ -263,7 +263,7 @@ func (p *parallel) makeSlots(addrs []trace.Server) {
 	if zq := p.zq; zq.w.probing(zq) {
 		// Beside the zone's own queries, not after them: the probes cost
 		// the walk no time (probe.go).
-		zq.w.probes.start(zq.ctx, zq.zone, addrs, p)
+		zq.w.probes.start(zq.ctx, addrs, p)
 	}
 }
 

@@ -37,24 +37,34 @@ const probeLabel = "nstrace-probe-nx"
 
 // probeShare is the budget of the probes, in quarters of Options.MaxQueries:
 // a count of their own, apart from the walk's and the checks', so that
-// neither ever runs short for them (and what they ask does not depend on
-// which probe came first); beyond it, probes are skipped.
+// neither ever runs short for them; beyond it, probes are skipped.
 const probeShare = 2
+
+// lookupProbeShare is the part of the probes' budget, in quarters, that
+// the zones only the walk's lookups reach (those of nameserver names) may
+// take; the rest is kept for the zones of the walk's own question, the
+// one that holds the answer above all, which an operator asks about.
+const lookupProbeShare = 2
 
 // probing holds the probes of one Trace.
 type probing struct {
-	w    *run
-	wg   sync.WaitGroup
-	sent atomic.Int64 // probes sent, against their own budget
-	mu   sync.Mutex
-	done map[netip.Addr]map[string]bool // zones each address was probed for
-	sets []*probeSet
+	w  *run
+	wg sync.WaitGroup
+	mu sync.Mutex
+	// left is what is left of the budget for the zones of the walk itself
+	// (nest 0) and for those its lookups reach (see reach).
+	left  [2]int
+	zones map[string]*atomic.Int64       // each zone's share of the budget, what is left of it
+	done  map[netip.Addr]map[string]bool // zones each address was probed for
+	sets  []*probeSet
 }
 
 // probeSet is the probes of some servers of one zone, and the plan that
 // asked them the zone's own questions: their hops follow that plan's.
 type probeSet struct {
 	plan *parallel
+	left *atomic.Int64  // the zone's share of the budget (reach)
+	pool int            // the part of the budget it came from, an index of probing.left
 	hops [][]*trace.Hop // per address and probe, one hop per try
 	sem  chan struct{}  // bounds the zone's probes under way to Options.Parallel, as its own queries are
 }
@@ -69,23 +79,58 @@ func (w *run) probing(zq *zoneQuery) bool {
 }
 
 func newProbing(w *run) *probing {
-	return &probing{w: w, done: map[netip.Addr]map[string]bool{}}
+	all := w.r.opts.MaxQueries * probeShare / 4
+	lookups := all * lookupProbeShare / 4
+	return &probing{w: w, left: [2]int{all - lookups, lookups}, zones: map[string]*atomic.Int64{},
+		done: map[netip.Addr]map[string]bool{}}
+}
+
+// reach gives zq's zone its share of the probes' budget, taken when the
+// walk reaches the zone, once per Trace: what its servers' probes need
+// (two addresses, A and AAAA, counted for a name without any yet), as
+// far as what is left allows. The walk reaches the zones of its question
+// one after another, so the share of each depends on the order of the
+// zones alone, never on which zone's probes happened to start first; what
+// a zone leaves unused is not given to another, which would depend on
+// when it was found unused.
+func (p *probing) reach(zq *zoneQuery) *atomic.Int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if share := p.zones[zq.zone]; share != nil {
+		return share
+	}
+	need := 0
+	for _, ns := range zq.servers {
+		if ns.addrs == nil {
+			need += len(p.w.families())
+		} else {
+			need += len(p.w.usable(ns.addrs))
+		}
+	}
+	need *= len(p.wanted(zq.zone))
+	left := &p.left[min(zq.nest, 1)]
+	share := new(atomic.Int64)
+	share.Store(int64(min(need, *left)))
+	*left -= int(share.Load())
+	p.zones[zq.zone] = share
+	return share
 }
 
 // start probes each address of servers, as a server of zone, unless it was
 // already, and returns at once; their hops will follow plan's.
-func (p *probing) start(ctx context.Context, zone string, servers []trace.Server, plan *parallel) {
+func (p *probing) start(ctx context.Context, servers []trace.Server, plan *parallel) {
 	type job struct {
 		s       trace.Server
 		purpose trace.Purpose
 	}
+	zone, share := plan.zq.zone, p.reach(plan.zq)
 	var jobs []job
 	for _, s := range servers {
 		if !p.first(s.Addr, zone) {
 			continue
 		}
-		for _, purpose := range trace.Probes() {
-			if p.wanted(purpose, zone) && p.reserve() {
+		for _, purpose := range p.wanted(zone) {
+			if reserve(share) {
 				jobs = append(jobs, job{s, purpose})
 			}
 		}
@@ -93,25 +138,38 @@ func (p *probing) start(ctx context.Context, zone string, servers []trace.Server
 	if len(jobs) == 0 {
 		return
 	}
-	set := &probeSet{plan: plan, hops: make([][]*trace.Hop, len(jobs)), sem: make(chan struct{}, p.w.r.opts.Parallel)}
+	set := &probeSet{plan: plan, left: share, pool: min(plan.zq.nest, 1), hops: make([][]*trace.Hop, len(jobs)), sem: make(chan struct{}, p.w.r.opts.Parallel)}
 	for i, j := range jobs {
-		p.wg.Go(func() { set.hops[i] = p.run(ctx, set.sem, zone, j.s, j.purpose) })
+		p.wg.Go(func() { set.hops[i] = p.run(ctx, set, zone, j.s, j.purpose) })
 	}
 	p.mu.Lock()
 	p.sets = append(p.sets, set)
 	p.mu.Unlock()
 }
 
-// reserve takes a probe's first try from the budget, as its zone's
-// probes start: a zone whose servers are probed first keeps its probes
-// even while they wait for their turn, so that when the budget runs out
-// which probes were sent depends on the order of the zones, never on how
-// quickly the probes of an earlier zone went out.
-func (p *probing) reserve() bool {
-	if p.sent.Add(1) > int64(p.w.r.opts.MaxQueries*probeShare/4) {
-		p.sent.Add(-1)
+// reserve takes a probe's try from its zone's share of the budget: a
+// probe's first try as the zone's probes start, in the order of addresses
+// and of trace.Probes, so that which of them a short share leaves out
+// depends on that order alone; a try after a timeout as it is sent.
+func reserve(share *atomic.Int64) bool {
+	if share.Add(-1) < 0 {
+		share.Add(1)
 		return false
 	}
+	return true
+}
+
+// spare takes a try after a timeout, which its zone's share no longer
+// allows, from what the zones reached left of their part of the budget.
+// Only servers that did not answer draw on it: which of them get a second
+// try when it runs out depends on when their first timed out.
+func (p *probing) spare(pool int) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.left[pool] == 0 {
+		return false
+	}
+	p.left[pool]--
 	return true
 }
 
@@ -129,31 +187,34 @@ func (p *probing) first(addr netip.Addr, zone string) bool {
 	return true
 }
 
-// wanted reports whether the probe is sent to a server of zone: the root's
-// servers are not asked for the root as a recursor would be, and transfers
-// are not asked for with Options.NoAXFRCheck.
-func (p *probing) wanted(purpose trace.Purpose, zone string) bool {
-	switch purpose {
-	case trace.PurposeProbeRecursion:
-		return zone != "."
-	case trace.PurposeProbeAXFR:
-		return !p.w.r.opts.NoAXFRCheck
-	}
-	return true
+// wanted lists the probes sent to a server of zone, in the order of
+// trace.Probes: the root's servers are not asked for the root as a
+// recursor would be, and transfers are not asked for with
+// Options.NoAXFRCheck.
+func (p *probing) wanted(zone string) []trace.Purpose {
+	return slices.DeleteFunc(trace.Probes(), func(purpose trace.Purpose) bool {
+		switch purpose {
+		case trace.PurposeProbeRecursion:
+			return zone == "."
+		case trace.PurposeProbeAXFR:
+			return p.w.r.opts.NoAXFRCheck
+		}
+		return false
+	})
 }
 
 // run sends one probe to s, again after a timeout while tries are left,
 // and returns its hops; none when the budget or the walk's end left no room.
-func (p *probing) run(ctx context.Context, sem chan struct{}, zone string, s trace.Server, purpose trace.Purpose) []*trace.Hop {
+func (p *probing) run(ctx context.Context, set *probeSet, zone string, s trace.Server, purpose trace.Purpose) []*trace.Hop {
 	reserved := true // the first try's, by start
 	defer func() {
 		if reserved {
-			p.sent.Add(-1) // not sent after all
+			set.left.Add(1) // not sent after all
 		}
 	}()
 	select {
-	case sem <- struct{}{}:
-		defer func() { <-sem }()
+	case set.sem <- struct{}{}:
+		defer func() { <-set.sem }()
 	case <-ctx.Done():
 		return nil
 	}
@@ -163,7 +224,7 @@ func (p *probing) run(ctx context.Context, sem chan struct{}, zone string, s tra
 		if ended(ctx) != nil || w.routes.downErr(s.Addr) != nil {
 			break // this host's limits and network are not the server's
 		}
-		if !reserved && !p.reserve() {
+		if !reserved && !reserve(set.left) && !p.spare(set.pool) {
 			break
 		}
 		reserved = false
@@ -179,7 +240,7 @@ func (p *probing) run(ctx context.Context, sem chan struct{}, zone string, s tra
 			Start: time.Since(w.start), Rcode: -1}
 		if err := w.probe(ctx, hop, m, network); noRoute(err) || localError(err) != nil {
 			// Nothing left this host: no probe, and nothing to say.
-			p.sent.Add(-1)
+			set.left.Add(1)
 			break
 		}
 		hops = append(hops, hop)

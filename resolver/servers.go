@@ -82,6 +82,9 @@ func (w *run) checkZone(wz *zoneQuery, lead *shared) *zoneCheck {
 	zc := &zoneCheck{walkCh: make(chan []*lookup, 1)}
 	zc.zq = &zoneQuery{w: w, zone: wz.zone, q: wz.q, servers: wz.servers, via: wz.via,
 		nest: wz.nest, chain: wz.chain, check: true, minimised: wz.minimised, lead: lead}
+	if w.probing(zc.zq) {
+		w.probes.reach(zc.zq) // now, in the walk's order (probe.go)
+	}
 	cs.list = append(cs.list, zc)
 	cs.wg.Go(func() { zc.run(w.ctx) })
 	return zc
